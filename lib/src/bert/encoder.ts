@@ -1,0 +1,203 @@
+/**
+ * BERT encoder in TensorFlow.js, numerically matching Hugging Face `BertModel` (eager
+ * attention): word + position + token-type embeddings, LayerNorm (config eps), N post-LN
+ * transformer layers with multi-head self-attention and an exact (erf) GELU intermediate.
+ *
+ * `forward` returns ALL hidden states: index 0 is the embedding output, index l (1..N) the
+ * output of layer l; for bert-base that is 13 tensors of shape [batch, seq, 768].
+ *
+ * Attention mask: padded key positions get `(1 - mask) * FLOAT32_MIN` added to the scores,
+ * which is what current Hugging Face code does (`torch.finfo(float32).min`), rather than the
+ * older -10000. Either gives exactly zero attention weight in float32 for any row with at
+ * least one real token ([CLS] is always real).
+ *
+ * Weights are `tf.Variable`s (trainable unless frozen), kept in PyTorch layout
+ * ([out, in] for Linear weights), keyed by canonical hub name (see weights.ts).
+ * Dropout runs only with `training: true` and is seeded per call (`seed`), so a training step
+ * is reproducible.
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { BertConfig } from "./config";
+import type { NamedTensor, TensorMap } from "./safetensors";
+import { expectedEncoderShapes, hubName } from "./weights";
+import { Rng } from "../train/rng";
+
+/** Most negative float32 (torch.finfo(torch.float32).min). */
+export const FLOAT32_MIN = -3.4028234663852886e38;
+
+export interface ForwardOptions {
+  /** Token type ids [batch, seq]; zeros when omitted. */
+  tokenTypeIds?: tf.Tensor2D;
+  /** Enables dropout (hidden_dropout_prob / attention_probs_dropout_prob). Default false. */
+  training?: boolean;
+  /** Seed of this call's dropout masks (required for reproducible training; default 0). */
+  seed?: number;
+}
+
+/** Exact GELU: x * 0.5 * (1 + erf(x / sqrt 2)). */
+export function gelu(x: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2)))));
+}
+
+export function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: number): tf.Tensor {
+  return tf.tidy(() => {
+    const { mean, variance } = tf.moments(x, -1, true);
+    return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps))), gamma), beta);
+  });
+}
+
+/** x [..., in] times a PyTorch-layout weight [out, in] plus bias [out]. */
+export function linear(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    const shape = x.shape;
+    const x2 = tf.reshape(x, [-1, shape[shape.length - 1]]) as tf.Tensor2D;
+    const y = tf.add(tf.matMul(x2, w as tf.Tensor2D, false, true), b);
+    return tf.reshape(y, [...shape.slice(0, -1), w.shape[0]]);
+  });
+}
+
+export class BertEncoder {
+  private constructor(
+    readonly config: BertConfig,
+    /** Canonical name -> variable, in the canonical (config-derived) order. */
+    readonly variables: Map<string, tf.Variable>,
+  ) {}
+
+  /** Build from checkpoint tensors already validated by `mapEncoderWeights`. */
+  static fromTensors(config: BertConfig, tensors: Map<string, NamedTensor>, trainable = true): BertEncoder {
+    const vars = new Map<string, tf.Variable>();
+    for (const [name, shape] of expectedEncoderShapes(config)) {
+      const t = tensors.get(name);
+      if (!t) throw new Error(`internal: tensor ${name} not provided`);
+      vars.set(name, tf.variable(tf.tensor(t.data, shape, "float32"), trainable, `bert/${name}/${uid()}`));
+    }
+    return new BertEncoder(config, vars);
+  }
+
+  /**
+   * Seeded random initialisation in the style of BERT's own init: N(0, 0.02) matrices and
+   * embeddings; LayerNorm gammas 1 + N(0, 0.02*jitter), biases N(0, 0.02*jitter). `jitter`
+   * 0 gives the exact BERT init (zero biases, unit gammas); the tiny test checkpoint uses 1
+   * so that a mixed-up bias or gamma changes the outputs.
+   */
+  static randomTensors(config: BertConfig, seed: number, jitter = 0): Map<string, NamedTensor> {
+    const rng = new Rng(seed);
+    const out = new Map<string, NamedTensor>();
+    for (const [name, shape] of expectedEncoderShapes(config)) {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const data = new Float32Array(n);
+      const isGamma = name.endsWith("LayerNorm.weight");
+      const isBias = name.endsWith(".bias");
+      for (let i = 0; i < n; i++) {
+        if (isGamma) data[i] = 1 + (jitter ? 0.02 * jitter * rng.normal() : 0);
+        else if (isBias) data[i] = jitter ? 0.02 * jitter * rng.normal() : 0;
+        else data[i] = 0.02 * rng.normal();
+      }
+      out.set(name, { shape, data });
+    }
+    return out;
+  }
+
+  static random(config: BertConfig, seed: number, trainable = true): BertEncoder {
+    return BertEncoder.fromTensors(config, BertEncoder.randomTensors(config, seed), trainable);
+  }
+
+  get numLayers(): number {
+    return this.config.num_hidden_layers;
+  }
+
+  /** All variables in a stable order (for optimisers and checkpoints). */
+  trainableVariables(): tf.Variable[] {
+    return [...this.variables.values()];
+  }
+
+  setTrainable(trainable: boolean): void {
+    for (const v of this.variables.values()) v.trainable = trainable;
+  }
+
+  private v(name: string): tf.Variable {
+    const x = this.variables.get(name);
+    if (!x) throw new Error(`internal: no variable ${name}`);
+    return x;
+  }
+
+  /**
+   * Run the encoder. inputIds / attentionMask: int32 [batch, seq]. Returns
+   * numLayers + 1 tensors [batch, seq, hidden] (index 0 = embeddings). The caller owns them.
+   */
+  forward(inputIds: tf.Tensor2D, attentionMask: tf.Tensor2D, opts: ForwardOptions = {}): tf.Tensor3D[] {
+    const cfg = this.config;
+    const training = opts.training ?? false;
+    const baseSeed = (opts.seed ?? 0) >>> 0;
+    let site = 0;
+    const dropout = (x: tf.Tensor, rate: number): tf.Tensor =>
+      training && rate > 0 ? tf.dropout(x, rate, undefined, baseSeed * 997 + site++) : x;
+    return tf.tidy(() => {
+      const [B, T] = inputIds.shape;
+      if (T > cfg.max_position_embeddings) {
+        throw new Error(`sequence length ${T} exceeds max_position_embeddings ${cfg.max_position_embeddings}`);
+      }
+      const H = cfg.hidden_size;
+      const nH = cfg.num_attention_heads;
+      const dH = H / nH;
+      const eps = cfg.layer_norm_eps;
+      const positions = tf.range(0, T, 1, "int32");
+      const types = opts.tokenTypeIds ?? tf.zeros([B, T], "int32");
+      let x: tf.Tensor = tf.add(
+        tf.add(tf.gather(this.v("embeddings.word_embeddings.weight"), inputIds), tf.expandDims(tf.gather(this.v("embeddings.position_embeddings.weight"), positions), 0)),
+        tf.gather(this.v("embeddings.token_type_embeddings.weight"), types),
+      );
+      x = layerNorm(x, this.v("embeddings.LayerNorm.weight"), this.v("embeddings.LayerNorm.bias"), eps);
+      x = dropout(x, cfg.hidden_dropout_prob);
+      const hidden: tf.Tensor3D[] = [x as tf.Tensor3D];
+      // [B, 1, 1, T] additive mask.
+      const maskAdd = tf.reshape(tf.mul(tf.sub(1, tf.cast(attentionMask, "float32")), FLOAT32_MIN), [B, 1, 1, T]);
+      const scale = 1 / Math.sqrt(dH);
+      const heads = (t: tf.Tensor) => tf.transpose(tf.reshape(t, [B, T, nH, dH]), [0, 2, 1, 3]);
+      for (let l = 0; l < cfg.num_hidden_layers; l++) {
+        const p = `encoder.layer.${l}.`;
+        const lin = (n: string, input: tf.Tensor) => linear(input, this.v(`${p}${n}.weight`), this.v(`${p}${n}.bias`));
+        const q = heads(lin("attention.self.query", x));
+        const k = heads(lin("attention.self.key", x));
+        const v = heads(lin("attention.self.value", x));
+        const scores = tf.add(tf.mul(tf.matMul(q, k, false, true), scale), maskAdd);
+        const probs = dropout(tf.softmax(scores, -1), cfg.attention_probs_dropout_prob);
+        const ctx = tf.reshape(tf.transpose(tf.matMul(probs, v), [0, 2, 1, 3]), [B, T, H]);
+        const attnOut = dropout(lin("attention.output.dense", ctx), cfg.hidden_dropout_prob);
+        const a = layerNorm(tf.add(attnOut, x), this.v(`${p}attention.output.LayerNorm.weight`), this.v(`${p}attention.output.LayerNorm.bias`), eps);
+        const inter = gelu(lin("intermediate.dense", a));
+        const out = dropout(lin("output.dense", inter), cfg.hidden_dropout_prob);
+        x = layerNorm(tf.add(out, a), this.v(`${p}output.LayerNorm.weight`), this.v(`${p}output.LayerNorm.bias`), eps);
+        hidden.push(x as tf.Tensor3D);
+      }
+      return hidden;
+    });
+  }
+
+  /** Current weights under hub names (`bert.` prefix), for writing a safetensors file. */
+  toTensorMap(prefix = true): TensorMap {
+    const m: TensorMap = new Map();
+    for (const [name, v] of this.variables) {
+      m.set(prefix ? hubName(name) : name, { shape: v.shape.slice(), data: v.dataSync() as Float32Array });
+    }
+    return m;
+  }
+
+  /** Overwrite variable values (canonical names). */
+  assign(tensors: Map<string, NamedTensor>): void {
+    for (const [name, v] of this.variables) {
+      const t = tensors.get(name);
+      if (t) tf.tidy(() => v.assign(tf.tensor(t.data, v.shape, "float32")));
+    }
+  }
+
+  dispose(): void {
+    for (const v of this.variables.values()) v.dispose();
+    this.variables.clear();
+  }
+}
+
+let uidCounter = 0;
+function uid(): number {
+  return ++uidCounter;
+}

@@ -1,0 +1,195 @@
+/**
+ * Word-aligned BERT tokenization as in the study: every whitespace-separated word is
+ * tokenized on its own by the checkpoint's WordPiece tokenizer (loaded with
+ * `AutoTokenizer` of @huggingface/transformers from a local folder), its label is copied to
+ * all its sub-tokens, the sequence is `[CLS] pieces [SEP]`, then truncated to `maxLength`
+ * (the study truncates the token list including [CLS], so a long sentence loses its [SEP]:
+ * reproduced here) or padded with [PAD]. Label -100 on [CLS], [SEP] and padding.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { AdeflowError } from "../errors";
+
+export const IGNORE_INDEX = -100;
+
+/** One encoded sequence (all arrays have length maxLength). */
+export interface AlignedSequence {
+  inputIds: Int32Array;
+  attentionMask: Int32Array;
+  /** Word label per sub-token, -100 on specials and padding (all -100 when no labels given). */
+  labels: Int32Array;
+  /** Index of the whitespace word each position belongs to; -1 on specials and padding. */
+  wordIndex: Int32Array;
+  /** Word-piece strings of the real (non-pad) positions. */
+  tokens: string[];
+  /** Number of non-pad positions. */
+  length: number;
+  /** True when the sentence did not fit (pieces were dropped). */
+  truncated: boolean;
+}
+
+/** A batch flattened row-major, ready for `tf.tensor2d(x, [batch, seqLen], "int32")`. */
+export interface AlignedBatch {
+  batch: number;
+  seqLen: number;
+  inputIds: Int32Array;
+  attentionMask: Int32Array;
+  labels: Int32Array;
+  wordIndex: Int32Array;
+  sequences: AlignedSequence[];
+}
+
+/** Minimal view of a transformers.js tokenizer that we rely on. */
+interface HfTokenizer {
+  encode(text: string, opts?: { add_special_tokens?: boolean }): number[];
+  get_vocab(): Map<string, number> | Record<string, number>;
+}
+
+export function splitWords(text: string): string[] {
+  return text.split(/\s+/u).filter((w) => w.length > 0);
+}
+
+export class WordAlignedTokenizer {
+  private readonly cache = new Map<string, number[]>();
+  private readonly idToToken: string[];
+  readonly clsId: number;
+  readonly sepId: number;
+  readonly padId: number;
+  readonly unkId: number;
+
+  constructor(private readonly hf: HfTokenizer, readonly source: string) {
+    const vocab = hf.get_vocab();
+    const entries: [string, number][] = vocab instanceof Map ? [...vocab] : Object.entries(vocab);
+    this.idToToken = [];
+    for (const [t, i] of entries) this.idToToken[i] = t;
+    const need = (t: string) => {
+      const e = entries.find(([s]) => s === t);
+      if (!e) throw new AdeflowError(`${source}: tokenizer has no ${t} token`);
+      return e[1];
+    };
+    this.clsId = need("[CLS]");
+    this.sepId = need("[SEP]");
+    this.padId = need("[PAD]");
+    this.unkId = need("[UNK]");
+  }
+
+  /** Load tokenizer.json/tokenizer_config.json (or vocab.txt) from a local checkpoint folder. */
+  static async fromDirectory(dir: string): Promise<WordAlignedTokenizer> {
+    const abs = path.resolve(dir);
+    if (!fs.existsSync(path.join(abs, "tokenizer.json")) && !fs.existsSync(path.join(abs, "vocab.txt"))) {
+      throw new AdeflowError(`${abs}: no tokenizer.json or vocab.txt in the model folder`);
+    }
+    const tr = await import("@huggingface/transformers");
+    if (!fs.existsSync(path.join(abs, "tokenizer.json"))) {
+      // Only vocab.txt: wrap it as a BertTokenizerFast tokenizer.json in memory.
+      const { makeTokenizerJson, makeTokenizerConfig } = await import("./wordpiece.js");
+      const vocab = fs.readFileSync(path.join(abs, "vocab.txt"), "utf8").split("\n").filter((l) => l.length > 0);
+      const cfgFile = path.join(abs, "tokenizer_config.json");
+      const cfg = fs.existsSync(cfgFile) ? JSON.parse(fs.readFileSync(cfgFile, "utf8")) : makeTokenizerConfig();
+      const hf = new tr.PreTrainedTokenizer(makeTokenizerJson(vocab), cfg) as unknown as HfTokenizer;
+      return new WordAlignedTokenizer(hf, abs);
+    }
+    const prevRemote = tr.env.allowRemoteModels;
+    const prevLocal = tr.env.allowLocalModels;
+    try {
+      tr.env.allowRemoteModels = false;
+      tr.env.allowLocalModels = true;
+      const hf = (await tr.AutoTokenizer.from_pretrained(abs, { local_files_only: true })) as unknown as HfTokenizer;
+      return new WordAlignedTokenizer(hf, abs);
+    } catch (e) {
+      throw new AdeflowError(`${abs}: cannot load the tokenizer (${(e as Error).message})`);
+    } finally {
+      tr.env.allowRemoteModels = prevRemote;
+      tr.env.allowLocalModels = prevLocal;
+    }
+  }
+
+  get vocabSize(): number {
+    return this.idToToken.length;
+  }
+
+  token(id: number): string {
+    return this.idToToken[id] ?? "[UNK]";
+  }
+
+  /** Sub-token ids of one word (memoised). A word that yields nothing maps to [UNK]. */
+  wordIds(word: string): number[] {
+    let ids = this.cache.get(word);
+    if (!ids) {
+      ids = this.hf.encode(word, { add_special_tokens: false });
+      if (ids.length === 0) ids = [this.unkId];
+      this.cache.set(word, ids);
+    }
+    return ids;
+  }
+
+  /** Encode pre-split words (labels optional, one per word). */
+  encodeWords(words: string[], labels: number[] | undefined, maxLength: number): AlignedSequence {
+    if (labels && labels.length !== words.length) {
+      throw new AdeflowError(`${words.length} words but ${labels.length} labels`);
+    }
+    if (maxLength < 2) throw new AdeflowError(`max length must be at least 2, got ${maxLength}`);
+    const ids: number[] = [this.clsId];
+    const lab: number[] = [IGNORE_INDEX];
+    const widx: number[] = [-1];
+    words.forEach((w, i) => {
+      for (const id of this.wordIds(w)) {
+        ids.push(id);
+        lab.push(labels ? labels[i] : IGNORE_INDEX);
+        widx.push(i);
+      }
+    });
+    ids.push(this.sepId);
+    lab.push(IGNORE_INDEX);
+    widx.push(-1);
+    const truncated = ids.length > maxLength;
+    const n = Math.min(ids.length, maxLength);
+    const seq: AlignedSequence = {
+      inputIds: new Int32Array(maxLength).fill(this.padId),
+      attentionMask: new Int32Array(maxLength),
+      labels: new Int32Array(maxLength).fill(IGNORE_INDEX),
+      wordIndex: new Int32Array(maxLength).fill(-1),
+      tokens: [],
+      length: n,
+      truncated,
+    };
+    for (let i = 0; i < n; i++) {
+      seq.inputIds[i] = ids[i];
+      seq.attentionMask[i] = 1;
+      seq.labels[i] = lab[i];
+      seq.wordIndex[i] = widx[i];
+      seq.tokens.push(this.token(ids[i]));
+    }
+    return seq;
+  }
+
+  encodeText(text: string, maxLength: number): AlignedSequence {
+    return this.encodeWords(splitWords(text), undefined, maxLength);
+  }
+
+  /** Encode several (words, labels) items into one padded batch. */
+  encodeBatch(items: { words: string[]; labels?: number[] }[], maxLength: number): AlignedBatch {
+    const sequences = items.map((it) => this.encodeWords(it.words, it.labels, maxLength));
+    return stackSequences(sequences, maxLength);
+  }
+}
+
+export function stackSequences(sequences: AlignedSequence[], seqLen: number): AlignedBatch {
+  const B = sequences.length;
+  const out: AlignedBatch = {
+    batch: B,
+    seqLen,
+    inputIds: new Int32Array(B * seqLen),
+    attentionMask: new Int32Array(B * seqLen),
+    labels: new Int32Array(B * seqLen),
+    wordIndex: new Int32Array(B * seqLen),
+    sequences,
+  };
+  sequences.forEach((s, b) => {
+    out.inputIds.set(s.inputIds, b * seqLen);
+    out.attentionMask.set(s.attentionMask, b * seqLen);
+    out.labels.set(s.labels, b * seqLen);
+    out.wordIndex.set(s.wordIndex, b * seqLen);
+  });
+  return out;
+}

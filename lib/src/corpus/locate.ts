@@ -1,0 +1,99 @@
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { AdeflowError } from "../errors";
+import { writeFileAtomic } from "../io";
+import { dataDir } from "../paths";
+import { CORPUS_BASE_URL, CORPUS_FILES, CORPUS_FILE_NAMES, type CorpusFileName } from "./files";
+
+/**
+ * Where the corpus comes from, in order: an explicit folder (`--corpus-dir`), the environment variable
+ * `ADE_CORPUS_DIR`, else the cache `data/ade-corpus-v2/`, downloaded there from the canonical public copy
+ * when missing. Every file is checked against its SHA-256 before use, wherever it came from.
+ */
+export interface CorpusLocation {
+  dir: string;
+  origin: "--corpus-dir" | "ADE_CORPUS_DIR" | "cache" | "download";
+}
+
+export const sha256 = (data: Uint8Array | string): string => createHash("sha256").update(data).digest("hex");
+
+export function defaultCacheDir(): string {
+  return path.join(dataDir(), "ade-corpus-v2");
+}
+
+const HOW_TO_GET =
+  `Get the files from ${CORPUS_BASE_URL}/ (DRUG-AE.rel, ADE-NEG.txt, DRUG-DOSE.rel), ` +
+  "or point ADE_CORPUS_DIR (or --corpus-dir) at a folder holding a copy.";
+
+/** Check one file's checksum; the error says which file, what was expected and what was found. */
+export function verifyCorpusFile(dir: string, name: CorpusFileName): void {
+  const file = path.join(dir, name);
+  if (!fs.existsSync(file)) throw new AdeflowError(`${file}: missing corpus file. ${HOW_TO_GET}`);
+  const actual = sha256(fs.readFileSync(file));
+  const expected = CORPUS_FILES[name].sha256;
+  if (actual !== expected) {
+    throw new AdeflowError(
+      `${file}: SHA-256 checksum mismatch (expected ${expected}, found ${actual}). ` +
+        "The file is not the public ADE Corpus V2 file the method was run on; replace it with a fresh copy.",
+    );
+  }
+}
+
+export interface LocateOptions {
+  corpusDir?: string;
+  /** Download into the cache when no copy is found (default true). */
+  download?: boolean;
+  log?: (line: string) => void;
+  /** Injected for tests; defaults to the global fetch. */
+  fetchImpl?: typeof fetch;
+}
+
+export async function locateCorpus(options: LocateOptions = {}): Promise<CorpusLocation> {
+  const explicit = options.corpusDir ?? process.env.ADE_CORPUS_DIR;
+  if (explicit) {
+    const dir = path.resolve(explicit);
+    const origin = options.corpusDir ? "--corpus-dir" : "ADE_CORPUS_DIR";
+    if (!fs.existsSync(dir)) throw new AdeflowError(`${dir} (from ${origin}): folder does not exist. ${HOW_TO_GET}`);
+    for (const name of CORPUS_FILE_NAMES) verifyCorpusFile(dir, name);
+    return { dir, origin };
+  }
+  const dir = defaultCacheDir();
+  const missing = CORPUS_FILE_NAMES.filter((name) => !fs.existsSync(path.join(dir, name)));
+  if (missing.length === 0) {
+    for (const name of CORPUS_FILE_NAMES) verifyCorpusFile(dir, name);
+    return { dir, origin: "cache" };
+  }
+  if (options.download === false) {
+    throw new AdeflowError(`${dir}: corpus files missing (${missing.join(", ")}) and downloading is off. ${HOW_TO_GET}`);
+  }
+  for (const name of missing) await downloadCorpusFile(name, dir, options);
+  for (const name of CORPUS_FILE_NAMES) verifyCorpusFile(dir, name);
+  return { dir, origin: "download" };
+}
+
+/**
+ * Download one file to a temporary name, verify it, then rename: an interrupted or corrupted download
+ * never leaves a file that looks complete.
+ */
+export async function downloadCorpusFile(name: CorpusFileName, dir: string, options: LocateOptions = {}): Promise<void> {
+  const url = `${CORPUS_BASE_URL}/${name}`;
+  const log = options.log ?? ((line: string) => process.stderr.write(line + "\n"));
+  const doFetch = options.fetchImpl ?? fetch;
+  log(`downloading ${url}`);
+  let body: Uint8Array;
+  try {
+    const response = await doFetch(url);
+    if (!response.ok) throw new Error(`HTTP ${response.status} ${response.statusText}`);
+    body = new Uint8Array(await response.arrayBuffer());
+  } catch (err) {
+    throw new AdeflowError(
+      `could not download ${url}: ${(err as Error).message}. Offline? Set ADE_CORPUS_DIR to a local copy of the corpus.`,
+    );
+  }
+  const actual = sha256(body);
+  if (actual !== CORPUS_FILES[name].sha256) {
+    throw new AdeflowError(`${url}: downloaded file fails its SHA-256 check (expected ${CORPUS_FILES[name].sha256}, got ${actual}); nothing was saved.`);
+  }
+  writeFileAtomic(path.join(dir, name), body);
+}

@@ -1,0 +1,20 @@
+/**
+ * adeflow's library: everything the notebooks and the `adeflow` command use. Notebooks import it by
+ * name (`import * as ade from "@adeflow/lib"`), which resolves to the built package through the npm
+ * workspace link; tslab cannot compile `.ts` files outside the notebook's own folder.
+ */
+export * from "./errors";
+export * from "./paths";
+export * from "./io";
+export * from "./corpus";
+export * from "./random/mt19937";
+export * from "./text/python-regex";
+export * from "./text/treebank";
+export * from "./pipeline/rows";
+export * from "./pipeline/clean";
+export * from "./pipeline/preprocess";
+export * from "./pipeline/iob";
+export * from "./pipeline/mask";
+export * from "./pipeline/augment";
+export * from "./pipeline/split";
+export * from "./pipeline/seed-pipeline";

@@ -1,0 +1,27 @@
+import * as path from "node:path";
+import * as fs from "node:fs";
+
+/**
+ * The repository root: the folder whose package.json is named "adeflow". Found by walking up from this file,
+ * so that the CLI, the tests and the notebooks (whose working folder is notebooks/) agree on data/ and results/.
+ */
+export function repoRoot(): string {
+  let dir = __dirname;
+  for (;;) {
+    const pkg = path.join(dir, "package.json");
+    if (fs.existsSync(pkg)) {
+      try {
+        if (JSON.parse(fs.readFileSync(pkg, "utf8")).name === "adeflow") return dir;
+      } catch {
+        // an unreadable package.json is not ours; keep walking up
+      }
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) return process.cwd();
+    dir = parent;
+  }
+}
+
+export const dataDir = (): string => path.join(repoRoot(), "data");
+export const resultsDir = (): string => path.join(repoRoot(), "results");
+export const notebooksDir = (): string => path.join(repoRoot(), "notebooks");

@@ -1,0 +1,47 @@
+import type { Corpus } from "../corpus/records";
+import { buildNerRows, buildReRows, concatenationsPerK, drawConcatenations } from "./augment";
+import { preprocess, type PreprocessCounts } from "./preprocess";
+import type { NerRow, PreprocessedRow, ReRow } from "./rows";
+import { seedSplit, type SplitIndices } from "./split";
+
+/** The study's data pipeline end to end: preprocessing, augmentation and split, with every count. */
+export interface SeedPipelineOutput {
+  preprocessed: PreprocessedRow[];
+  ner: NerRow[];
+  re: ReRow[];
+  split: SplitIndices;
+  /** The random draws of the augmentation (row indices into `preprocessed`), shared by NER and RE. */
+  draws: number[][];
+  counts: PipelineCounts;
+  seed: number;
+}
+
+export interface PipelineCounts extends PreprocessCounts {
+  concatenationsPerK: number;
+  nerRows: number;
+  reRows: number;
+  split: { train: number; val: number; test: number };
+}
+
+export function runSeedPipeline(corpus: Pick<Corpus, "relations">, seed = 0): SeedPipelineOutput {
+  const { rows, counts } = preprocess(corpus.relations);
+  const draws = drawConcatenations(rows.length, seed);
+  const ner = buildNerRows(rows, draws);
+  const re = buildReRows(rows, draws);
+  const split = seedSplit(ner.length, seed);
+  return {
+    preprocessed: rows,
+    ner,
+    re,
+    split,
+    draws,
+    seed,
+    counts: {
+      ...counts,
+      concatenationsPerK: concatenationsPerK(rows.length),
+      nerRows: ner.length,
+      reRows: re.length,
+      split: { train: split.train.length, val: split.val.length, test: split.test.length },
+    },
+  };
+}
