@@ -23,5 +23,6 @@ export function repoRoot(): string {
 }
 
 export const dataDir = (): string => path.join(repoRoot(), "data");
-export const resultsDir = (): string => path.join(repoRoot(), "results");
+/** Where notebooks write their results; `ADEFLOW_RESULTS_DIR` redirects it (the tests use a temporary folder). */
+export const resultsDir = (): string => process.env.ADEFLOW_RESULTS_DIR ?? path.join(repoRoot(), "results");
 export const notebooksDir = (): string => path.join(repoRoot(), "notebooks");

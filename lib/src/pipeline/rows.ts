@@ -7,6 +7,8 @@ export interface PreprocessedRow {
   drug: string;
   effect: string;
   pmid: string;
+  /** The sentence as the corpus has it: the identity of a sentence across rows and variants. */
+  sentence: string;
   /** Line of DRUG-AE.rel this row was first read from (1-based). */
   line: number;
 }

@@ -1,0 +1,59 @@
+import * as path from "node:path";
+import { loadCorpus } from "../corpus/load";
+import { AdeflowError } from "../errors";
+import { writeJsonAtomic, writeJsonlAtomic } from "../io";
+import { runSeedPipeline, type SeedPipelineOutput } from "../pipeline/seed-pipeline";
+import type { Command, Flags } from "./command";
+
+/** The counts `adeflow data stats` prints, with the names the issue and the reference sample use. */
+export function statsObject(out: SeedPipelineOutput, negatives: number, doses: number, corpusDir: string, seconds: number) {
+  const c = out.counts;
+  return {
+    relations: c.relations,
+    after_dedup: c.afterDedup,
+    unique_sentences_after_dedup: c.uniqueSentencesAfterDedup,
+    after_drop_ambiguous: c.afterDropAmbiguous,
+    ner_rows: c.nerRows,
+    re_rows: c.reRows,
+    concatenations_per_k: c.concatenationsPerK,
+    split: c.split,
+    negative_sentences: negatives,
+    dose_relations: doses,
+    seed: out.seed,
+    corpus_dir: corpusDir,
+    seconds: Number(seconds.toFixed(3)),
+  };
+}
+
+async function pipelineFrom(flags: Flags) {
+  const started = performance.now();
+  const corpus = await loadCorpus({ corpusDir: flags.values.get("corpus-dir") });
+  const out = runSeedPipeline(corpus);
+  return { corpus, out, seconds: (performance.now() - started) / 1000 };
+}
+
+export const dataStatsCommand: Command = {
+  path: ["data", "stats"],
+  summary: "corpus and pipeline counts as one JSON object",
+  usage: "adeflow data stats [--corpus-dir DIR]",
+  async run(flags) {
+    const { corpus, out, seconds } = await pipelineFrom(flags);
+    process.stdout.write(JSON.stringify(statsObject(out, corpus.negatives.length, corpus.doses.length, corpus.dir, seconds)) + "\n");
+  },
+};
+
+export const dataExportCommand: Command = {
+  path: ["data", "export"],
+  summary: "write ner.jsonl, re.jsonl and split.json (the study's rows and split) to a folder",
+  usage: "adeflow data export --out DIR [--corpus-dir DIR]",
+  async run(flags) {
+    const outDir = flags.values.get("out");
+    if (!outDir) throw new AdeflowError("data export needs --out DIR");
+    const { corpus, out, seconds } = await pipelineFrom(flags);
+    const dir = path.resolve(outDir);
+    writeJsonlAtomic(path.join(dir, "ner.jsonl"), out.ner.map((r) => ({ text: r.text, drug: r.drug, effect: r.effect, iob: r.iob })));
+    writeJsonlAtomic(path.join(dir, "re.jsonl"), out.re.map((r) => ({ masked_text: r.maskedText, annotated_text: r.annotatedText })));
+    writeJsonAtomic(path.join(dir, "split.json"), { train: out.split.train, val: out.split.val, test: out.split.test, seed: out.seed });
+    process.stderr.write(`wrote ${out.ner.length} NER rows, ${out.re.length} RE rows and the split to ${dir} (${seconds.toFixed(1)} s, corpus ${corpus.dir})\n`);
+  },
+};

@@ -1,0 +1,105 @@
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as readline from "node:readline";
+import { AdeflowError } from "../errors";
+import { notebooksDir, repoRoot, resultsDir } from "../paths";
+import { ensureKernel, findJupyterPython, jupyterEnv, KERNEL_NAME } from "./jupyter";
+
+/** The notebooks of the workspace, in the order they tell the story (their file names start with a number). */
+export function listNotebooks(dir = notebooksDir()): string[] {
+  return fs
+    .readdirSync(dir)
+    .filter((f) => /^\d\d-.*\.ipynb$/.test(f))
+    .sort()
+    .map((f) => path.join(dir, f));
+}
+
+/** `--only 02`, `--only 02-preprocessing` or `--only 02-preprocessing.ipynb` select one notebook. */
+export function selectNotebooks(only?: string, dir = notebooksDir()): string[] {
+  const all = listNotebooks(dir);
+  if (!only) return all;
+  const wanted = only.replace(/\.ipynb$/, "");
+  const hits = all.filter((f) => {
+    const stem = path.basename(f, ".ipynb");
+    return stem === wanted || stem.startsWith(`${wanted}-`) || stem.split("-").slice(1).join("-") === wanted;
+  });
+  if (hits.length === 0) {
+    throw new AdeflowError(`no notebook matches --only ${only}; there are: ${all.map((f) => path.basename(f, ".ipynb")).join(", ")}`);
+  }
+  return hits;
+}
+
+export interface ExecutedNotebook {
+  notebook: string;
+  executedCopy: string;
+  seconds: number;
+}
+
+export class NotebookCellError extends AdeflowError {
+  constructor(
+    readonly notebook: string,
+    readonly cell: number | null,
+    readonly ename: string,
+    readonly evalue: string,
+    readonly source: string | null,
+    readonly executedCopy: string,
+  ) {
+    super(
+      `${path.basename(notebook)}: cell ${cell === null ? "?" : cell + 1} failed with ${ename}: ${evalue}\n` +
+        (source ? `--- cell source ---\n${source}\n-------------------\n` : "") +
+        `the executed copy with the error is at ${executedCopy}`,
+    );
+    this.name = "NotebookCellError";
+  }
+}
+
+const stripAnsi = (s: string) => s.replace(/\u001b\[[0-9;]*m/g, "");
+
+/**
+ * Execute one notebook headlessly through Jupyter and the tslab kernel; the executed copy lands beside the
+ * results it produced, as `results/<name>/<name>.ipynb`. Progress goes to `log` cell by cell.
+ */
+export async function executeNotebook(
+  notebook: string,
+  options: { timeoutSeconds?: number; log?: (line: string) => void } = {},
+): Promise<ExecutedNotebook> {
+  const log = options.log ?? ((line: string) => process.stderr.write(line + "\n"));
+  ensureKernel(log);
+  const python = findJupyterPython();
+  const stem = path.basename(notebook, ".ipynb");
+  const outDir = path.join(resultsDir(), stem);
+  fs.mkdirSync(outDir, { recursive: true });
+  const executedCopy = path.join(outDir, `${stem}.ipynb`);
+  const script = path.join(repoRoot(), "lib", "python", "execute_notebook.py");
+  const started = Date.now();
+  const child = spawn(python, [script, notebook, executedCopy, KERNEL_NAME, String(options.timeoutSeconds ?? 3600)], {
+    env: jupyterEnv(),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stderr = "";
+  child.stderr.on("data", (d) => (stderr += d.toString()));
+  let failure: NotebookCellError | undefined;
+  let done = false;
+  for await (const line of readline.createInterface({ input: child.stdout })) {
+    let event: any;
+    try {
+      event = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    if (event.event === "cell") {
+      log(`  [${stem}] cell ${event.code_cell}/${event.code_cells} done in ${event.seconds}s`);
+    } else if (event.event === "error") {
+      failure = new NotebookCellError(notebook, event.cell, event.ename, stripAnsi(String(event.evalue)), event.source, executedCopy);
+    } else if (event.event === "done") {
+      done = true;
+    }
+  }
+  const code: number = await new Promise((resolve) => child.on("close", resolve));
+  if (failure) throw failure;
+  if (code !== 0 || !done) {
+    throw new AdeflowError(`${path.basename(notebook)}: Jupyter exited with status ${code}: ${stderr.trim().slice(-3000)}`);
+  }
+  return { notebook, executedCopy, seconds: (Date.now() - started) / 1000 };
+}

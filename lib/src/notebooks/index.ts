@@ -1,0 +1,3 @@
+export * from "./jupyter";
+export * from "./execute";
+export * from "./context";
