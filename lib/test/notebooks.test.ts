@@ -34,8 +34,10 @@ interface Output {
   output_type: string;
   name?: string;
   text?: string;
-  data?: Record<string, string>;
+  data?: Record<string, string | string[]>;
 }
+/** nbformat stores multi-line strings as arrays of lines. */
+const html = (o: Output): string => [o.data?.["text/html"] ?? ""].flat().join("");
 const outputsOf = (file: string): Output[][] =>
   readJson(file).cells.filter((c: any) => c.cell_type === "code").map((c: any) => c.outputs as Output[]);
 
@@ -89,8 +91,8 @@ test("notebook 03 runs headlessly and reports leakage of the original protocol",
 test("notebook 01 runs headlessly and writes its summary and charts", { skip }, async () => {
   const done = await executeNotebook(selectNotebooks("01")[0], { log: () => {} });
   const outputs = assertCleanRun(done.executedCopy);
-  assert.ok(outputs.flat().some((o) => o.data?.["text/html"]?.includes("<table")), "a table is displayed");
-  assert.ok(outputs.flat().some((o) => o.data?.["text/html"]?.includes("Plotly.newPlot")), "a chart is displayed");
+  assert.ok(outputs.flat().some((o) => html(o).includes("<table")), "a table is displayed");
+  assert.ok(outputs.flat().some((o) => html(o).includes("Plotly.newPlot")), "a chart is displayed");
   const dir = path.join(resultsDir, "01-eda");
   assert.ok(fs.existsSync(path.join(dir, "summary.json")));
   assert.ok(fs.readdirSync(dir).some((f) => f.endsWith(".html")), "a chart saved as HTML");

@@ -1,0 +1,99 @@
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { writeFileAtomic } from "../io";
+import type { Figure } from "./figure";
+import { chartHtml } from "./html";
+
+/** Where Debian's Chromium lives; `ADEFLOW_CHROMIUM` overrides it. */
+export const CHROMIUM_CANDIDATES = ["/usr/bin/chromium", "/usr/bin/chromium-browser"];
+
+export function findChromium(): string | undefined {
+  const explicit = process.env.ADEFLOW_CHROMIUM;
+  if (explicit) return fs.existsSync(explicit) ? explicit : undefined;
+  return CHROMIUM_CANDIDATES.find((p) => fs.existsSync(p));
+}
+
+export interface SaveChartOptions {
+  /**
+   * Also write a PNG next to the HTML with headless Chromium: "auto" (default) when Chromium is installed and
+   * the environment variable ADEFLOW_PNG is not "0"; false never; true requires it (missing Chromium is an error).
+   */
+  png?: boolean | "auto";
+  /** PNG size in CSS pixels (default 1000 x 600). */
+  width?: number;
+  height?: number;
+}
+
+export interface SavedChart {
+  html: string;
+  png?: string;
+  /** Why no PNG was written, when none was. */
+  pngSkipped?: string;
+}
+
+/**
+ * Write the chart as a self-contained HTML page (atomically), and a static PNG next to it when Chromium is
+ * there. `file` should end in `.html`; the PNG takes the same name with `.png`.
+ */
+export function saveChart(fig: Figure, file: string, options: SaveChartOptions = {}): SavedChart {
+  const html = path.resolve(file.endsWith(".html") ? file : `${file}.html`);
+  writeFileAtomic(html, chartHtml(fig));
+  const want = options.png ?? "auto";
+  if (want === false) return { html, pngSkipped: "PNG not requested" };
+  if (want === "auto" && process.env.ADEFLOW_PNG === "0") return { html, pngSkipped: "ADEFLOW_PNG=0" };
+  const chromium = findChromium();
+  if (!chromium) {
+    const reason = `no Chromium at ${CHROMIUM_CANDIDATES.join(" or ")} (apt-get install chromium, or set ADEFLOW_CHROMIUM)`;
+    if (want === true) throw new Error(`cannot write the PNG of ${html}: ${reason}`);
+    return { html, pngSkipped: reason };
+  }
+  const png = html.replace(/\.html$/, ".png");
+  const result = screenshot(chromium, html, png, options.width ?? 1000, options.height ?? 600);
+  if (result !== undefined) {
+    if (want === true) throw new Error(`cannot write the PNG of ${html}: ${result}`);
+    return { html, pngSkipped: result };
+  }
+  return { html, png };
+}
+
+/** Headless Chromium screenshot of a local page, into a temporary file renamed into place. Returns an error text, or undefined. */
+function screenshot(chromium: string, htmlFile: string, pngFile: string, width: number, height: number): string | undefined {
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), "adeflow-chromium-"));
+  const tmp = `${pngFile}.tmp-${process.pid}-${Date.now()}.png`;
+  try {
+    const run = spawnSync(
+      chromium,
+      [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-default-apps",
+        "--disable-extensions",
+        "--no-first-run",
+        "--no-default-browser-check",
+        "--hide-scrollbars",
+        "--virtual-time-budget=5000",
+        `--user-data-dir=${profile}`,
+        `--window-size=${width},${height}`,
+        `--screenshot=${tmp}`,
+        `file://${htmlFile}#static`,
+      ],
+      { encoding: "utf8", timeout: 60_000, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    if (run.error) return `Chromium failed to run: ${run.error.message}`;
+    if (!fs.existsSync(tmp) || fs.statSync(tmp).size === 0) {
+      const tail = `${run.stderr ?? ""}`.trim().split("\n").slice(-3).join(" / ");
+      return `Chromium wrote no screenshot (exit ${run.status}${tail ? `: ${tail}` : ""})`;
+    }
+    fs.renameSync(tmp, pngFile);
+    return undefined;
+  } finally {
+    fs.rmSync(tmp, { force: true });
+    fs.rmSync(profile, { recursive: true, force: true });
+  }
+}
