@@ -29,6 +29,10 @@ const resultsDir = fs.mkdtempSync(path.join(os.tmpdir(), "adeflow-results-"));
 process.env.ADEFLOW_RESULTS_DIR = resultsDir;
 process.env.ADE_CORPUS_DIR = testCorpusDir();
 process.env.ADEFLOW_PNG = process.env.ADEFLOW_PNG ?? "0";
+// training notebooks run the smoke profile: the project's tiny checkpoint and a small sample
+process.env.ADEFLOW_PROFILE = "smoke";
+delete process.env.ADEFLOW_MODEL;
+process.env.ADEFLOW_MODELS_DIR = fs.mkdtempSync(path.join(os.tmpdir(), "adeflow-models-"));
 
 interface Output {
   output_type: string;
@@ -96,6 +100,28 @@ test("notebook 01 runs headlessly and writes its summary and charts", { skip }, 
   const dir = path.join(resultsDir, "01-eda");
   assert.ok(fs.existsSync(path.join(dir, "summary.json")));
   assert.ok(fs.readdirSync(dir).some((f) => f.endsWith(".html")), "a chart saved as HTML");
+});
+
+test("notebook 04 trains NER (smoke profile) and writes metrics with the settings that made them", { skip }, async () => {
+  const done = await executeNotebook(selectNotebooks("04")[0], { log: () => {} });
+  const outputs = assertCleanRun(done.executedCopy);
+  assert.ok(outputs.flat().some((o) => html(o).includes("Plotly.newPlot")), "charts are displayed");
+  const dir = path.join(resultsDir, "04-ner");
+  const metrics = readJson(path.join(dir, "metrics.json"));
+  for (const field of ["profile", "seed", "model", "backend", "seconds", "written_at"]) assert.ok(field in metrics, `metrics.json has ${field}`);
+  assert.equal(metrics.profile, "smoke");
+  assert.equal(metrics.seed, 0);
+  assert.equal(metrics.metrics.length, 6, "token and entity scores on validation and test");
+  for (const row of metrics.metrics) {
+    for (const k of ["precision", "recall", "f1"]) assert.ok(row[k] >= 0 && row[k] <= 1, `${row.split} ${row.metric} ${k} = ${row[k]}`);
+  }
+  assert.equal(metrics.metrics.find((r: any) => r.split === "test" && r.metric.startsWith("token")).reported_f1, 0.806);
+  const train = metrics.history.filter((h: any) => h.phase === "train");
+  assert.ok(train[train.length - 1].trainLoss < train[0].trainLoss, `training loss falls: ${train.map((h: any) => h.trainLoss.toFixed(3)).join(" -> ")}`);
+  for (const f of ["confusion.html", "loss.html", "class-weights.csv", "summary.json"]) assert.ok(fs.existsSync(path.join(dir, f)), f);
+  const saved = readJson(path.join(process.env.ADEFLOW_MODELS_DIR!, "smoke-tiny-bert", "ner", "model.json"));
+  assert.equal(saved.task, "ner");
+  assert.deepEqual(saved.labels, ["O", "B-Drug", "I-Drug", "B-Effect", "I-Effect"]);
 });
 
 test("a failing cell is reported with its number, source and error", { skip }, async () => {

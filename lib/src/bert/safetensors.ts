@@ -7,8 +7,8 @@
  * name so that the output is byte-for-byte deterministic.
  */
 import * as fs from "node:fs";
-import * as path from "node:path";
 import { AdeflowError } from "../errors";
+import { writeFileAtomic } from "../io";
 
 export interface NamedTensor {
   shape: number[];
@@ -126,14 +126,6 @@ export function serializeSafetensors(tensors: TensorMap, metadata?: Record<strin
     for (let i = 0; i < t.data.length; i++, at += 4) out.writeFloatLE(t.data[i], at);
   }
   return out;
-}
-
-/** Write a file atomically: a temporary file in the same folder, then rename. */
-export function writeFileAtomic(file: string, data: string | Uint8Array): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
-  fs.writeFileSync(tmp, data);
-  fs.renameSync(tmp, file);
 }
 
 export function writeSafetensors(file: string, tensors: TensorMap, metadata?: Record<string, string>): void {

@@ -112,12 +112,16 @@ export class WordAlignedTokenizer {
     return this.idToToken[id] ?? "[UNK]";
   }
 
-  /** Sub-token ids of one word (memoised). A word that yields nothing maps to [UNK]. */
+  /**
+   * Sub-token ids of one word (memoised). A word the tokenizer reduces to nothing (only
+   * control or zero-width characters) yields no sub-token and so no position, exactly as the
+   * study's `tokenizer.tokenize(word)` loop does; its word index is then absent from
+   * `wordIndex`.
+   */
   wordIds(word: string): number[] {
     let ids = this.cache.get(word);
     if (!ids) {
       ids = this.hf.encode(word, { add_special_tokens: false });
-      if (ids.length === 0) ids = [this.unkId];
       this.cache.set(word, ids);
     }
     return ids;

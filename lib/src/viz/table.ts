@@ -68,7 +68,10 @@ export function formatCell(v: Cell, digits = 3): string {
   if (v === null || v === undefined) return "";
   if (typeof v === "number") {
     if (Number.isNaN(v)) return "";
-    return Number.isInteger(v) ? String(v) : String(Number(v.toFixed(digits)));
+    if (Number.isInteger(v)) return String(v);
+    // small values (learning rates, p-values) keep their significant digits instead of rounding to 0
+    if (Math.abs(v) < 10 ** -digits) return v.toExponential(Math.max(0, digits - 1)).replace(/\.?0+e/, "e");
+    return String(Number(v.toFixed(digits)));
   }
   return String(v);
 }

@@ -1,0 +1,152 @@
+/**
+ * Picks the fastest TensorFlow.js backend that loads here, in this order:
+ *   1. `@tensorflow/tfjs-node-gpu`  (native libtensorflow with CUDA)  -> backend "tensorflow"
+ *   2. `@tensorflow/tfjs-node`      (native libtensorflow, CPU)       -> backend "tensorflow"
+ *   3. `@tensorflow/tfjs-backend-wasm` (WebAssembly, SIMD; threads only where the runtime
+ *      supports them — in Node the WASM backend runs single-threaded)  -> backend "wasm"
+ *   4. pure JavaScript                                                 -> backend "cpu"
+ *
+ * Force one with env ADEFLOW_BACKEND=tensorflow|wasm|cpu (or `initBackend({ force })`); a
+ * forced backend that cannot load is an error, not a silent fallback.
+ *
+ * Adding the native backend: on a machine with internet run `npm install @tensorflow/tfjs-node`
+ * (or `@tensorflow/tfjs-node-gpu` with CUDA); its install script downloads libtensorflow and
+ * the root package.json already allows that script. Nothing else changes: initBackend picks it
+ * up. (In this repository `@tensorflow/tfjs-node` may resolve to an alias of plain tfjs that
+ * npm installs for danfojs; that is detected — it registers no "tensorflow" backend — and skipped.)
+ *
+ * Kernel gaps: tfjs-backend-wasm 4.22 has no `UnsortedSegmentSum` kernel, which the gradient
+ * of `tf.gather` (embedding lookup) needs, and the cpu backend's one is O(vocab x tokens).
+ * `registerFastSegmentSum` installs a linear-time JavaScript scatter-add for both (cost
+ * measured by `adeflow bench`: the wasm one reads the gradient out of the wasm heap and writes
+ * the result back).
+ */
+import * as os from "node:os";
+import * as tf from "@tensorflow/tfjs";
+import { AdeflowError } from "./errors";
+
+export type BackendName = "tensorflow" | "wasm" | "cpu";
+
+export interface BackendInfo {
+  /** tfjs backend name now active. */
+  name: BackendName;
+  /** npm package that provides it. */
+  package: string;
+  /** Why this one was chosen (and why faster ones were not). */
+  why: string;
+  /** Threads used by the backend, where known. */
+  threads?: number;
+  /** One line to print. */
+  description: string;
+}
+
+const NATIVE = ["@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node"] as const;
+
+function tryNative(pkg: string): string | undefined {
+  try {
+    require(pkg);
+  } catch (e) {
+    const msg = (e as Error).message.split("\n")[0];
+    return /Cannot find module/.test(msg) ? `${pkg} not installed` : `${pkg} failed to load (${msg})`;
+  }
+  if (!tf.findBackendFactory("tensorflow")) return `${pkg} loaded but registered no "tensorflow" backend (an alias of plain tfjs?)`;
+  return undefined;
+}
+
+/** Scatter-add rows of x into numSegments rows (the gradient of an embedding lookup). */
+function segmentSum(xs: ArrayLike<number>, seg: ArrayLike<number>, inner: number, numSegments: number): Float32Array {
+  const o = new Float32Array(numSegments * inner);
+  for (let i = 0; i < seg.length; i++) {
+    const s = seg[i];
+    if (s < 0 || s >= numSegments) continue;
+    const src = i * inner;
+    const dst = s * inner;
+    for (let j = 0; j < inner; j++) o[dst + j] += xs[src + j];
+  }
+  return o;
+}
+
+const fastKernelsFor = new Set<string>();
+
+/**
+ * Register a linear-time JS `UnsortedSegmentSum` for `backendName` ("wasm" or "cpu"):
+ * wasm has none (training would fail), and the tfjs cpu kernel loops over all segments
+ * (O(vocab x tokens): ~5 s per step for a 3k vocabulary, far worse for bert-base's 29k).
+ * Idempotent.
+ */
+export function registerFastSegmentSum(backendName: "wasm" | "cpu"): void {
+  if (fastKernelsFor.has(backendName)) return;
+  fastKernelsFor.add(backendName);
+  if (tf.getKernel("UnsortedSegmentSum", backendName)) tf.unregisterKernel("UnsortedSegmentSum", backendName);
+  tf.registerKernel({
+    kernelName: "UnsortedSegmentSum",
+    backendName,
+    kernelFunc: ({ inputs, attrs, backend }) => {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      const be = backend as any;
+      const x = inputs.x as tf.TensorInfo;
+      const ids = inputs.segmentIds as tf.TensorInfo;
+      const numSegments = (attrs as unknown as { numSegments: number }).numSegments;
+      const xs = be.readSync(x.dataId) as Float32Array;
+      const seg = be.readSync(ids.dataId) as Int32Array;
+      const inner = x.shape.slice(ids.shape.length).reduce((a: number, b: number) => a * b, 1);
+      const outShape = [numSegments, ...x.shape.slice(ids.shape.length)];
+      const values = segmentSum(xs, seg, inner, numSegments);
+      if (backendName === "cpu") return be.makeTensorInfo(outShape, x.dtype, values) as tf.TensorInfo;
+      const out = be.makeOutput(outShape, x.dtype) as tf.TensorInfo;
+      (be.typedArrayFromHeap(out) as Float32Array).set(values);
+      return out;
+    },
+  });
+}
+
+async function useWasm(): Promise<{ ok: true; threads: number; simd: boolean } | { ok: false; reason: string }> {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const wasm = require("@tensorflow/tfjs-backend-wasm") as typeof import("@tensorflow/tfjs-backend-wasm");
+    wasm.setThreadsCount(os.cpus().length);
+    if (!(await tf.setBackend("wasm"))) return { ok: false, reason: "wasm backend failed to initialise" };
+    registerFastSegmentSum("wasm");
+    const simd = Boolean(await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT"));
+    return { ok: true, threads: wasm.getThreadsCount(), simd };
+  } catch (e) {
+    return { ok: false, reason: `@tensorflow/tfjs-backend-wasm failed (${(e as Error).message.split("\n")[0]})` };
+  }
+}
+
+function info(name: BackendName, pkg: string, why: string, threads?: number): BackendInfo {
+  const t = threads === undefined ? "" : `, ${threads} thread${threads === 1 ? "" : "s"}`;
+  return { name, package: pkg, why, threads, description: `TensorFlow.js backend: ${name} (${pkg}${t}) — ${why}` };
+}
+
+/** Choose and activate a backend (see module comment). */
+export async function initBackend(opts: { force?: string } = {}): Promise<BackendInfo> {
+  const forced = (opts.force ?? process.env.ADEFLOW_BACKEND ?? "").trim().toLowerCase();
+  if (forced && !["tensorflow", "native", "wasm", "cpu"].includes(forced)) {
+    throw new AdeflowError(`ADEFLOW_BACKEND=${forced} is not one of tensorflow, wasm, cpu`);
+  }
+  const skipped: string[] = [];
+  if (!forced || forced === "tensorflow" || forced === "native") {
+    for (const pkg of NATIVE) {
+      const problem = tryNative(pkg);
+      if (!problem) {
+        await tf.setBackend("tensorflow");
+        return info("tensorflow", pkg, forced ? "forced by ADEFLOW_BACKEND" : "native backend available");
+      }
+      skipped.push(problem);
+    }
+    if (forced) throw new AdeflowError(`ADEFLOW_BACKEND=${forced} but no native backend loads: ${skipped.join("; ")}. Run \`npm install @tensorflow/tfjs-node\` on a machine with internet.`);
+  }
+  if (!forced || forced === "wasm") {
+    const w = await useWasm();
+    if (w.ok) {
+      const why = forced ? "forced by ADEFLOW_BACKEND" : `fastest available (${skipped.join("; ")})`;
+      return info("wasm", "@tensorflow/tfjs-backend-wasm", `${why}; SIMD ${w.simd ? "on" : "off"}`, w.threads);
+    }
+    if (forced) throw new AdeflowError(`ADEFLOW_BACKEND=wasm but it does not load: ${w.reason}`);
+    skipped.push(w.reason);
+  }
+  await tf.setBackend("cpu");
+  registerFastSegmentSum("cpu");
+  return info("cpu", "@tensorflow/tfjs-backend-cpu", forced ? "forced by ADEFLOW_BACKEND" : `fallback (${skipped.join("; ")})`, 1);
+}

@@ -1,0 +1,264 @@
+/**
+ * `adeflow bench`: forward and training throughput (tokens/s) and peak tensor memory of the
+ * BERT encoder on every TensorFlow.js backend that loads here, for the tiny test checkpoint
+ * and for a bert-base-cased-sized model with random weights, plus the same in PyTorch
+ * (scripts/torch_bench.py) when `/usr/bin/python3 -c "import torch"` works.
+ *
+ * Training step = token-classification head + weighted CE + backward + global-norm clip +
+ * AdamW (accumulation 1). The first training iteration runs under `tf.profile`, which gives
+ * the peak tensor bytes and the time spent in the JavaScript `UnsortedSegmentSum` kernel
+ * (embedding gradient) that adeflow registers for wasm and cpu; later iterations are timed
+ * without profiling. With one iteration (the bert-base default) the profiled one is the
+ * timed one.
+ *
+ * Defaults keep one run around 2-3 minutes on 2 cores: tiny 8x128 tokens x 5 iterations;
+ * base 1x128 tokens x 1 iteration, and bert-base training only on the fastest JS backend
+ * (pure-JS cpu training of bert-base takes minutes per step; `--full` includes it).
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { execFileSync } from "node:child_process";
+import * as tf from "@tensorflow/tfjs";
+import { AdeflowError } from "../errors";
+import { repoRoot } from "../paths";
+import { writeFileAtomic } from "../io";
+import { initBackend, type BackendName } from "../backend";
+import { BertEncoder, BERT_BASE_CASED_CONFIG, readBertConfig, readSafetensors, mapEncoderWeights, type BertConfig } from "../bert";
+import { TokenClassifier, Trainer } from "../train";
+import type { AlignedBatch } from "../bert/tokenizer";
+import type { Command } from "./command";
+
+export interface BenchRow {
+  engine: string;
+  model: "tiny" | "base";
+  batch: number;
+  seq: number;
+  forward_tokens_per_s: number | null;
+  train_tokens_per_s: number | null;
+  peak_tensor_mb: number | null;
+  rss_mb: number;
+  /** Share of the profiled training step spent in the JS UnsortedSegmentSum kernel. */
+  segment_sum_share: number | null;
+  note?: string;
+  /** Throughput relative to the peer row (same model) named in `ratio_peer`. */
+  forward_ratio?: number | null;
+  train_ratio?: number | null;
+  ratio_peer?: string;
+}
+
+interface Plan {
+  model: "tiny" | "base";
+  batch: number;
+  seq: number;
+  iters: number;
+  train: boolean;
+}
+
+function randomBatch(cfg: BertConfig, B: number, T: number, seed: number): AlignedBatch {
+  let s = seed >>> 0;
+  const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
+  const n = B * T;
+  const ids = new Int32Array(n).map(() => 5 + Math.floor(rnd() * (cfg.vocab_size - 5)));
+  const labels = new Int32Array(n).map(() => Math.floor(rnd() * 5));
+  return { batch: B, seqLen: T, inputIds: ids, attentionMask: new Int32Array(n).fill(1), labels, wordIndex: new Int32Array(n), sequences: [] };
+}
+
+function tinyEncoder(): BertEncoder {
+  const dir = path.join(repoRoot(), "lib", "test", "fixtures", "tiny-bert");
+  const cfg = readBertConfig(path.join(dir, "config.json"));
+  return BertEncoder.fromTensors(cfg, mapEncoderWeights(readSafetensors(path.join(dir, "model.safetensors")), cfg));
+}
+
+async function runPlanAsync(engine: string, plan: Plan, log: (s: string) => void): Promise<BenchRow> {
+  const enc = plan.model === "tiny" ? tinyEncoder() : BertEncoder.random(BERT_BASE_CASED_CONFIG, 1);
+  const cfg = enc.config;
+  const clf = new TokenClassifier(enc, 5, 1);
+  const batch = randomBatch(cfg, plan.batch, plan.seq, 7);
+  const tokens = plan.batch * plan.seq;
+  const ids = tf.tensor2d(batch.inputIds, [plan.batch, plan.seq], "int32");
+  const mask = tf.tensor2d(batch.attentionMask, [plan.batch, plan.seq], "int32");
+  try {
+    const fwd = () => tf.tidy(() => void clf.logits(ids, mask, false).dataSync());
+    if (plan.iters > 1) fwd(); // warm-up
+    let t = performance.now();
+    for (let i = 0; i < plan.iters; i++) fwd();
+    const forward = (tokens * plan.iters) / ((performance.now() - t) / 1000);
+    log(`  ${engine} ${plan.model} ${plan.batch}x${plan.seq}: forward ${forward.toFixed(1)} tokens/s`);
+    const row: BenchRow = {
+      engine,
+      model: plan.model,
+      batch: plan.batch,
+      seq: plan.seq,
+      forward_tokens_per_s: forward,
+      train_tokens_per_s: null,
+      peak_tensor_mb: null,
+      rss_mb: 0,
+      segment_sum_share: null,
+    };
+    if (plan.train) {
+      const tr = new Trainer(clf.params(), { totalSteps: 100, accumulationSteps: 1 });
+      try {
+        const step = () => void tr.microBatch((seed) => clf.loss(batch, undefined, true, seed));
+        t = performance.now();
+        const p = await tf.profile(step);
+        const firstMs = performance.now() - t;
+        const kernelMs = p.kernels.reduce((s, k) => s + (typeof k.kernelTimeMs === "number" ? k.kernelTimeMs : 0), 0);
+        const segMs = p.kernels.filter((k) => k.name === "UnsortedSegmentSum").reduce((s, k) => s + (typeof k.kernelTimeMs === "number" ? k.kernelTimeMs : 0), 0);
+        row.peak_tensor_mb = p.peakBytes / 2 ** 20;
+        row.segment_sum_share = kernelMs > 0 ? segMs / kernelMs : null;
+        if (plan.iters > 1) {
+          t = performance.now();
+          for (let i = 0; i < plan.iters; i++) step();
+          row.train_tokens_per_s = (tokens * plan.iters) / ((performance.now() - t) / 1000);
+        } else {
+          row.train_tokens_per_s = tokens / (firstMs / 1000);
+          row.note = "single profiled training iteration (includes AdamW state allocation)";
+        }
+        log(`  ${engine} ${plan.model}: train ${row.train_tokens_per_s.toFixed(1)} tokens/s, peak tensors ${row.peak_tensor_mb.toFixed(1)} MB`);
+      } finally {
+        tr.dispose();
+      }
+    } else {
+      row.note = "training skipped (use --full)";
+    }
+    row.rss_mb = process.memoryUsage().rss / 2 ** 20;
+    return row;
+  } finally {
+    tf.dispose([ids, mask]);
+    clf.dispose();
+    enc.dispose();
+  }
+}
+
+function torchAvailable(): boolean {
+  try {
+    execFileSync("/usr/bin/python3", ["-c", "import torch"], { stdio: "ignore", timeout: 60_000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function runTorch(plan: Plan, log: (s: string) => void): BenchRow | undefined {
+  const script = path.join(repoRoot(), "scripts", "torch_bench.py");
+  try {
+    const out = execFileSync(
+      "/usr/bin/python3",
+      [script, "--model", plan.model, "--batch", String(plan.batch), "--seq", String(plan.seq), "--iters", String(plan.iters), "--train-iters", String(plan.iters)],
+      { encoding: "utf8", timeout: 300_000, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    const j = JSON.parse(out.trim().split("\n").pop()!);
+    log(`  ${j.engine} ${plan.model}: forward ${j.forward_tokens_per_s.toFixed(1)}, train ${j.train_tokens_per_s.toFixed(1)} tokens/s`);
+    return {
+      engine: j.engine,
+      model: plan.model,
+      batch: plan.batch,
+      seq: plan.seq,
+      forward_tokens_per_s: j.forward_tokens_per_s,
+      train_tokens_per_s: j.train_tokens_per_s,
+      peak_tensor_mb: null,
+      rss_mb: j.peak_rss_mb,
+      segment_sum_share: null,
+      note: "rss_mb is the python process's peak RSS; timed after one warm-up iteration",
+    };
+  } catch (e) {
+    log(`  pytorch ${plan.model}: failed (${(e as Error).message.split("\n")[0]})`);
+    return undefined;
+  }
+}
+
+function fmt(x: number | null | undefined, digits = 1): string {
+  return x === null || x === undefined ? "-" : x.toFixed(digits);
+}
+
+export function benchTable(rows: BenchRow[]): string {
+  const head = ["engine", "model", "tokens", "fwd tok/s", "train tok/s", "fwd ratio", "train ratio", "peak tensors MB", "rss MB", "segsum share"];
+  const body = rows.map((r) => [
+    r.engine,
+    r.model,
+    `${r.batch}x${r.seq}`,
+    fmt(r.forward_tokens_per_s),
+    fmt(r.train_tokens_per_s),
+    r.forward_ratio === undefined ? "-" : `${fmt(r.forward_ratio, 3)}`,
+    r.train_ratio === undefined ? "-" : `${fmt(r.train_ratio, 3)}`,
+    fmt(r.peak_tensor_mb),
+    fmt(r.rss_mb, 0),
+    r.segment_sum_share === null ? "-" : `${(100 * r.segment_sum_share).toFixed(1)}%`,
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join("  ");
+  return [line(head), line(widths.map((w) => "-".repeat(w))), ...body.map(line)].join("\n");
+}
+
+/** Ratios of every row against the peer: pytorch if present in the run, else the cpu backend. */
+export function addRatios(rows: BenchRow[]): void {
+  for (const model of ["tiny", "base"] as const) {
+    const same = rows.filter((r) => r.model === model);
+    const peer = same.find((r) => r.engine.startsWith("pytorch")) ?? same.find((r) => r.engine.startsWith("tfjs cpu"));
+    if (!peer) continue;
+    for (const r of same) {
+      r.ratio_peer = peer.engine;
+      r.forward_ratio = r.forward_tokens_per_s && peer.forward_tokens_per_s ? r.forward_tokens_per_s / peer.forward_tokens_per_s : null;
+      r.train_ratio = r.train_tokens_per_s && peer.train_tokens_per_s ? r.train_tokens_per_s / peer.train_tokens_per_s : null;
+    }
+  }
+}
+
+export const benchCommand: Command = {
+  path: ["bench"],
+  summary: "BERT forward/training throughput and memory per backend (and PyTorch when available)",
+  usage: "adeflow bench [--backends cpu,wasm] [--models tiny,base] [--full] [--no-torch] [--json FILE]",
+  async run(flags) {
+    const log = (s: string) => process.stderr.write(s + "\n");
+    const wanted = (flags.values.get("backends") ?? "tensorflow,wasm,cpu").split(",").map((s) => s.trim()) as BackendName[];
+    const models = (flags.values.get("models") ?? "tiny,base").split(",").map((s) => s.trim());
+    for (const m of models) if (m !== "tiny" && m !== "base") throw new AdeflowError(`--models: unknown model "${m}" (tiny, base)`);
+    const full = flags.switches.has("full");
+    const tinyIters = Number(flags.values.get("iters") ?? 5);
+    const baseBatch = Number(flags.values.get("base-batch") ?? 1);
+    const baseSeq = Number(flags.values.get("base-seq") ?? 128);
+    const baseIters = Number(flags.values.get("base-iters") ?? 1);
+    const plans: Plan[] = [];
+    if (models.includes("tiny")) plans.push({ model: "tiny", batch: 8, seq: 128, iters: tinyIters, train: true });
+    if (models.includes("base")) plans.push({ model: "base", batch: baseBatch, seq: baseSeq, iters: baseIters, train: true });
+
+    // Which backends load here (in speed order), as the engines of this run.
+    const loaded: { name: BackendName; description: string }[] = [];
+    for (const b of wanted) {
+      try {
+        const info = await initBackend({ force: b });
+        loaded.push({ name: info.name, description: info.description });
+      } catch (e) {
+        log(`skipping backend ${b}: ${(e as Error).message}`);
+      }
+    }
+    if (loaded.length === 0) throw new AdeflowError("no TensorFlow.js backend could be loaded");
+    const rows: BenchRow[] = [];
+    const started = performance.now();
+    for (const plan of plans) {
+      for (const [i, b] of loaded.entries()) {
+        await initBackend({ force: b.name });
+        // bert-base training is run on the fastest backend only unless --full
+        const p = { ...plan, train: plan.model === "tiny" || full || i === 0 };
+        rows.push(await runPlanAsync(`tfjs ${b.name}`, p, log));
+      }
+      if (!flags.switches.has("no-torch") && torchAvailable()) {
+        const r = runTorch(plan, log);
+        if (r) rows.push(r);
+      }
+    }
+    addRatios(rows);
+    const result = {
+      backends: loaded.map((b) => b.description),
+      seconds: (performance.now() - started) / 1000,
+      cpus: (await import("node:os")).cpus().length,
+      rows,
+    };
+    process.stdout.write(benchTable(rows) + "\n\n" + JSON.stringify(result, null, 2) + "\n");
+    const jsonFile = flags.values.get("json");
+    if (jsonFile) {
+      fs.mkdirSync(path.dirname(path.resolve(jsonFile)), { recursive: true });
+      writeFileAtomic(path.resolve(jsonFile), JSON.stringify(result, null, 2) + "\n");
+    }
+  },
+};

@@ -1,0 +1,61 @@
+/**
+ * `adeflow encode --model ID|DIR --text "..."`: word-aligned tokenization of one text and
+ * every hidden state of the encoder (index 0 = embeddings), printed as one JSON object.
+ * Only the real (non-pad) positions are printed.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { AdeflowError } from "../errors";
+import { initBackend } from "../backend";
+import { loadBert } from "../bert";
+import type { Command } from "./command";
+
+export const encodeCommand: Command = {
+  path: ["encode"],
+  summary: "word pieces, ids and every BERT hidden state of a text, as JSON",
+  usage: "adeflow encode --text TEXT [--model ID|DIR] [--max-length 128] [--layers all|i,j,..]",
+  async run(flags) {
+    const text = flags.values.get("text");
+    if (text === undefined) throw new AdeflowError('encode needs --text "..."');
+    const maxLength = Number(flags.values.get("max-length") ?? 128);
+    if (!Number.isInteger(maxLength) || maxLength < 2) throw new AdeflowError(`--max-length must be an integer >= 2, got ${flags.values.get("max-length")}`);
+    const backend = await initBackend();
+    process.stderr.write(backend.description + "\n");
+    const bert = await loadBert(flags.values.get("model"), { trainable: false });
+    try {
+      if (maxLength > bert.config.max_position_embeddings) {
+        throw new AdeflowError(`--max-length ${maxLength} exceeds the model's max_position_embeddings ${bert.config.max_position_embeddings}`);
+      }
+      const n = bert.config.num_hidden_layers;
+      const layersFlag = flags.values.get("layers") ?? "all";
+      const layers = layersFlag === "all" ? Array.from({ length: n + 1 }, (_, i) => i) : layersFlag.split(",").map((s) => Number(s.trim()));
+      for (const l of layers) if (!Number.isInteger(l) || l < 0 || l > n) throw new AdeflowError(`--layers: ${l} is outside 0..${n} (0 = embeddings)`);
+      const seq = bert.tokenizer.encodeText(text, maxLength);
+      const len = seq.length;
+      const T = len; // no need to pad a single text
+      const hidden = tf.tidy(() => {
+        const hs = bert.encoder.forward(
+          tf.tensor2d(seq.inputIds.slice(0, T), [1, T], "int32"),
+          tf.tensor2d(seq.attentionMask.slice(0, T), [1, T], "int32"),
+        );
+        return layers.map((l) => hs[l].arraySync()[0]);
+      });
+      const out = {
+        model: bert.model.reference,
+        model_dir: bert.model.dir,
+        backend: backend.name,
+        text,
+        max_length: maxLength,
+        truncated: seq.truncated,
+        tokens: seq.tokens,
+        input_ids: Array.from(seq.inputIds.slice(0, len)),
+        word_index: Array.from(seq.wordIndex.slice(0, len)),
+        hidden_size: bert.config.hidden_size,
+        layers,
+        hidden_states: hidden,
+      };
+      process.stdout.write(JSON.stringify(out) + "\n");
+    } finally {
+      bert.encoder.dispose();
+    }
+  },
+};

@@ -1,0 +1,42 @@
+import { confusionMatrix, tokenScores, type TokenScores } from "../metrics/token";
+import { entityScores, type EntityScores } from "../metrics/entity";
+import { NER_LABELS, type NerLabel } from "../pipeline/rows";
+import { wordTagsFromPieces, type NerExample } from "./ner-data";
+
+/** The study's figures (token level, macro over the classes present), to print next to ours. */
+export const REPORTED = {
+  ner: { precision: 0.733, recall: 0.925, f1: 0.806 },
+  re: { precision: 0.884, recall: 0.874, f1: 0.878 },
+} as const;
+
+export interface NerEvaluation {
+  /** The study's metric: sub-token positions with a label. */
+  token: TokenScores;
+  /** The field's metric: whole words, seqeval entities. */
+  entity: EntityScores;
+  /** Row-normalized confusion matrix over the five labels (sub-token level). */
+  confusion: number[][];
+  /** Per example: gold and predicted word tags. */
+  words: { row: number; words: string[]; gold: NerLabel[]; predicted: NerLabel[]; errors: number }[];
+}
+
+export function evaluateNer(examples: readonly NerExample[], predictions: readonly Int32Array[]): NerEvaluation {
+  const yTrue: number[] = [];
+  const yPred: number[] = [];
+  const words = examples.map((ex, i) => {
+    const p = predictions[i];
+    for (let k = 0; k < ex.sequence.labels.length; k++) {
+      if (ex.sequence.labels[k] === -100) continue;
+      yTrue.push(ex.sequence.labels[k]);
+      yPred.push(p[k]);
+    }
+    const predicted = wordTagsFromPieces(ex.sequence, p, ex.words.length);
+    return { row: ex.row, words: ex.words, gold: ex.tags, predicted, errors: predicted.filter((t, k) => t !== ex.tags[k]).length };
+  });
+  return {
+    token: tokenScores(yTrue, yPred),
+    entity: entityScores(words.map((w) => w.gold), words.map((w) => w.predicted)),
+    confusion: confusionMatrix(yTrue, yPred, NER_LABELS.length, "true"),
+    words,
+  };
+}

@@ -1,0 +1,178 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as tf from "@tensorflow/tfjs";
+import { stackSequences, type AlignedBatch, type AlignedSequence } from "../bert/tokenizer";
+import { Trainer } from "../train/trainer";
+import { pooledClassWeights, seedClassWeights } from "./class-weights";
+import type { Profile } from "./profile";
+
+/** What the training loop needs of a model (the NER token classifier and the RE model both have it). */
+export interface TrainableTokenModel {
+  params(): Map<string, tf.Variable>;
+  loss(batch: AlignedBatch, classWeights: tf.Tensor1D | undefined, training: boolean, seed?: number): tf.Scalar;
+  predict(batch: AlignedBatch): Int32Array;
+}
+
+export type EpochRecord = {
+  phase: "train" | "final";
+  epoch: number;
+  trainLoss: number;
+  valLoss: number;
+  lr: number;
+  seconds: number;
+};
+
+export interface StudyFitResult {
+  history: EpochRecord[];
+  classWeights: { train: number[]; val: number[]; final?: number[] };
+  optimizerSteps: number;
+  seconds: number;
+  resumedFrom?: string;
+}
+
+export interface StudyFitOptions {
+  profile: Profile;
+  numClasses: number;
+  /** Progress lines (batches done, rate, time left). */
+  log?: (line: string) => void;
+  /** Save a checkpoint after every epoch here, and resume from it when present. */
+  checkpointDir?: string;
+}
+
+const batchesOf = <T>(items: readonly T[], size: number): T[][] =>
+  Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+
+function meanLoss(model: TrainableTokenModel, seqs: readonly AlignedSequence[], weights: tf.Tensor1D, profile: Profile): number {
+  let sum = 0;
+  let n = 0;
+  for (const chunk of batchesOf(seqs, profile.batchSize)) {
+    const loss = model.loss(stackSequences(chunk, profile.maxLength), weights, false);
+    sum += loss.dataSync()[0] * chunk.length;
+    n += chunk.length;
+    loss.dispose();
+  }
+  return n ? sum / n : NaN;
+}
+
+function formatSeconds(s: number): string {
+  return s >= 90 ? `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, "0")}s` : `${s.toFixed(0)}s`;
+}
+
+/** One pass over `seqs` in a seeded order; returns the mean training loss. */
+function runEpoch(trainer: Trainer, model: TrainableTokenModel, seqs: readonly AlignedSequence[], weights: tf.Tensor1D, profile: Profile, label: string, log: (l: string) => void): number {
+  const order = trainer.shuffle(seqs.length);
+  const batches = batchesOf(order, profile.batchSize);
+  const started = Date.now();
+  let sum = 0;
+  batches.forEach((idx, b) => {
+    const batch = stackSequences(idx.map((i) => seqs[i]), profile.maxLength);
+    sum += trainer.microBatch((seed) => model.loss(batch, weights, true, seed)).loss;
+    const done = b + 1;
+    if (done === batches.length || done % Math.max(1, Math.floor(batches.length / 10)) === 0) {
+      const elapsed = (Date.now() - started) / 1000;
+      const rate = done / elapsed;
+      log(`${label} ${String(Math.round((100 * done) / batches.length)).padStart(3)}% ${done}/${batches.length} batches, ${rate.toFixed(2)} batch/s, loss ${(sum / done).toFixed(4)}, ${formatSeconds((batches.length - done) / rate)} left`);
+    }
+  });
+  trainer.flush();
+  return sum / Math.max(1, batches.length);
+}
+
+/**
+ * The study's training: weighted cross-entropy with class weights from the training labels (validation loss
+ * with the validation labels' weights, as the seed did), AdamW, linear decay without warm-up, clipping,
+ * accumulation; then optionally one more epoch on train + validation at the final learning rate with the two
+ * sets' weights pooled by size. Checkpoints after each epoch make an interrupted run resume.
+ */
+export function fitStudy(model: TrainableTokenModel, train: readonly AlignedSequence[], val: readonly AlignedSequence[], options: StudyFitOptions): StudyFitResult {
+  const { profile, numClasses } = options;
+  const log = options.log ?? (() => {});
+  const started = Date.now();
+  const wTrainArr = seedClassWeights(train.map((s) => s.labels), numClasses);
+  const wValArr = seedClassWeights(val.map((s) => s.labels), numClasses);
+  const wTrain = tf.tensor1d(wTrainArr);
+  const wVal = tf.tensor1d(wValArr);
+  const updatesPerEpoch = (n: number) => Math.ceil(Math.ceil(n / profile.batchSize) / profile.accumulationSteps);
+  const history: EpochRecord[] = [];
+  const trainer = new Trainer(model.params(), {
+    lr: profile.learningRate,
+    totalSteps: profile.epochs * updatesPerEpoch(train.length),
+    accumulationSteps: profile.accumulationSteps,
+    maxGradNorm: profile.maxGradNorm,
+    seed: profile.seed,
+  });
+  let firstEpoch = 0;
+  let resumedFrom: string | undefined;
+  const mainDir = options.checkpointDir && path.join(options.checkpointDir, "train");
+  const fingerprint = JSON.stringify({ profile, nTrain: train.length, nVal: val.length, numClasses });
+  if (mainDir && checkpointFingerprint(mainDir) !== undefined && checkpointFingerprint(mainDir) !== fingerprint) {
+    log(`${mainDir} holds a checkpoint of other settings: starting afresh (it will be replaced)`);
+    fs.rmSync(mainDir, { recursive: true, force: true });
+  }
+  if (mainDir && fs.existsSync(path.join(mainDir, "latest.json"))) {
+    const state = trainer.restore(mainDir);
+    history.push(...((state.history as EpochRecord[]) ?? []));
+    firstEpoch = history.length;
+    resumedFrom = `${mainDir} (after epoch ${firstEpoch})`;
+    log(`resumed from ${resumedFrom}`);
+  }
+  for (let epoch = firstEpoch; epoch < profile.epochs; epoch++) {
+    const t0 = Date.now();
+    const lr = trainer.currentLr;
+    const trainLoss = runEpoch(trainer, model, train, wTrain, profile, `epoch ${epoch + 1}/${profile.epochs}`, log);
+    const valLoss = meanLoss(model, val, wVal, profile);
+    history.push({ phase: "train", epoch: epoch + 1, trainLoss, valLoss, lr, seconds: (Date.now() - t0) / 1000 });
+    log(`epoch ${epoch + 1}: train loss ${trainLoss.toFixed(4)}, validation loss ${valLoss.toFixed(4)}`);
+    if (mainDir) trainer.save(mainDir, { history, fingerprint });
+  }
+  let optimizerSteps = trainer.step;
+  trainer.dispose();
+  const result: StudyFitResult = { history, classWeights: { train: [...wTrainArr], val: [...wValArr] }, optimizerSteps, seconds: 0, resumedFrom };
+  if (profile.finalEpochs > 0) {
+    const both = [...train, ...val];
+    const pooled = pooledClassWeights(wTrainArr, train.length, wValArr, val.length);
+    const wPooled = tf.tensor1d(pooled);
+    const final = new Trainer(model.params(), {
+      lr: profile.finalLearningRate,
+      totalSteps: profile.finalEpochs * updatesPerEpoch(both.length),
+      accumulationSteps: profile.accumulationSteps,
+      maxGradNorm: profile.maxGradNorm,
+      seed: profile.seed + 1,
+    });
+    for (let e = 0; e < profile.finalEpochs; e++) {
+      const t0 = Date.now();
+      const lr = final.currentLr;
+      const trainLoss = runEpoch(final, model, both, wPooled, profile, `final epoch ${e + 1}/${profile.finalEpochs} (train + validation)`, log);
+      history.push({ phase: "final", epoch: profile.epochs + e + 1, trainLoss, valLoss: meanLoss(model, val, wVal, profile), lr, seconds: (Date.now() - t0) / 1000 });
+    }
+    optimizerSteps += final.step;
+    final.dispose();
+    wPooled.dispose();
+    result.classWeights.final = [...pooled];
+  }
+  wTrain.dispose();
+  wVal.dispose();
+  result.optimizerSteps = optimizerSteps;
+  result.seconds = (Date.now() - started) / 1000;
+  return result;
+}
+
+/** The settings a checkpoint folder was written with, or undefined when it has none. */
+function checkpointFingerprint(dir: string): string | undefined {
+  try {
+    const latest = JSON.parse(fs.readFileSync(path.join(dir, "latest.json"), "utf8"));
+    return JSON.parse(fs.readFileSync(path.join(dir, latest.checkpoint, "state.json"), "utf8")).fingerprint;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Arg-max labels of every sequence, batch by batch. */
+export function predictSequences(model: TrainableTokenModel, seqs: readonly AlignedSequence[], profile: Pick<Profile, "batchSize" | "maxLength">): Int32Array[] {
+  const out: Int32Array[] = [];
+  for (const chunk of batchesOf(seqs, profile.batchSize)) {
+    const flat = model.predict(stackSequences(chunk, profile.maxLength));
+    chunk.forEach((_, b) => out.push(flat.slice(b * profile.maxLength, (b + 1) * profile.maxLength)));
+  }
+  return out;
+}

@@ -1,0 +1,88 @@
+import { initBackend, type BackendInfo } from "../backend";
+import { loadBert, type LoadedBert } from "../bert/checkpoint";
+import { loadCorpus } from "../corpus/load";
+import { NER_LABELS } from "../pipeline/rows";
+import { runSeedPipeline, type SeedPipelineOutput } from "../pipeline/seed-pipeline";
+import { TokenClassifier } from "../train/token-classifier";
+import { encodeNerRows, type NerExample } from "./ner-data";
+import { REPORTED, type NerEvaluation } from "./evaluate";
+import type { MetricRow } from "./results";
+import { loadParams, readModelInfo, saveParams, taskModelDir } from "./model-store";
+import { currentProfile, describeProfile, type Profile } from "./profile";
+
+/** Everything a NER run starts from: settings, backend, base model, the study's rows and split. */
+export interface NerSetup {
+  profile: Profile;
+  backend: BackendInfo;
+  bert: LoadedBert;
+  pipeline: SeedPipelineOutput;
+  train: NerExample[];
+  val: NerExample[];
+  test: NerExample[];
+}
+
+/** The first `n` indices of a split part, in the split's own (shuffled) order: a seeded sample. */
+export const takeRows = (indices: readonly number[], n?: number): number[] => indices.slice(0, n ?? indices.length);
+
+export async function prepareNer(profile: Profile = currentProfile()): Promise<NerSetup> {
+  const backend = await initBackend();
+  const pipeline = runSeedPipeline(await loadCorpus(), profile.seed);
+  const bert = await loadBert(profile.model);
+  const encode = (part: "train" | "val" | "test") =>
+    encodeNerRows(pipeline.ner, takeRows(pipeline.split[part], profile.maxRows[part]), bert.tokenizer, profile.maxLength);
+  return { profile, backend, bert, pipeline, train: encode("train"), val: encode("val"), test: encode("test") };
+}
+
+/** BertForTokenClassification: the encoder plus dropout and a linear layer over the five labels, seeded. */
+export function createNerModel(setup: Pick<NerSetup, "bert" | "profile">): TokenClassifier {
+  return new TokenClassifier(setup.bert.encoder, NER_LABELS.length, setup.profile.seed);
+}
+
+export function nerModelDir(profile: Profile): string {
+  return taskModelDir(profile.name, profile.model, "ner");
+}
+
+export function saveNerModel(setup: NerSetup, model: TokenClassifier, training: Record<string, unknown>): string {
+  const dir = nerModelDir(setup.profile);
+  saveParams(dir, model.params(), {
+    task: "ner",
+    baseModel: setup.profile.model,
+    baseModelDir: setup.bert.model.dir,
+    labels: [...NER_LABELS],
+    profile: describeProfile(setup.profile),
+    backend: setup.backend.name,
+    ...training,
+  });
+  return dir;
+}
+
+/** A trained NER model back from `models/`, ready to predict. */
+export async function loadNerModel(dir: string): Promise<{ model: TokenClassifier; bert: LoadedBert; info: ReturnType<typeof readModelInfo> }> {
+  const info = readModelInfo(dir);
+  const bert = await loadBert(info.baseModelDir);
+  const model = new TokenClassifier(bert.encoder, info.labels.length, 0);
+  loadParams(dir, model.params());
+  return { model, bert, info };
+}
+
+/** The metric rows of a NER run: the study's token-level macro scores and the field's entity-level ones. */
+export function nerMetricRows(evaluations: Record<string, NerEvaluation>): MetricRow[] {
+  return Object.entries(evaluations).flatMap(([split, ev]) => [
+    { model: "NER", split, metric: "token macro (study)", ...pick(ev.token.macro), reported_f1: split === "test" ? REPORTED.ner.f1 : null },
+    { model: "NER", split, metric: "entity micro, strict (field)", ...pick(ev.entity.micro), reported_f1: null },
+    { model: "NER", split, metric: "entity macro, strict (field)", ...pick(ev.entity.macro), reported_f1: null },
+  ]);
+}
+
+const pick = (s: { precision: number; recall: number; f1: number }) => ({ precision: s.precision, recall: s.recall, f1: s.f1 });
+
+/** How a result was made: written next to every result of the run. */
+export function runRecord(setup: Pick<NerSetup, "profile" | "backend" | "bert">, seconds: number): Record<string, unknown> {
+  return {
+    ...describeProfile(setup.profile),
+    model_dir: setup.bert.model.dir,
+    model_hash: setup.bert.contentHash.slice(0, 16),
+    backend: setup.backend.name,
+    seconds: Number(seconds.toFixed(1)),
+  };
+}

@@ -1,0 +1,91 @@
+import { AdeflowError } from "../errors";
+import * as path from "node:path";
+import { repoRoot } from "../paths";
+
+/**
+ * One place for the experiment settings. `full` is the study's; `quick` runs in minutes on a laptop CPU; `smoke`
+ * is for tests. Chosen by `ADEFLOW_PROFILE` (default `quick`), the model by `ADEFLOW_MODEL` (a hub id or a
+ * folder in the Hugging Face layout); the same two variables drive JupyterLab and `adeflow reproduce`.
+ */
+export interface Profile {
+  name: "full" | "quick" | "smoke";
+  description: string;
+  /** Hub id or folder; `ADEFLOW_MODEL` overrides. */
+  model: string;
+  /** Rows used from each split part (undefined = all). */
+  maxRows: { train?: number; val?: number; test?: number };
+  epochs: number;
+  batchSize: number;
+  accumulationSteps: number;
+  learningRate: number;
+  /** The extra epoch on train + validation (0 = skipped). */
+  finalEpochs: number;
+  finalLearningRate: number;
+  maxGradNorm: number;
+  maxLength: number;
+  seed: number;
+}
+
+const STUDY = { batchSize: 8, accumulationSteps: 4, learningRate: 2e-4, maxGradNorm: 1.0, maxLength: 128, seed: 0, finalLearningRate: 1e-5 };
+
+export const TINY_CHECKPOINT = (): string => path.join(repoRoot(), "lib", "test", "fixtures", "tiny-bert");
+
+export const PROFILES: Record<Profile["name"], () => Profile> = {
+  full: () => ({
+    ...STUDY,
+    name: "full",
+    description: "the study's settings: bert-base-cased, all rows, 6 epochs, then 1 epoch on train + validation at 1e-5",
+    model: "bert-base-cased",
+    maxRows: {},
+    epochs: 6,
+    finalEpochs: 1,
+  }),
+  quick: () => ({
+    ...STUDY,
+    name: "quick",
+    description: "minutes on a CPU: 400 training rows, 200 validation and test rows, 1 epoch, no final epoch",
+    model: "bert-base-cased",
+    maxRows: { train: 400, val: 200, test: 200 },
+    epochs: 1,
+    finalEpochs: 0,
+  }),
+  smoke: () => ({
+    ...STUDY,
+    name: "smoke",
+    description: "tests only: the project's tiny generated checkpoint, 48 training rows, 16 validation and test rows",
+    model: TINY_CHECKPOINT(),
+    maxRows: { train: 48, val: 16, test: 16 },
+    epochs: 3,
+    finalEpochs: 1,
+    learningRate: 2e-3,
+  }),
+};
+
+export function currentProfile(env: NodeJS.ProcessEnv = process.env): Profile {
+  const name = (env.ADEFLOW_PROFILE ?? "quick").trim();
+  const make = PROFILES[name as Profile["name"]];
+  if (!make) throw new AdeflowError(`ADEFLOW_PROFILE=${name} is not one of ${Object.keys(PROFILES).join(", ")}`);
+  const profile = make();
+  if (env.ADEFLOW_MODEL) profile.model = env.ADEFLOW_MODEL;
+  return profile;
+}
+
+/** Settings as a flat record, for printing and for every result file. */
+export function describeProfile(p: Profile): Record<string, string | number> {
+  return {
+    profile: p.name,
+    model: p.model,
+    train_rows: p.maxRows.train ?? "all",
+    val_rows: p.maxRows.val ?? "all",
+    test_rows: p.maxRows.test ?? "all",
+    epochs: p.epochs,
+    batch_size: p.batchSize,
+    accumulation_steps: p.accumulationSteps,
+    learning_rate: p.learningRate,
+    final_epochs: p.finalEpochs,
+    final_learning_rate: p.finalLearningRate,
+    max_grad_norm: p.maxGradNorm,
+    max_length: p.maxLength,
+    seed: p.seed,
+  };
+}

@@ -1,0 +1,25 @@
+import * as path from "node:path";
+import { writeJsonAtomic } from "../io";
+import { saveTable } from "../viz/table";
+
+/**
+ * A notebook's metrics written for programs (JSON) and for people (Markdown, CSV), each row next to the study's
+ * reported figure where there is one, with the settings that produced them (profile, seed, model, backend,
+ * time), so a result file is never separated from how it was made.
+ */
+export type MetricRow = {
+  model: string;
+  split: string;
+  metric: string;
+  precision: number;
+  recall: number;
+  f1: number;
+  reported_f1?: number | null;
+};
+
+export function writeMetrics(dir: string, name: string, rows: MetricRow[], run: Record<string, unknown>): { json: string; csv: string; markdown: string } {
+  const json = path.join(dir, `${name}.json`);
+  writeJsonAtomic(json, { ...run, written_at: new Date().toISOString(), metrics: rows });
+  const saved = saveTable(rows.map((r) => ({ ...r, reported_f1: r.reported_f1 ?? "" })), path.join(dir, name));
+  return { json, ...saved };
+}

@@ -1,0 +1,64 @@
+/** Backend choice and the kernels added for training on wasm (and the fast cpu segment sum). */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as path from "node:path";
+import * as tf from "@tensorflow/tfjs";
+import { initBackend } from "../src/backend";
+import { loadBert } from "../src/bert";
+import { AdeflowError } from "../src/errors";
+
+test("initBackend picks the fastest loadable backend and explains why", async () => {
+  const auto = await initBackend({ force: "" });
+  assert.ok(["tensorflow", "wasm", "cpu"].includes(auto.name));
+  assert.equal(tf.getBackend(), auto.name);
+  assert.match(auto.description, /^TensorFlow\.js backend: /);
+  if (auto.name !== "tensorflow") assert.match(auto.why, /tfjs-node/, "says why native was skipped");
+  const cpu = await initBackend({ force: "cpu" });
+  assert.equal(cpu.name, "cpu");
+  assert.equal(tf.getBackend(), "cpu");
+  await assert.rejects(initBackend({ force: "gpu2" }), (e: Error) => e instanceof AdeflowError && /ADEFLOW_BACKEND=gpu2/.test(e.message));
+  if (!tf.findBackendFactory("tensorflow")) {
+    await assert.rejects(initBackend({ force: "tensorflow" }), /npm install @tensorflow\/tfjs-node/);
+  }
+});
+
+test("embedding gradients (UnsortedSegmentSum) agree on wasm and cpu and with a hand sum", async () => {
+  const grads: Float32Array[] = [];
+  for (const b of ["wasm", "cpu"]) {
+    await initBackend({ force: b });
+    const table = tf.variable(tf.tensor2d([[1, 2], [3, 4], [5, 6]]));
+    const idx = tf.tensor2d([[2, 0], [2, 2]], [2, 2], "int32");
+    const up = tf.tensor3d([[[1, 10], [2, 20]], [[3, 30], [4, 40]]]);
+    const { grads: g } = tf.variableGrads(() => tf.sum(tf.mul(tf.gather(table, idx), up)), [table]);
+    grads.push(g[table.name].dataSync() as Float32Array);
+    tf.dispose([table, idx, up, ...Object.values(g)]);
+  }
+  // row 0 <- position (0,1); row 2 <- (0,0) + (1,0) + (1,1)
+  assert.deepEqual(Array.from(grads[0]), [2, 20, 0, 0, 8, 80]);
+  assert.deepEqual(Array.from(grads[1]), Array.from(grads[0]));
+});
+
+test("tiny BERT forward and gradients agree between wasm and cpu", async () => {
+  const out: { h: Float32Array; g: Float32Array }[] = [];
+  for (const b of ["wasm", "cpu"]) {
+    await initBackend({ force: b });
+    const bert = await loadBert(path.resolve(__dirname, "../../test/fixtures/tiny-bert"));
+    const batch = bert.tokenizer.encodeBatch([{ words: "Rash after penicillin .".split(" ") }], 10);
+    const ids = tf.tensor2d(batch.inputIds, [1, 10], "int32");
+    const mask = tf.tensor2d(batch.attentionMask, [1, 10], "int32");
+    const emb = bert.encoder.variables.get("embeddings.word_embeddings.weight")!;
+    const { value, grads } = tf.variableGrads(() => {
+      const hs = bert.encoder.forward(ids, mask);
+      return tf.sum(tf.square(hs[2]));
+    }, [emb]);
+    const hs = bert.encoder.forward(ids, mask);
+    out.push({ h: hs[2].dataSync() as Float32Array, g: grads[emb.name].dataSync() as Float32Array });
+    tf.dispose([value, ids, mask, ...hs, ...Object.values(grads)]);
+    bert.encoder.dispose();
+  }
+  let dh = 0, dg = 0, sg = 0;
+  out[0].h.forEach((v, i) => (dh = Math.max(dh, Math.abs(v - out[1].h[i]))));
+  out[0].g.forEach((v, i) => ((dg = Math.max(dg, Math.abs(v - out[1].g[i]))), (sg = Math.max(sg, Math.abs(v)))));
+  console.log(`wasm vs cpu: max |hidden diff| ${dh.toExponential(2)}, max |grad diff| / max |grad| ${(dg / sg).toExponential(2)}`);
+  assert.ok(dh < 1e-5 && dg / sg < 1e-5);
+});

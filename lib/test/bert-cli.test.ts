@@ -1,0 +1,68 @@
+/** `adeflow encode` and `adeflow bench` (tiny model only) print what they promise. */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as path from "node:path";
+import { encodeCommand } from "../src/cli/encode";
+import { benchCommand, addRatios, type BenchRow } from "../src/cli/bench";
+import { parseFlags } from "../src/cli/command";
+import { AdeflowError } from "../src/errors";
+
+const DIR = path.resolve(__dirname, "../../test/fixtures/tiny-bert");
+
+async function capture(fn: () => Promise<void>): Promise<string> {
+  const out: string[] = [];
+  const orig = process.stdout.write.bind(process.stdout);
+  const origErr = process.stderr.write.bind(process.stderr);
+  // Only strings are ours: node's test runner talks to its parent through stdout in binary chunks.
+  process.stdout.write = ((s: string | Uint8Array, ...rest: unknown[]) =>
+    typeof s === "string" ? (out.push(s), true) : (orig as (...a: unknown[]) => boolean)(s, ...rest)) as typeof process.stdout.write;
+  process.stderr.write = ((s: string | Uint8Array, ...rest: unknown[]) =>
+    typeof s === "string" ? true : (origErr as (...a: unknown[]) => boolean)(s, ...rest)) as typeof process.stderr.write;
+  try {
+    await fn();
+  } finally {
+    process.stdout.write = orig;
+    process.stderr.write = origErr;
+  }
+  return out.join("");
+}
+
+test("encode prints word pieces, ids, word indices and every hidden state", async () => {
+  const text = await capture(() => encodeCommand.run(parseFlags(["--model", DIR, "--text", "Rash after penicillin."])));
+  const j = JSON.parse(text);
+  assert.equal(j.tokens[0], "[CLS]");
+  assert.equal(j.tokens[j.tokens.length - 1], "[SEP]");
+  assert.equal(j.input_ids.length, j.tokens.length);
+  assert.equal(j.word_index[1], 0);
+  assert.deepEqual(j.layers, [0, 1, 2]);
+  assert.equal(j.hidden_states.length, 3);
+  assert.equal(j.hidden_states[2].length, j.tokens.length);
+  assert.equal(j.hidden_states[2][0].length, 32);
+  const sel = JSON.parse(await capture(() => encodeCommand.run(parseFlags(["--model", DIR, "--text", "Fever", "--layers", "2,1"]))));
+  assert.deepEqual(sel.layers, [2, 1]);
+  await assert.rejects(encodeCommand.run(parseFlags(["--model", DIR])), (e: Error) => e instanceof AdeflowError && /--text/.test(e.message));
+  await assert.rejects(encodeCommand.run(parseFlags(["--model", DIR, "--text", "x", "--layers", "5"])), /outside 0\.\.2/);
+});
+
+test("bench (tiny, one backend) prints a table and JSON rows with throughput", async () => {
+  const text = await capture(() => benchCommand.run(parseFlags(["--models", "tiny", "--backends", "wasm,cpu", "--iters", "1", "--no-torch"])));
+  const json = JSON.parse(text.slice(text.indexOf("\n{") + 1));
+  assert.match(text, /^engine\s+model/);
+  assert.equal(json.rows.length, 2);
+  for (const r of json.rows as BenchRow[]) {
+    assert.ok(r.forward_tokens_per_s! > 0 && r.train_tokens_per_s! > 0 && r.peak_tensor_mb! > 0, JSON.stringify(r));
+  }
+  assert.equal(json.rows[1].ratio_peer, "tfjs cpu");
+  assert.equal(json.rows[1].forward_ratio, 1);
+});
+
+test("ratios use pytorch as the peer when present", () => {
+  const row = (engine: string, f: number, t: number): BenchRow => ({
+    engine, model: "tiny", batch: 1, seq: 1, forward_tokens_per_s: f, train_tokens_per_s: t, peak_tensor_mb: null, rss_mb: 0, segment_sum_share: null,
+  });
+  const rows = [row("tfjs cpu", 10, 5), row("pytorch 1.13", 100, 20)];
+  addRatios(rows);
+  assert.equal(rows[0].forward_ratio, 0.1);
+  assert.equal(rows[0].train_ratio, 0.25);
+  assert.equal(rows[0].ratio_peer, "pytorch 1.13");
+});
