@@ -6,3 +6,5 @@ export * from "./evaluate";
 export * from "./results";
 export * from "./model-store";
 export * from "./ner";
+export * from "./re-data";
+export * from "./e2e";

@@ -1,0 +1,65 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { findWords, goldRelations, maskPredictedEntities, readRelations } from "../src/experiment/e2e";
+import { nerWordsAndTags, wordTagsFromPieces } from "../src/experiment/ner-data";
+import { seedClassWeights, pooledClassWeights } from "../src/experiment/class-weights";
+import { currentProfile } from "../src/experiment/profile";
+import type { AlignedSequence } from "../src/bert/tokenizer";
+import { fixture, readJson } from "./helpers";
+
+const words = "Intravenous azithromycin induced severe ototoxicity in one patient".split(" ");
+
+test("predicted entities become one mask each, the rest is lower-cased", () => {
+  const m = maskPredictedEntities(words, ["O", "B-Drug", "O", "B-Effect", "I-Effect", "O", "O", "O"]);
+  assert.deepEqual(m.words, ["intravenous", "DRUG", "induced", "EFFECT", "in", "one", "patient"]);
+  assert.deepEqual(m.entityAt[3], { type: "Effect", start: 3, end: 4 });
+});
+
+test("relations pair drugs and effects that carry the same association number", () => {
+  const m = maskPredictedEntities("a b c d e f".split(" "), ["B-Drug", "O", "B-Effect", "B-Drug", "O", "B-Effect"]);
+  assert.deepEqual(readRelations(m, [1, 0, 1, 2, 0, 2]), [
+    { drug: { start: 0, end: 0 }, effect: { start: 2, end: 2 } },
+    { drug: { start: 3, end: 3 }, effect: { start: 5, end: 5 } },
+  ]);
+  assert.deepEqual(readRelations(m, [1, 0, 2, 0, 0, 0]), [], "different numbers: no relation");
+  assert.equal(readRelations(m, [1, 0, 1, 1, 0, 1]).length, 4, "one number shared by two drugs and two effects");
+});
+
+test("gold relations locate each pair at its first whole-word occurrence", () => {
+  const w = "x induced rash and x caused fever".split(" ");
+  const g = goldRelations(w, ["x", "x"], ["rash", "fever"]);
+  assert.deepEqual(g.relations, [
+    { drug: { start: 0, end: 0 }, effect: { start: 2, end: 2 } },
+    { drug: { start: 0, end: 0 }, effect: { start: 6, end: 6 } },
+  ]);
+  assert.equal(goldRelations(w, ["xy"], ["rash"]).unlocatable, 1);
+  assert.equal(findWords(["and", "x"], w), 3);
+});
+
+test("NER words pair with tags as Python's zip does, and words take their first piece's label", () => {
+  const { words: ws, tags } = nerWordsAndTags({ text: "a cannot b", iob: "O O O B-Drug", drug: [], effect: [], parts: [0] });
+  assert.deepEqual(ws, ["a", "cannot", "b"]);
+  assert.deepEqual(tags, ["O", "O", "O"]);
+  const seq = { length: 5, wordIndex: Int32Array.from([-1, 0, 1, 1, -1]) } as unknown as AlignedSequence;
+  assert.deepEqual(wordTagsFromPieces(seq, [0, 3, 1, 4, 0], 3), ["B-Effect", "B-Drug", "O"]);
+});
+
+// Values printed by the study's own compute_weights (scripts/seed_class_weights_reference.py).
+for (const [i, c] of (readJson(fixture("seed-class-weights.json")) as any[]).entries()) {
+  test(`class weights equal the study's code, case ${i}`, () => {
+    const got = seedClassWeights(c.sequences, 5);
+    c.weights.forEach((w: number, k: number) => assert.ok(Math.abs(got[k] - w) < 1e-5, `class ${k}: ${got[k]} != ${w}`));
+  });
+}
+
+test("final-epoch weights are pooled in proportion to the set sizes", () => {
+  assert.deepEqual([...pooledClassWeights(Float32Array.from([1, 2]), 3, Float32Array.from([3, 4]), 1)], [1.5, 2.5]);
+});
+
+test("profiles: ADEFLOW_PROFILE picks one, ADEFLOW_MODEL overrides its model, a typo is an error", () => {
+  assert.equal(currentProfile({}).name, "quick");
+  const full = currentProfile({ ADEFLOW_PROFILE: "full" });
+  assert.deepEqual([full.epochs, full.batchSize, full.accumulationSteps, full.learningRate, full.finalLearningRate], [6, 8, 4, 2e-4, 1e-5]);
+  assert.equal(currentProfile({ ADEFLOW_PROFILE: "smoke", ADEFLOW_MODEL: "/m" }).model, "/m");
+  assert.throws(() => currentProfile({ ADEFLOW_PROFILE: "fast" }), /ADEFLOW_PROFILE=fast is not one of full, quick, smoke/);
+});
