@@ -29,3 +29,4 @@ export * from "./experiment";
 export * from "./backend";
 export * from "./bert";
 export * from "./train";
+export * from "./re";

@@ -124,6 +124,23 @@ test("notebook 04 trains NER (smoke profile) and writes metrics with the setting
   assert.deepEqual(saved.labels, ["O", "B-Drug", "I-Drug", "B-Effect", "I-Effect"]);
 });
 
+test("notebook 05 trains RE (smoke profile) and writes metrics and parameter counts", { skip }, async () => {
+  const done = await executeNotebook(selectNotebooks("05")[0], { log: () => {} });
+  assertCleanRun(done.executedCopy);
+  const dir = path.join(resultsDir, "05-re");
+  const metrics = readJson(path.join(dir, "metrics.json"));
+  assert.equal(metrics.profile, "smoke");
+  assert.equal(metrics.backend.length > 0, true);
+  assert.equal(metrics.metrics.length, 4);
+  for (const row of metrics.metrics) for (const k of ["precision", "recall", "f1"]) assert.ok(row[k] >= 0 && row[k] <= 1, `${row.metric} ${k}`);
+  assert.equal(metrics.metrics.find((r: any) => r.split === "test" && r.metric.startsWith("token")).reported_f1, 0.878);
+  const train = metrics.history.filter((h: any) => h.phase === "train");
+  assert.ok(train[train.length - 1].trainLoss < train[0].trainLoss, "training loss falls");
+  const summary = readJson(path.join(dir, "summary.json"));
+  // flatten (128 x 2 x 128) -> 384: the study's dense layer whatever the encoder size
+  assert.equal(summary.parameters.dense, 128 * 256 * 384 + 384);
+});
+
 test("a failing cell is reported with its number, source and error", { skip }, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "adeflow-nb-"));
   const bad = path.join(dir, "99-broken.ipynb");

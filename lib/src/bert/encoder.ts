@@ -69,7 +69,7 @@ export class BertEncoder {
     for (const [name, shape] of expectedEncoderShapes(config)) {
       const t = tensors.get(name);
       if (!t) throw new Error(`internal: tensor ${name} not provided`);
-      vars.set(name, tf.variable(tf.tensor(t.data, shape, "float32"), trainable, `bert/${name}/${uid()}`));
+      vars.set(name, tf.tidy(() => tf.variable(tf.tensor(t.data, shape, "float32"), trainable, `bert/${name}/${uid()}`)));
     }
     return new BertEncoder(config, vars);
   }
@@ -121,55 +121,79 @@ export class BertEncoder {
     return x;
   }
 
-  /**
-   * Run the encoder. inputIds / attentionMask: int32 [batch, seq]. Returns
-   * numLayers + 1 tensors [batch, seq, hidden] (index 0 = embeddings). The caller owns them.
-   */
-  forward(inputIds: tf.Tensor2D, attentionMask: tf.Tensor2D, opts: ForwardOptions = {}): tf.Tensor3D[] {
+  /** Dropout with a seed fixed by (call seed, layer, site), so a recomputation repeats the masks. */
+  private dropout(x: tf.Tensor, rate: number, training: boolean, seed: number, layer: number, site: number): tf.Tensor {
+    if (!training || rate <= 0) return x;
+    return tf.dropout(x, rate, undefined, ((seed >>> 0) * 997 + (layer + 1) * 16 + site) >>> 0);
+  }
+
+  /** [batch, 1, 1, seq] additive attention bias: 0 for real tokens, FLOAT32_MIN for padding. */
+  attentionBias(attentionMask: tf.Tensor2D): tf.Tensor4D {
+    const [B, T] = attentionMask.shape;
+    return tf.tidy(() => tf.reshape(tf.mul(tf.sub(1, tf.cast(attentionMask, "float32")), FLOAT32_MIN), [B, 1, 1, T]));
+  }
+
+  /** Embedding output (hidden state 0): word + position + token type, LayerNorm, dropout. */
+  embed(inputIds: tf.Tensor2D, opts: ForwardOptions = {}): tf.Tensor3D {
     const cfg = this.config;
-    const training = opts.training ?? false;
-    const baseSeed = (opts.seed ?? 0) >>> 0;
-    let site = 0;
-    const dropout = (x: tf.Tensor, rate: number): tf.Tensor =>
-      training && rate > 0 ? tf.dropout(x, rate, undefined, baseSeed * 997 + site++) : x;
     return tf.tidy(() => {
       const [B, T] = inputIds.shape;
       if (T > cfg.max_position_embeddings) {
         throw new Error(`sequence length ${T} exceeds max_position_embeddings ${cfg.max_position_embeddings}`);
       }
-      const H = cfg.hidden_size;
-      const nH = cfg.num_attention_heads;
-      const dH = H / nH;
-      const eps = cfg.layer_norm_eps;
       const positions = tf.range(0, T, 1, "int32");
       const types = opts.tokenTypeIds ?? tf.zeros([B, T], "int32");
-      let x: tf.Tensor = tf.add(
+      const x = tf.add(
         tf.add(tf.gather(this.v("embeddings.word_embeddings.weight"), inputIds), tf.expandDims(tf.gather(this.v("embeddings.position_embeddings.weight"), positions), 0)),
         tf.gather(this.v("embeddings.token_type_embeddings.weight"), types),
       );
-      x = layerNorm(x, this.v("embeddings.LayerNorm.weight"), this.v("embeddings.LayerNorm.bias"), eps);
-      x = dropout(x, cfg.hidden_dropout_prob);
-      const hidden: tf.Tensor3D[] = [x as tf.Tensor3D];
-      // [B, 1, 1, T] additive mask.
-      const maskAdd = tf.reshape(tf.mul(tf.sub(1, tf.cast(attentionMask, "float32")), FLOAT32_MIN), [B, 1, 1, T]);
-      const scale = 1 / Math.sqrt(dH);
+      const n = layerNorm(x, this.v("embeddings.LayerNorm.weight"), this.v("embeddings.LayerNorm.bias"), cfg.layer_norm_eps);
+      return this.dropout(n, cfg.hidden_dropout_prob, opts.training ?? false, opts.seed ?? 0, -1, 0) as tf.Tensor3D;
+    });
+  }
+
+  /** Transformer layer `l` (0-based) applied to x [batch, seq, hidden]. */
+  layer(l: number, x: tf.Tensor3D, attnBias: tf.Tensor4D, opts: ForwardOptions = {}): tf.Tensor3D {
+    const cfg = this.config;
+    const training = opts.training ?? false;
+    const seed = opts.seed ?? 0;
+    return tf.tidy(() => {
+      const [B, T, H] = x.shape;
+      const nH = cfg.num_attention_heads;
+      const dH = H / nH;
+      const eps = cfg.layer_norm_eps;
+      const p = `encoder.layer.${l}.`;
       const heads = (t: tf.Tensor) => tf.transpose(tf.reshape(t, [B, T, nH, dH]), [0, 2, 1, 3]);
-      for (let l = 0; l < cfg.num_hidden_layers; l++) {
-        const p = `encoder.layer.${l}.`;
-        const lin = (n: string, input: tf.Tensor) => linear(input, this.v(`${p}${n}.weight`), this.v(`${p}${n}.bias`));
-        const q = heads(lin("attention.self.query", x));
-        const k = heads(lin("attention.self.key", x));
-        const v = heads(lin("attention.self.value", x));
-        const scores = tf.add(tf.mul(tf.matMul(q, k, false, true), scale), maskAdd);
-        const probs = dropout(tf.softmax(scores, -1), cfg.attention_probs_dropout_prob);
-        const ctx = tf.reshape(tf.transpose(tf.matMul(probs, v), [0, 2, 1, 3]), [B, T, H]);
-        const attnOut = dropout(lin("attention.output.dense", ctx), cfg.hidden_dropout_prob);
-        const a = layerNorm(tf.add(attnOut, x), this.v(`${p}attention.output.LayerNorm.weight`), this.v(`${p}attention.output.LayerNorm.bias`), eps);
-        const inter = gelu(lin("intermediate.dense", a));
-        const out = dropout(lin("output.dense", inter), cfg.hidden_dropout_prob);
-        x = layerNorm(tf.add(out, a), this.v(`${p}output.LayerNorm.weight`), this.v(`${p}output.LayerNorm.bias`), eps);
-        hidden.push(x as tf.Tensor3D);
-      }
+      const lin = (n: string, input: tf.Tensor) => linear(input, this.v(`${p}${n}.weight`), this.v(`${p}${n}.bias`));
+      const q = heads(lin("attention.self.query", x));
+      const k = heads(lin("attention.self.key", x));
+      const v = heads(lin("attention.self.value", x));
+      const scores = tf.add(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(dH)), attnBias);
+      const probs = this.dropout(tf.softmax(scores, -1), cfg.attention_probs_dropout_prob, training, seed, l, 0);
+      const ctx = tf.reshape(tf.transpose(tf.matMul(probs, v), [0, 2, 1, 3]), [B, T, H]);
+      const attnOut = this.dropout(lin("attention.output.dense", ctx), cfg.hidden_dropout_prob, training, seed, l, 1);
+      const a = layerNorm(tf.add(attnOut, x), this.v(`${p}attention.output.LayerNorm.weight`), this.v(`${p}attention.output.LayerNorm.bias`), eps);
+      const inter = gelu(lin("intermediate.dense", a));
+      const out = this.dropout(lin("output.dense", inter), cfg.hidden_dropout_prob, training, seed, l, 2);
+      return layerNorm(tf.add(out, a), this.v(`${p}output.LayerNorm.weight`), this.v(`${p}output.LayerNorm.bias`), eps) as tf.Tensor3D;
+    });
+  }
+
+  /** Canonical names of the variables used by `embed` (layer -1) or by `layer(l)`. */
+  variableNames(l: number): string[] {
+    const prefix = l < 0 ? "embeddings." : `encoder.layer.${l}.`;
+    return [...this.variables.keys()].filter((k) => k.startsWith(prefix));
+  }
+
+  /**
+   * Run the encoder. inputIds / attentionMask: int32 [batch, seq]. Returns
+   * numLayers + 1 tensors [batch, seq, hidden] (index 0 = embeddings). The caller owns them.
+   */
+  forward(inputIds: tf.Tensor2D, attentionMask: tf.Tensor2D, opts: ForwardOptions = {}): tf.Tensor3D[] {
+    return tf.tidy(() => {
+      const bias = this.attentionBias(attentionMask);
+      const hidden: tf.Tensor3D[] = [this.embed(inputIds, opts)];
+      for (let l = 0; l < this.config.num_hidden_layers; l++) hidden.push(this.layer(l, hidden[l], bias, opts));
       return hidden;
     });
   }

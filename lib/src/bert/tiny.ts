@@ -17,9 +17,13 @@ import { buildWordPieceVocab, makeTokenizerConfig, makeTokenizerJson } from "./w
 
 export const TINY_SEED = 20240917;
 
-/** Corpus folder: env ADE_CORPUS_DIR, else ../shared/data/ade-corpus-v2 relative to the repo root. */
+/**
+ * Corpus folder for the tiny vocabulary and the smoke examples: env ADE_CORPUS_DIR (relative
+ * to the working folder), else ../shared/data/ade-corpus-v2 relative to the repo root (CI).
+ */
 export function tinyCorpusDir(): string {
-  return path.resolve(repoRoot(), process.env.ADE_CORPUS_DIR ?? "../shared/data/ade-corpus-v2");
+  const env = process.env.ADE_CORPUS_DIR;
+  return env ? path.resolve(env) : path.resolve(repoRoot(), "../shared/data/ade-corpus-v2");
 }
 
 /** Distinct sentences of DRUG-AE.rel and ADE-NEG.txt, in file order. */

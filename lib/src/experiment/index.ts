@@ -8,3 +8,4 @@ export * from "./model-store";
 export * from "./ner";
 export * from "./re-data";
 export * from "./e2e";
+export * from "./re";

@@ -50,8 +50,8 @@ export class AdamW {
         this.mH.set(name, new Float32Array(p.size));
         this.vH.set(name, new Float32Array(p.size));
       } else {
-        this.mT.set(name, tf.variable(tf.zerosLike(p), false));
-        this.vT.set(name, tf.variable(tf.zerosLike(p), false));
+        this.mT.set(name, tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
+        this.vT.set(name, tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
       }
     }
   }

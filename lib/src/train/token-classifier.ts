@@ -19,8 +19,8 @@ export class TokenClassifier {
     const rng = new Rng(seed);
     const w = new Float32Array(numLabels * H);
     for (let i = 0; i < w.length; i++) w[i] = 0.02 * rng.normal();
-    this.weight = tf.variable(tf.tensor2d(w, [numLabels, H]), true);
-    this.bias = tf.variable(tf.zeros([numLabels]), true);
+    this.weight = tf.tidy(() => tf.variable(tf.tensor2d(w, [numLabels, H]), true));
+    this.bias = tf.tidy(() => tf.variable(tf.zeros([numLabels]), true));
   }
 
   params(): Map<string, tf.Variable> {
@@ -31,14 +31,21 @@ export class TokenClassifier {
     return m;
   }
 
+  /** Head on the last hidden state: dropout (training only) then Linear. */
+  head(last: tf.Tensor3D, training: boolean, seed = 0): tf.Tensor3D {
+    return tf.tidy(() => {
+      let x: tf.Tensor = last;
+      const rate = this.encoder.config.hidden_dropout_prob;
+      if (training && rate > 0) x = tf.dropout(x, rate, undefined, (seed * 31 + 7) >>> 0);
+      return linear(x, this.weight, this.bias) as tf.Tensor3D;
+    });
+  }
+
   /** Logits [batch, seq, numLabels]. */
   logits(inputIds: tf.Tensor2D, mask: tf.Tensor2D, training: boolean, seed = 0): tf.Tensor3D {
     return tf.tidy(() => {
       const hs = this.encoder.forward(inputIds, mask, { training, seed });
-      let last: tf.Tensor = hs[hs.length - 1];
-      const rate = this.encoder.config.hidden_dropout_prob;
-      if (training && rate > 0) last = tf.dropout(last, rate, undefined, (seed * 31 + 7) >>> 0);
-      return linear(last, this.weight, this.bias) as tf.Tensor3D;
+      return this.head(hs[hs.length - 1], training, seed);
     });
   }
 

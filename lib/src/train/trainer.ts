@@ -92,15 +92,40 @@ export class Trainer {
 
   /** Forward + backward of one micro-batch; applies an update every accumulationSteps. */
   microBatch(lossFn: LossFn): MicroResult {
+    return this.microBatchGrads((dropoutSeed) => {
+      const entries = [...this.params.entries()].filter(([, v]) => v.trainable);
+      const { value, grads } = tf.variableGrads(() => lossFn(dropoutSeed), entries.map(([, v]) => v));
+      const loss = value.dataSync()[0];
+      value.dispose();
+      const byName = new Map<string, tf.Tensor>();
+      for (const [name, v] of entries) if (grads[v.name]) byName.set(name, grads[v.name]);
+      return { loss, grads: byName };
+    });
+  }
+
+  /**
+   * Same as `microBatch` for a function that computes the loss and the gradients itself;
+   * gradients are keyed by parameter name and become owned by the trainer.
+   */
+  microBatchGrads(fn: (dropoutSeed: number) => { loss: number; grads: Map<string, tf.Tensor> }): MicroResult {
     const dropoutSeed = this.rng.nextUint32();
-    const vars = [...this.params.values()].filter((v) => v.trainable);
-    const names = [...this.params.entries()].filter(([, v]) => v.trainable).map(([k]) => k);
-    const { value, grads } = tf.variableGrads(() => lossFn(dropoutSeed), vars);
-    const loss = value.dataSync()[0];
-    value.dispose();
+    let result: { loss: number; grads: Map<string, tf.Tensor> };
+    try {
+      result = fn(dropoutSeed);
+    } catch (e) {
+      if (e instanceof WebAssembly.RuntimeError) {
+        throw new AdeflowError(
+          `the WebAssembly backend failed at optimizer step ${this.step + 1} (${e.message}); this is usually its 4 GiB ` +
+            `memory limit: use smaller micro-batches with more accumulation steps, ` +
+            `or the native backend (npm install @tensorflow/tfjs-node)`,
+        );
+      }
+      throw e;
+    }
+    const { loss, grads } = result;
     this.microBatches++;
     if (!Number.isFinite(loss)) {
-      tf.dispose(grads);
+      tf.dispose([...grads.values()]);
       this.discardPending();
       throw new AdeflowError(
         `training loss is ${loss} at optimizer step ${this.step + 1} (micro-batch ${this.microBatches}); ` +
@@ -111,20 +136,21 @@ export class Trainer {
     const acc = this.acc ?? new Map<string, tf.Tensor>();
     // Gradients are folded into the accumulator one by one and freed at once (memory: one
     // model-sized accumulator plus the gradients not yet folded).
-    names.forEach((name, i) => {
-      const g = grads[vars[i].name];
-      if (!g) return;
+    for (const [name, g] of grads) {
+      if (!this.params.has(name)) {
+        g.dispose();
+        continue;
+      }
       const prev = acc.get(name);
       if (!prev && scale === 1) {
         acc.set(name, g); // take ownership, no copy
-        return;
+        continue;
       }
       const next = tf.tidy(() => (prev ? tf.add(prev, tf.mul(g, scale)) : tf.mul(g, scale)));
       prev?.dispose();
       g.dispose();
       acc.set(name, next);
-    });
-    for (const g of Object.values(grads)) if (!g.isDisposed && ![...acc.values()].includes(g)) g.dispose();
+    }
     this.acc = acc;
     this.pending++;
     if (this.pending >= this.opts.accumulationSteps) return { loss, ...this.update() };

@@ -1,0 +1,131 @@
+import { initBackend, type BackendInfo } from "../backend";
+import { loadBert, type LoadedBert } from "../bert/checkpoint";
+import { loadCorpus } from "../corpus/load";
+import { relationScores, type Prf, type Relation } from "../metrics/entity";
+import { confusionMatrix, tokenScores, type TokenScores } from "../metrics/token";
+import { runSeedPipeline, type SeedPipelineOutput } from "../pipeline/seed-pipeline";
+import { RelationModel } from "../re/model";
+import { readRelations, type MaskedForRe } from "./e2e";
+import { REPORTED } from "./evaluate";
+import { loadParams, readModelInfo, saveParams, taskModelDir } from "./model-store";
+import { takeRows } from "./ner";
+import { describeProfile, currentProfile, type Profile } from "./profile";
+import { encodeReRows, RE_CLASSES, type ReExample } from "./re-data";
+import type { MetricRow } from "./results";
+
+/** Everything an RE run starts from. */
+export interface ReSetup {
+  profile: Profile;
+  backend: BackendInfo;
+  bert: LoadedBert;
+  pipeline: SeedPipelineOutput;
+  train: ReExample[];
+  val: ReExample[];
+  test: ReExample[];
+}
+
+export async function prepareRe(profile: Profile = currentProfile()): Promise<ReSetup> {
+  const backend = await initBackend();
+  const pipeline = runSeedPipeline(await loadCorpus(), profile.seed);
+  const bert = await loadBert(profile.model);
+  const encode = (part: "train" | "val" | "test") =>
+    encodeReRows(pipeline.re, takeRows(pipeline.split[part], profile.maxRows[part]), bert.tokenizer, profile.maxLength);
+  return { profile, backend, bert, pipeline, train: encode("train"), val: encode("val"), test: encode("test") };
+}
+
+/** BERT + four hidden states + dropout 0.4 + BiLSTM(128) + flatten + 384 + 640 + GELU, seeded. */
+export function createReModel(setup: Pick<ReSetup, "bert" | "profile">): RelationModel {
+  return new RelationModel(setup.bert.encoder, { seed: setup.profile.seed, seqLen: setup.profile.maxLength, numClasses: RE_CLASSES });
+}
+
+export interface ReEvaluation {
+  /** The study's metric over scored sub-token positions (association classes 0..4). */
+  token: TokenScores;
+  /** Relation-level strict scores with the gold masks: a pair counts when the same two masks share a number. */
+  relation: Prf;
+  confusion: number[][];
+  words: { row: number; words: string[]; gold: number[]; predicted: number[]; errors: number }[];
+}
+
+/** Word labels from sub-token predictions: each word takes its first piece's label (0 when truncated away). */
+export function wordLabelsFromPieces(example: ReExample, pieces: ArrayLike<number>): number[] {
+  const out = new Array<number>(example.words.length).fill(0);
+  const seen = new Set<number>();
+  for (let i = 0; i < example.sequence.length; i++) {
+    const w = example.sequence.wordIndex[i];
+    if (w < 0 || seen.has(w)) continue;
+    seen.add(w);
+    out[w] = pieces[i];
+  }
+  return out;
+}
+
+/** The gold masks of an RE row as entities (one word each), for reading relations off labels. */
+export function goldMasks(words: readonly string[]): MaskedForRe {
+  return {
+    words: [...words],
+    entityAt: words.map((w, i) => (w === "DRUG" ? { type: "Drug", start: i, end: i } : w === "EFFECT" ? { type: "Effect", start: i, end: i } : undefined)),
+  };
+}
+
+export function evaluateRe(examples: readonly ReExample[], predictions: readonly Int32Array[]): ReEvaluation {
+  const yTrue: number[] = [];
+  const yPred: number[] = [];
+  const goldRel: Relation[][] = [];
+  const predRel: Relation[][] = [];
+  const words = examples.map((ex, i) => {
+    const p = predictions[i];
+    for (let k = 0; k < ex.sequence.labels.length; k++) {
+      if (ex.sequence.labels[k] === -100) continue;
+      yTrue.push(ex.sequence.labels[k]);
+      yPred.push(p[k]);
+    }
+    const predicted = wordLabelsFromPieces(ex, p);
+    const masks = goldMasks(ex.words);
+    goldRel.push(readRelations(masks, ex.labels));
+    predRel.push(readRelations(masks, predicted));
+    return { row: ex.row, words: ex.words, gold: ex.labels, predicted, errors: predicted.filter((l, k) => l !== ex.labels[k]).length };
+  });
+  return {
+    token: tokenScores(yTrue, yPred),
+    relation: relationScores(goldRel, predRel),
+    confusion: confusionMatrix(yTrue, yPred, RE_CLASSES, "true"),
+    words,
+  };
+}
+
+export function reMetricRows(evaluations: Record<string, ReEvaluation>): MetricRow[] {
+  const prf = (s: { precision: number; recall: number; f1: number }) => ({ precision: s.precision, recall: s.recall, f1: s.f1 });
+  return Object.entries(evaluations).flatMap(([split, ev]) => [
+    { model: "RE", split, metric: "token macro (study)", ...prf(ev.token.macro), reported_f1: split === "test" ? REPORTED.re.f1 : null },
+    { model: "RE", split, metric: "relation strict, gold masks (field)", ...prf(ev.relation), reported_f1: null },
+  ]);
+}
+
+export function reModelDir(profile: Profile): string {
+  return taskModelDir(profile.name, profile.model, "re");
+}
+
+export function saveReModel(setup: ReSetup, model: RelationModel, training: Record<string, unknown>): string {
+  const dir = reModelDir(setup.profile);
+  saveParams(dir, model.params(), {
+    task: "re",
+    baseModel: setup.profile.model,
+    baseModelDir: setup.bert.model.dir,
+    labels: Array.from({ length: RE_CLASSES }, (_, k) => String(k)),
+    layers: [...model.layers],
+    profile: describeProfile(setup.profile),
+    backend: setup.backend.name,
+    ...training,
+  });
+  return dir;
+}
+
+export async function loadReModel(dir: string): Promise<{ model: RelationModel; bert: LoadedBert; info: ReturnType<typeof readModelInfo> }> {
+  const info = readModelInfo(dir);
+  const bert = await loadBert(info.baseModelDir);
+  const profile = info.profile as { max_length?: number };
+  const model = new RelationModel(bert.encoder, { layers: info.layers as number[] | undefined, seqLen: profile.max_length ?? 128, numClasses: info.labels.length });
+  loadParams(dir, model.params());
+  return { model, bert, info };
+}

@@ -1,0 +1,4 @@
+export * from "./ops";
+export * from "./lstm";
+export * from "./head";
+export * from "./model";
