@@ -4,6 +4,8 @@ import { findWords, goldRelations, maskPredictedEntities, readRelations } from "
 import { nerWordsAndTags, wordTagsFromPieces } from "../src/experiment/ner-data";
 import { seedClassWeights, pooledClassWeights } from "../src/experiment/class-weights";
 import { currentProfile } from "../src/experiment/profile";
+import { wordsWithOffsets } from "../src/experiment/predict";
+import { extractionHtml } from "../src/viz/extraction";
 import type { AlignedSequence } from "../src/bert/tokenizer";
 import { fixture, readJson } from "./helpers";
 
@@ -62,4 +64,26 @@ test("profiles: ADEFLOW_PROFILE picks one, ADEFLOW_MODEL overrides its model, a 
   assert.deepEqual([full.epochs, full.batchSize, full.accumulationSteps, full.learningRate, full.finalLearningRate], [6, 8, 4, 2e-4, 1e-5]);
   assert.equal(currentProfile({ ADEFLOW_PROFILE: "smoke", ADEFLOW_MODEL: "/m" }).model, "/m");
   assert.throws(() => currentProfile({ ADEFLOW_PROFILE: "fast" }), /ADEFLOW_PROFILE=fast is not one of full, quick, smoke/);
+});
+
+test("raw text becomes words with offsets, keeping decimals and x=1.2 whole", () => {
+  const text = "Azithromycin-induced ototoxicity (z = 2.27, p=0.01) at 0.5 mg.";
+  const words = wordsWithOffsets(text);
+  assert.deepEqual(words.map((w) => w.text), ["Azithromycin", "induced", "ototoxicity", "z", "2.27", "p=0.01", "at", "0.5", "mg"]);
+  for (const w of words) assert.equal(text.slice(w.start, w.end), w.text);
+});
+
+test("extraction HTML highlights entities, numbers their relations and escapes the text", () => {
+  const html = extractionHtml({
+    text: "<b>x</b> caused rash",
+    entities: [
+      { type: "Drug", text: "x", start: 3, end: 4 },
+      { type: "Effect", text: "rash", start: 16, end: 20 },
+    ],
+    relations: [{ drug: 0, effect: 1 }],
+  });
+  assert.match(html, /&lt;b&gt;<mark class="adeflow-entity adeflow-drug"/);
+  assert.match(html, /<b>x<\/b> &rarr; <b>rash<\/b>/);
+  assert.equal((html.match(/<mark/g) ?? []).length, 2);
+  assert.doesNotMatch(html, /<script/);
 });

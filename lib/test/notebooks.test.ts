@@ -141,6 +141,18 @@ test("notebook 05 trains RE (smoke profile) and writes metrics and parameter cou
   assert.equal(summary.parameters.dense, 128 * 256 * 384 + 384);
 });
 
+test("notebook 06 chains the saved NER and RE models, scores relations and highlights a pasted sentence", { skip }, async () => {
+  const done = await executeNotebook(selectNotebooks("06")[0], { log: () => {} });
+  const outputs = assertCleanRun(done.executedCopy);
+  assert.ok(outputs.flat().some((o) => html(o).includes("adeflow-extraction") && html(o).includes("<mark")), "highlighted prediction displayed");
+  const dir = path.join(resultsDir, "06-end-to-end");
+  const metrics = readJson(path.join(dir, "metrics.json"));
+  assert.equal(metrics.profile, "smoke");
+  for (const row of metrics.metrics) for (const k of ["precision", "recall", "f1"]) assert.ok(row[k] >= 0 && row[k] <= 1);
+  const example = readJson(path.join(dir, "example-prediction.json"));
+  for (const e of example.entities) assert.equal(example.text.slice(e.start, e.end), e.text, "offsets point at the entity text");
+});
+
 test("a failing cell is reported with its number, source and error", { skip }, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "adeflow-nb-"));
   const bad = path.join(dir, "99-broken.ipynb");

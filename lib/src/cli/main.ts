@@ -2,9 +2,10 @@ import { AdeflowError } from "../errors";
 import { parseFlags, type Command } from "./command";
 import { dataExportCommand, dataStatsCommand } from "./data";
 import { labCommand, reproduceCommand, setupCommand } from "./notebooks";
+import { predictCommand } from "./predict";
 
 /** Every sub-command of `adeflow`; optional ones register themselves in `extraCommands` below. */
-export const commands: Command[] = [dataStatsCommand, dataExportCommand, setupCommand, reproduceCommand, labCommand];
+export const commands: Command[] = [dataStatsCommand, dataExportCommand, setupCommand, reproduceCommand, labCommand, predictCommand];
 
 function help(): string {
   return ["usage: adeflow <command> [options]", "", ...commands.map((c) => `  ${c.usage.padEnd(52)} ${c.summary}`)].join("\n");

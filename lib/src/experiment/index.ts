@@ -9,3 +9,5 @@ export * from "./ner";
 export * from "./re-data";
 export * from "./e2e";
 export * from "./re";
+export * from "./predict";
+export * from "./e2e-eval";

@@ -2,7 +2,7 @@
  * One bidirectional LSTM layer with PyTorch `nn.LSTM(bidirectional=True, batch_first=True)`
  * semantics, written with plain tf ops so that `tf.variableGrads` sees every weight:
  *
- *   gates = x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh      (columns in the order i, f, g, o)
+ *   gates = x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh      (rows in the order i, f, g, o)
  *   c_t = sigmoid(f) * c_{t-1} + sigmoid(i) * tanh(g)
  *   h_t = sigmoid(o) * tanh(c_t)
  *
@@ -11,12 +11,17 @@
  * ([batch, seq, 2H]). There is no packing: padded positions are processed like any other
  * (as in the study).
  *
- * Speed: the input projection of both directions is one matMul over all positions; the
- * recurrence runs both directions together as one batched matMul per time step; all matMuls
- * (and their gradients) avoid tfjs's transposed-operand path on wasm, where it is slow (ops.ts).
+ * Speed (tfjs cpu and wasm backends are dominated by per-op costs in the recurrence):
+ *  - the input projection of both directions is ONE matMul over all positions;
+ *  - the recurrence is kept feature-major (state [H, batch], gates [4H, batch] = W_hh h), so
+ *    that W_hh is used in its PyTorch layout and the i/f/g/o split is along the leading axis
+ *    (contiguous; splitting along the last axis costs ~4 ms a step on the cpu backend);
+ *  - each direction is a 2-D matMul (wasm's batched rank-3 matMul is ~30x slower here);
+ *  - per-step rows are cut and stacked in two levels (ops.ts `unstackRows`/`stackRows`);
+ *  - matMuls avoid tfjs's transposed-operand path on wasm (ops.ts).
  */
 import * as tf from "@tensorflow/tfjs";
-import { matMulBT, matMulBTWith, stackRows, unstackRows } from "./ops";
+import { matMulBT, matMulFast, stackRows, unstackRows } from "./ops";
 
 /** One direction's weights, PyTorch layout: weightIh [4H, in], weightHh [4H, H], biases [4H]. */
 export interface LstmDirectionWeights {
@@ -36,21 +41,27 @@ export function bidirectionalLstm(x: tf.Tensor3D, fwd: LstmDirectionWeights, rev
     const wIh = tf.concat([fwd.weightIh, rev.weightIh], 0); // [8H, in]
     const bias = tf.concat([tf.add(fwd.biasIh, fwd.biasHh), tf.add(rev.biasIh, rev.biasHh)], 0);
     const xp = tf.add(matMulBT(tf.reshape(x, [B * T, F]), wIh), bias);
-    // -> [2, T, B, 4H]; the reverse direction's time axis flipped so that step s reads T-1-s.
-    const [xf, xr] = tf.unstack(tf.transpose(tf.reshape(xp, [B, T, 2, G]), [2, 1, 0, 3]), 0);
-    const steps = unstackRows(tf.stack([xf, tf.reverse(xr, 0)], 1)); // T x [2, B, 4H]
-    const recur = matMulBTWith(tf.stack([fwd.weightHh, rev.weightHh], 0)); // h @ W_hh^T, W_hh stacked [2, 4H, H]
-    let h = tf.zeros([2, B, H]) as tf.Tensor3D;
-    let c: tf.Tensor = tf.zeros([2, B, H]);
-    const outs: tf.Tensor[] = [];
-    for (let s = 0; s < T; s++) {
-      const gates = tf.add(steps[s], recur(h));
-      const [i, f, g, o] = tf.split(gates, 4, 2);
-      c = tf.add(tf.mul(tf.sigmoid(f), c), tf.mul(tf.sigmoid(i), tf.tanh(g)));
-      h = tf.mul(tf.sigmoid(o), tf.tanh(c)) as tf.Tensor3D;
-      outs.push(h);
+    // Rows (position t, direction d) -> index 2t + d, each [4H, B].
+    const rows = unstackRows(tf.reshape(tf.transpose(tf.reshape(xp, [B, T, 2, G]), [1, 2, 3, 0]), [2 * T, G, B]));
+    const out: tf.Tensor[] = new Array(2 * T);
+    const dirs: [LstmDirectionWeights, number][] = [
+      [fwd, 0],
+      [rev, 1],
+    ];
+    for (const [w, d] of dirs) {
+      let h: tf.Tensor = tf.zeros([H, B]);
+      let c: tf.Tensor = tf.zeros([H, B]);
+      for (let s = 0; s < T; s++) {
+        const t = d === 0 ? s : T - 1 - s;
+        const gates = tf.add(rows[2 * t + d], matMulFast(w.weightHh, h)); // [4H, B]
+        const [i, f, g, o] = tf.split(gates, 4, 0);
+        c = tf.add(tf.mul(tf.sigmoid(f), c), tf.mul(tf.sigmoid(i), tf.tanh(g)));
+        h = tf.mul(tf.sigmoid(o), tf.tanh(c));
+        out[2 * t + d] = h;
+      }
     }
-    const [hf, hr] = tf.unstack(tf.transpose(stackRows(outs), [1, 0, 2, 3]), 0); // each [T, B, H]
-    return tf.transpose(tf.concat([hf, tf.reverse(hr, 0)], 2), [1, 0, 2]) as tf.Tensor3D;
+    // [2T, H, B] -> [T, 2, H, B] -> [B, T, 2, H] -> [B, T, 2H].
+    const hs = tf.reshape(stackRows(out), [T, 2, H, B]);
+    return tf.reshape(tf.transpose(hs, [3, 0, 1, 2]), [B, T, 2 * H]) as tf.Tensor3D;
   });
 }

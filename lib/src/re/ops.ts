@@ -55,6 +55,11 @@ export function matMulBT(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
   return usePlain() ? plainMatMul(a, swapLast(b)) : tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D, false, true);
 }
 
+/** a @ b (rank 2 or batched rank 3), on the current backend's fast path. */
+export function matMulFast(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
+  return usePlain() ? plainMatMul(a, b) : tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D);
+}
+
 /** `a => a @ b^T` for repeated products with the same b (transposed once when needed). */
 export function matMulBTWith(b: tf.Tensor): (a: tf.Tensor) => tf.Tensor {
   if (usePlain()) {

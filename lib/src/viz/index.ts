@@ -3,3 +3,4 @@ export * from "./html";
 export * from "./table";
 export * from "./save";
 export * from "./notebook";
+export * from "./extraction";

@@ -66,3 +66,8 @@ export function showTable(table: TableLike, options: ShowTableOptions = {}): voi
   const saved: SavedTable | undefined = options.save ? saveTable(table, options.save, options) : undefined;
   (options.display ?? tslabDisplay()).html(tableHtml(data, options) + savedNote(saved ? [saved.csv, saved.markdown] : []));
 }
+
+/** Show any HTML inline (for example `extractionHtml(...)`). */
+export function showHtml(html: string, display: HtmlDisplay = tslabDisplay()): void {
+  display.html(html);
+}
