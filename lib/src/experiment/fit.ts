@@ -37,6 +37,8 @@ export interface StudyFitOptions {
   log?: (line: string) => void;
   /** Save a checkpoint after every epoch here, and resume from it when present. */
   checkpointDir?: string;
+  /** Stop after this many epochs of the main phase (a long run split over several sessions; resume later). */
+  stopAfterEpochs?: number;
 }
 
 const batchesOf = <T>(items: readonly T[], size: number): T[][] =>
@@ -116,7 +118,8 @@ export function fitStudy(model: TrainableTokenModel, train: readonly AlignedSequ
     resumedFrom = `${mainDir} (after epoch ${firstEpoch})`;
     log(`resumed from ${resumedFrom}`);
   }
-  for (let epoch = firstEpoch; epoch < profile.epochs; epoch++) {
+  const lastEpoch = Math.min(profile.epochs, options.stopAfterEpochs ?? profile.epochs);
+  for (let epoch = firstEpoch; epoch < lastEpoch; epoch++) {
     const t0 = Date.now();
     const lr = trainer.currentLr;
     const trainLoss = runEpoch(trainer, model, train, wTrain, profile, `epoch ${epoch + 1}/${profile.epochs}`, log);
@@ -128,7 +131,7 @@ export function fitStudy(model: TrainableTokenModel, train: readonly AlignedSequ
   let optimizerSteps = trainer.step;
   trainer.dispose();
   const result: StudyFitResult = { history, classWeights: { train: [...wTrainArr], val: [...wValArr] }, optimizerSteps, seconds: 0, resumedFrom };
-  if (profile.finalEpochs > 0) {
+  if (profile.finalEpochs > 0 && lastEpoch === profile.epochs) {
     const both = [...train, ...val];
     const pooled = pooledClassWeights(wTrainArr, train.length, wValArr, val.length);
     const wPooled = tf.tensor1d(pooled);

@@ -1,0 +1,54 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { initBackend } from "../src/backend";
+import { loadBert } from "../src/bert/checkpoint";
+import { fitStudy } from "../src/experiment/fit";
+import { encodeNerRows } from "../src/experiment/ner-data";
+import { PROFILES, TINY_CHECKPOINT } from "../src/experiment/profile";
+import { readCorpus } from "../src/corpus/load";
+import { runSeedPipeline } from "../src/pipeline/seed-pipeline";
+import { TokenClassifier } from "../src/train/token-classifier";
+import { testCorpusDir } from "./helpers";
+
+const pipeline = runSeedPipeline(readCorpus(testCorpusDir()));
+const profile = { ...PROFILES.smoke(), epochs: 2, finalEpochs: 1 };
+
+async function freshRun() {
+  await initBackend();
+  const bert = await loadBert(TINY_CHECKPOINT());
+  const train = encodeNerRows(pipeline.ner, pipeline.split.train.slice(0, 16), bert.tokenizer, 128).map((e) => e.sequence);
+  const val = encodeNerRows(pipeline.ner, pipeline.split.val.slice(0, 8), bert.tokenizer, 128).map((e) => e.sequence);
+  return { model: new TokenClassifier(bert.encoder, 5, 0), train, val };
+}
+
+const checksum = (m: TokenClassifier) => [...m.params().values()].reduce((s, v) => s + (v.sum().dataSync()[0] as number), 0);
+
+test("an interrupted run resumed from its checkpoint ends with the same weights and history as an uninterrupted one", async () => {
+  const a = await freshRun();
+  const whole = fitStudy(a.model, a.train, a.val, { profile, numClasses: 5, checkpointDir: fs.mkdtempSync(path.join(os.tmpdir(), "fit-a-")) });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fit-b-"));
+  const b1 = await freshRun();
+  const first = fitStudy(b1.model, b1.train, b1.val, { profile, numClasses: 5, checkpointDir: dir, stopAfterEpochs: 1 });
+  assert.equal(first.history.length, 1, "stopped after one epoch, no final epoch yet");
+  const b2 = await freshRun(); // a new process would start from the base weights
+  const resumed = fitStudy(b2.model, b2.train, b2.val, { profile, numClasses: 5, checkpointDir: dir });
+  assert.match(resumed.resumedFrom ?? "", /after epoch 1/);
+  assert.deepEqual(resumed.history.map((h) => h.trainLoss), whole.history.map((h) => h.trainLoss));
+  assert.ok(Math.abs(checksum(b2.model) - checksum(a.model)) < 1e-4, "same final weights");
+  assert.equal(whole.history.filter((h) => h.phase === "final").length, 1);
+  assert.deepEqual(whole.classWeights.final?.length, 5);
+});
+
+test("a checkpoint written with other settings is not resumed", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fit-c-"));
+  const a = await freshRun();
+  fitStudy(a.model, a.train, a.val, { profile: { ...profile, finalEpochs: 0 }, numClasses: 5, checkpointDir: dir, stopAfterEpochs: 1 });
+  const b = await freshRun();
+  const lines: string[] = [];
+  const r = fitStudy(b.model, b.train, b.val, { profile: { ...profile, finalEpochs: 0, learningRate: 1e-4 }, numClasses: 5, checkpointDir: dir, log: (l) => lines.push(l) });
+  assert.equal(r.resumedFrom, undefined);
+  assert.ok(lines.some((l) => /checkpoint of other settings/.test(l)));
+});
