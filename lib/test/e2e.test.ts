@@ -2,7 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { findWords, goldRelations, maskPredictedEntities, readRelations } from "../src/experiment/e2e";
 import { nerWordsAndTags, wordTagsFromPieces } from "../src/experiment/ner-data";
-import { seedClassWeights, pooledClassWeights } from "../src/experiment/class-weights";
+import { pooledClassWeights } from "../src/experiment/class-weights";
+import { computeClassWeights } from "../src/train/loss";
 import { currentProfile } from "../src/experiment/profile";
 import { wordsWithOffsets } from "../src/experiment/predict";
 import { extractionHtml } from "../src/viz/extraction";
@@ -49,7 +50,7 @@ test("NER words pair with tags as Python's zip does, and words take their first 
 // Values printed by the study's own compute_weights (scripts/seed_class_weights_reference.py).
 for (const [i, c] of (readJson(fixture("seed-class-weights.json")) as any[]).entries()) {
   test(`class weights equal the study's code, case ${i}`, () => {
-    const got = seedClassWeights(c.sequences, 5);
+    const got = computeClassWeights(c.sequences, 5);
     c.weights.forEach((w: number, k: number) => assert.ok(Math.abs(got[k] - w) < 1e-5, `class ${k}: ${got[k]} != ${w}`));
   });
 }

@@ -52,13 +52,14 @@ test("global-norm clipping matches torch.nn.utils.clip_grad_norm_", () => {
   tf.dispose([...grads.values(), ...out.values(), ...small.grads.values()]);
 });
 
-test("class weights: sklearn 'balanced' per sequence, absent class = max + mean, averaged", () => {
-  // labels 0,0,0,1 (+ ignored): n=4, present=2 -> w0 = 4/(2*3) = 2/3, w1 = 4/(2*1) = 2; absent 2..4 -> 2 + (2/3+2)/2 = 10/3
+test("class weights: sklearn 'balanced' per sequence, absent classes filled in turn with max + mean, averaged", () => {
+  // labels 0,0,0,1 (+ ignored): n=4, present=2 -> w0 = 4/(2*3) = 2/3, w1 = 4/(2*1) = 2;
+  // absent 2 -> 2 + (2/3+2)/2 = 10/3; absent 3 -> 10/3 + (2/3+2+10/3)/3 = 16/3; absent 4 -> 16/3 + (34/3)/4 = 49/6
   const w = sequenceClassWeights([-100, 0, 0, 0, 1, -100], 5)!;
-  close(w, [2 / 3, 2, 10 / 3, 10 / 3, 10 / 3], 1e-12, "one sequence");
-  // second: all class 0 -> w0 = 1, absent = 1 + 1 = 2; a sequence of only -100 is skipped
+  close(w, [2 / 3, 2, 10 / 3, 16 / 3, 49 / 6], 1e-12, "one sequence");
+  // second: all class 0 -> w0 = 1, then 2, 3.5, 17/3, 209/24; a sequence of only -100 is skipped
   const avg = computeClassWeights([[-100, 0, 0, 0, 1, -100], [0, 0], [-100, -100]], 5);
-  close(avg, [(2 / 3 + 1) / 2, (2 + 2) / 2, (10 / 3 + 2) / 2, (10 / 3 + 2) / 2, (10 / 3 + 2) / 2], 1e-6, "average");
+  close(avg, [(2 / 3 + 1) / 2, (2 + 2) / 2, (10 / 3 + 3.5) / 2, (16 / 3 + 17 / 3) / 2, (49 / 6 + 209 / 24) / 2], 1e-6, "average");
   assert.throws(() => sequenceClassWeights([7], 5), /label 7/);
 });
 

@@ -3,7 +3,7 @@
  * IOB labels (O, B/I-DRUG, B/I-AE). Study settings except the learning rate (1e-2 instead of
  * 2e-4, since the encoder is random and tiny) and 3 warm-up steps: AdamW, linear decay, clip
  * 1.0, accumulation 4, balanced class weights, batch 2, max length 64, dropout on; 60 epochs
- * = 180 updates. Measured: weighted loss 3.32 -> 0.052, token accuracy 0.992, 14.5 s on wasm
+ * = 180 updates. Measured: weighted loss 3.32 -> 0.052, token accuracy 0.992, 11-15 s on wasm
  * (96 s on the pure-JS cpu backend; identical numbers).
  * Bounds: final full-batch weighted loss (eval mode) < 0.15 and token accuracy > 0.97.
  */

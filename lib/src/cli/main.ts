@@ -3,12 +3,14 @@ import { parseFlags, type Command } from "./command";
 import { dataExportCommand, dataStatsCommand } from "./data";
 import { labCommand, reproduceCommand, setupCommand } from "./notebooks";
 import { predictCommand } from "./predict";
+import { encodeCommand } from "./encode";
+import { benchCommand } from "./bench";
 
 /** Every sub-command of `adeflow`; optional ones register themselves in `extraCommands` below. */
-export const commands: Command[] = [dataStatsCommand, dataExportCommand, setupCommand, reproduceCommand, labCommand, predictCommand];
+export const commands: Command[] = [dataStatsCommand, dataExportCommand, setupCommand, reproduceCommand, labCommand, predictCommand, encodeCommand, benchCommand];
 
 function help(): string {
-  return ["usage: adeflow <command> [options]", "", ...commands.map((c) => `  ${c.usage.padEnd(52)} ${c.summary}`)].join("\n");
+  return ["usage: adeflow <command> [options]", "", ...commands.map((c) => `  ${c.usage}\n      ${c.summary}`)].join("\n");
 }
 
 export async function main(argv: string[]): Promise<number> {

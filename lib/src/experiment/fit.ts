@@ -3,7 +3,8 @@ import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { stackSequences, type AlignedBatch, type AlignedSequence } from "../bert/tokenizer";
 import { Trainer } from "../train/trainer";
-import { pooledClassWeights, seedClassWeights } from "./class-weights";
+import { computeClassWeights } from "../train/loss";
+import { pooledClassWeights } from "./class-weights";
 import type { Profile } from "./profile";
 
 /** What the training loop needs of a model (the NER token classifier and the RE model both have it). */
@@ -90,8 +91,8 @@ export function fitStudy(model: TrainableTokenModel, train: readonly AlignedSequ
   const { profile, numClasses } = options;
   const log = options.log ?? (() => {});
   const started = Date.now();
-  const wTrainArr = seedClassWeights(train.map((s) => s.labels), numClasses);
-  const wValArr = seedClassWeights(val.map((s) => s.labels), numClasses);
+  const wTrainArr = computeClassWeights(train.map((s) => s.labels), numClasses);
+  const wValArr = computeClassWeights(val.map((s) => s.labels), numClasses);
   const wTrain = tf.tensor1d(wTrainArr);
   const wVal = tf.tensor1d(wValArr);
   const updatesPerEpoch = (n: number) => Math.ceil(Math.ceil(n / profile.batchSize) / profile.accumulationSteps);

@@ -49,6 +49,13 @@ export interface RelationHeadOptions {
   numClasses?: number;
   /** Seed of the weight initialisation (default 0). */
   seed?: number;
+  /**
+   * Whether gradients must flow back into the features (default true). Set false when the
+   * features are constants (cached encoder outputs, frozen encoder): identical results, and on
+   * the wasm backend it skips the largest product of the backward pass (see ops.ts). With
+   * false, an encoder below the head gets NO gradient on wasm.
+   */
+  inputGradient?: boolean;
 }
 
 /** Parameter counts per part (scalars, not bytes). */
@@ -92,6 +99,8 @@ export class RelationHead {
   readonly dropout: number;
   readonly seqLen: number;
   readonly numClasses: number;
+  /** See RelationHeadOptions.inputGradient. */
+  inputGradient: boolean;
   /** PyTorch name -> variable, in a stable order. */
   readonly variables = new Map<string, tf.Variable>();
 
@@ -101,6 +110,7 @@ export class RelationHead {
     this.dropout = opts.dropout ?? STUDY_RE_HEAD.dropout;
     this.seqLen = opts.seqLen ?? STUDY_RE_HEAD.seqLen;
     this.numClasses = opts.numClasses ?? STUDY_RE_HEAD.numClasses;
+    this.inputGradient = opts.inputGradient ?? true;
     for (const [k, v] of Object.entries({ featureSize, lstmUnits: this.lstmUnits, denseUnits: this.denseUnits, seqLen: this.seqLen, numClasses: this.numClasses })) {
       if (!Number.isInteger(v) || v <= 0) throw new AdeflowError(`relation head: ${k} must be a positive integer, got ${v}`);
     }
@@ -176,7 +186,7 @@ export class RelationHead {
       const [B, T] = features.shape;
       let x: tf.Tensor3D = features;
       if (training && this.dropout > 0) x = tf.dropout(x, this.dropout, undefined, headDropoutSeed(seed)) as tf.Tensor3D;
-      const seq = bidirectionalLstm(x, this.direction(""), this.direction("_reverse"));
+      const seq = bidirectionalLstm(x, this.direction(""), this.direction("_reverse"), this.inputGradient);
       const flat = tf.reshape(seq, [B, T * 2 * this.lstmUnits]);
       const dense = linearFast(flat, this.v("dense.weight"), this.v("dense.bias"));
       const out = gelu(linearFast(dense, this.v("classifier.weight"), this.v("classifier.bias")));

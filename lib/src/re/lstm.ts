@@ -21,7 +21,7 @@
  *  - matMuls avoid tfjs's transposed-operand path on wasm (ops.ts).
  */
 import * as tf from "@tensorflow/tfjs";
-import { matMulBT, matMulFast, stackRows, unstackRows } from "./ops";
+import { leftMatMulWith, matMulBT, stackRows, unstackRows } from "./ops";
 
 /** One direction's weights, PyTorch layout: weightIh [4H, in], weightHh [4H, H], biases [4H]. */
 export interface LstmDirectionWeights {
@@ -31,8 +31,12 @@ export interface LstmDirectionWeights {
   biasHh: tf.Tensor;
 }
 
-/** x [batch, seq, in] -> [batch, seq, 2H] (forward outputs, then reverse outputs). */
-export function bidirectionalLstm(x: tf.Tensor3D, fwd: LstmDirectionWeights, rev: LstmDirectionWeights): tf.Tensor3D {
+/**
+ * x [batch, seq, in] -> [batch, seq, 2H] (forward outputs, then reverse outputs).
+ * inputGrad false: x is a constant (e.g. cached features), which saves computing its gradient
+ * on the wasm path (ops.ts); tfjs skips it by itself elsewhere.
+ */
+export function bidirectionalLstm(x: tf.Tensor3D, fwd: LstmDirectionWeights, rev: LstmDirectionWeights, inputGrad = true): tf.Tensor3D {
   return tf.tidy(() => {
     const [B, T, F] = x.shape;
     const H = fwd.weightHh.shape[1] as number;
@@ -40,7 +44,7 @@ export function bidirectionalLstm(x: tf.Tensor3D, fwd: LstmDirectionWeights, rev
     // Input projection of both directions for all positions at once: [B*T, 2*4H].
     const wIh = tf.concat([fwd.weightIh, rev.weightIh], 0); // [8H, in]
     const bias = tf.concat([tf.add(fwd.biasIh, fwd.biasHh), tf.add(rev.biasIh, rev.biasHh)], 0);
-    const xp = tf.add(matMulBT(tf.reshape(x, [B * T, F]), wIh), bias);
+    const xp = tf.add(matMulBT(tf.reshape(x, [B * T, F]), wIh, inputGrad), bias);
     // Rows (position t, direction d) -> index 2t + d, each [4H, B].
     const rows = unstackRows(tf.reshape(tf.transpose(tf.reshape(xp, [B, T, 2, G]), [1, 2, 3, 0]), [2 * T, G, B]));
     const out: tf.Tensor[] = new Array(2 * T);
@@ -49,11 +53,12 @@ export function bidirectionalLstm(x: tf.Tensor3D, fwd: LstmDirectionWeights, rev
       [rev, 1],
     ];
     for (const [w, d] of dirs) {
+      const recur = leftMatMulWith(w.weightHh); // h [H, B] -> W_hh h [4H, B]
       let h: tf.Tensor = tf.zeros([H, B]);
       let c: tf.Tensor = tf.zeros([H, B]);
       for (let s = 0; s < T; s++) {
         const t = d === 0 ? s : T - 1 - s;
-        const gates = tf.add(rows[2 * t + d], matMulFast(w.weightHh, h)); // [4H, B]
+        const gates = tf.add(rows[2 * t + d], recur(h)); // [4H, B]
         const [i, f, g, o] = tf.split(gates, 4, 0);
         c = tf.add(tf.mul(tf.sigmoid(f), c), tf.mul(tf.sigmoid(i), tf.tanh(g)));
         h = tf.mul(tf.sigmoid(o), tf.tanh(c));

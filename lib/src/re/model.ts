@@ -31,7 +31,7 @@ export function defaultRelationLayers(numLayers: number): number[] {
   return [1, 2, 3, 4].map((k) => Math.max(0, numLayers - k));
 }
 
-export interface RelationModelOptions extends RelationHeadOptions {
+export interface RelationModelOptions extends Omit<RelationHeadOptions, "inputGradient"> {
   /** Hidden-state indices (0 = embeddings .. L) concatenated in this order. Default: defaultRelationLayers(L). */
   layers?: number[];
   /** Encoder in eval mode and left out of params() (default false: fine-tune BERT too). */
@@ -54,7 +54,7 @@ export class RelationModel {
     }
     this.layers = [...layers];
     this.frozenEncoder = opts.frozenEncoder ?? false;
-    this.head = new RelationHead(layers.length * encoder.config.hidden_size, opts);
+    this.head = new RelationHead(layers.length * encoder.config.hidden_size, { ...opts, inputGradient: !this.frozenEncoder });
   }
 
   get seqLen(): number {

@@ -5,76 +5,93 @@
  * neither operand is flagged transposed; with `transposeA`/`transposeB` it is 10-60x slower
  * (measured here for [1024 x 3072] x [3072 x 1024]: 0.24 s plain, 2.8 s transposeB, 15 s
  * transposeA). tfjs's own matMul gradient uses exactly those flags (dA = dy b^T, dB = a^T dy),
- * and so does a PyTorch-layout linear (x W^T). So on wasm we use `plainMatMul`, whose forward
- * and backward are untransposed matMuls on explicitly transposed copies. On the cpu backend
- * the flags cost nothing and the explicit transposes do, so there (and on native backends)
- * the ordinary `tf.matMul` and its gradient are used. `setMatMulMode` overrides the choice
- * (tests run both paths; both give the same numbers up to float32 rounding).
+ * and so does a PyTorch-layout linear (x W^T). So on wasm ("plain" mode) the products below
+ * have custom gradients made only of untransposed matMuls on explicitly transposed operands,
+ * arranged so that big weights are neither transposed nor re-packed more than needed. On the
+ * cpu backend the flags cost nothing and the explicit transposes do, so there (and on native
+ * backends) the ordinary `tf.matMul` and its gradient are used ("tfjs" mode). `setMatMulMode`
+ * overrides the choice; tests run both paths against the PyTorch reference.
+ *
+ * Note: a custom gradient computes the gradients of all its inputs, whereas tfjs's own
+ * gradients skip inputs that need none. Hence `inputGrad: false` for products whose left
+ * operand is a constant (cached features): it saves the [N, in] x [in, out] dX product.
  */
 import * as tf from "@tensorflow/tfjs";
 
 export type MatMulMode = "auto" | "plain" | "tfjs";
 let mode: MatMulMode = "auto";
 
-/** "plain": always explicit transposes; "tfjs": always tf.matMul flags; "auto": plain on wasm only. */
+/** "plain": custom untransposed gradients; "tfjs": tf.matMul flags; "auto": plain on wasm only. */
 export function setMatMulMode(m: MatMulMode): void {
   mode = m;
 }
 
-function usePlain(): boolean {
+export function usePlainMatMul(): boolean {
   return mode === "plain" || (mode === "auto" && tf.getBackend() === "wasm");
 }
 
-function swapLast(t: tf.Tensor): tf.Tensor {
-  const r = t.rank;
-  const perm = Array.from({ length: r }, (_, i) => i);
-  perm[r - 2] = r - 1;
-  perm[r - 1] = r - 2;
-  return tf.transpose(t, perm);
+type Grad = (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => tf.Tensor[];
+type Custom = (...args: tf.Tensor[]) => tf.Tensor;
+const custom = (f: (args: tf.Tensor[], save: tf.GradSaveFunc) => { value: tf.Tensor; gradFunc: Grad }): Custom =>
+  tf.customGrad((...a: (tf.Tensor | tf.GradSaveFunc)[]) => f(a.slice(0, -1) as tf.Tensor[], a[a.length - 1] as tf.GradSaveFunc)) as unknown as Custom;
+
+/** x [N, in] @ w^T for w [out, in]; for small N the product is formed as (w x^T)^T so w is used as is. */
+function forwardBT(x: tf.Tensor, w: tf.Tensor): tf.Tensor {
+  const N = x.shape[0];
+  const out = w.shape[0];
+  return N < out
+    ? tf.transpose(tf.matMul(w as tf.Tensor2D, tf.transpose(x) as tf.Tensor2D))
+    : tf.matMul(x as tf.Tensor2D, tf.transpose(w) as tf.Tensor2D);
+}
+// dW = dy^T x  ([out, N] x [N, in]);  dX = dy w  ([N, out] x [out, in]).
+const gradW = (dy: tf.Tensor, x: tf.Tensor) => tf.matMul(tf.transpose(dy) as tf.Tensor2D, x as tf.Tensor2D);
+const gradX = (dy: tf.Tensor, w: tf.Tensor) => tf.matMul(dy as tf.Tensor2D, w as tf.Tensor2D);
+
+const plainBT = custom(([x, w], save) => {
+  save([x, w]);
+  return { value: forwardBT(x, w), gradFunc: (dy, [sx, sw]) => [gradX(dy as tf.Tensor, sw), gradW(dy as tf.Tensor, sx)] };
+});
+
+/**
+ * x [N, in] @ w^T for a PyTorch-layout weight w [out, in] (rank 2), on the backend's fast path.
+ * inputGrad false: x is treated as a constant (no gradient flows to it in plain mode).
+ */
+export function matMulBT(x: tf.Tensor, w: tf.Tensor, inputGrad = true): tf.Tensor {
+  if (!usePlainMatMul()) return tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D, false, true);
+  if (inputGrad) return plainBT(x, w);
+  const op = custom(([ww], save) => {
+    save([x]);
+    return { value: forwardBT(x, ww), gradFunc: (dy, [sx]) => [gradW(dy as tf.Tensor, sx)] };
+  });
+  return op(w);
 }
 
 /**
- * a @ b for rank-2 ([m, k] x [k, n]) or batched rank-3 ([B, m, k] x [B, k, n]) operands, with
- * gradients dA = dy @ b^T and dB = a^T @ dy computed through explicit transposes.
+ * `h => w @ h` for w [m, k] reused many times (a recurrence): in plain mode w^T is formed once
+ * and the gradient is dW = dy h^T, dh = w^T dy.
  */
-export const plainMatMul = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-  const [a, b, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
-  save([a, b]);
-  return {
-    value: tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D),
-    gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
-      const g = dy as tf.Tensor;
-      const [sa, sb] = saved;
-      return [tf.matMul(g as tf.Tensor2D, swapLast(sb) as tf.Tensor2D), tf.matMul(swapLast(sa) as tf.Tensor2D, g as tf.Tensor2D)];
-    },
-  };
-}) as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
-
-/** a @ b^T (b given as [.., n, k]), on the current backend's fast path. */
-export function matMulBT(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
-  return usePlain() ? plainMatMul(a, swapLast(b)) : tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D, false, true);
-}
-
-/** a @ b (rank 2 or batched rank 3), on the current backend's fast path. */
-export function matMulFast(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
-  return usePlain() ? plainMatMul(a, b) : tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D);
-}
-
-/** `a => a @ b^T` for repeated products with the same b (transposed once when needed). */
-export function matMulBTWith(b: tf.Tensor): (a: tf.Tensor) => tf.Tensor {
-  if (usePlain()) {
-    const bt = swapLast(b);
-    return (a) => plainMatMul(a, bt);
-  }
-  return (a) => tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D, false, true);
+export function leftMatMulWith(w: tf.Tensor): (h: tf.Tensor) => tf.Tensor {
+  if (!usePlainMatMul()) return (h) => tf.matMul(w as tf.Tensor2D, h as tf.Tensor2D);
+  const wT = tf.transpose(w);
+  const op = custom(([ww, h], save) => {
+    save([h, wT]);
+    return {
+      value: tf.matMul(ww as tf.Tensor2D, h as tf.Tensor2D),
+      gradFunc: (dy, [sh, swT]) => [
+        tf.matMul(dy as tf.Tensor2D, tf.transpose(sh) as tf.Tensor2D),
+        tf.matMul(swT as tf.Tensor2D, dy as tf.Tensor2D),
+      ],
+    };
+  });
+  return (h) => op(w, h);
 }
 
 /** x [..., in] times a PyTorch-layout weight w [out, in], plus bias [out] (same as bert's `linear`). */
-export function linearFast(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor {
+export function linearFast(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, inputGrad = true): tf.Tensor {
   return tf.tidy(() => {
     const shape = x.shape;
     const x2 = tf.reshape(x, [-1, shape[shape.length - 1]]);
-    const y = tf.add(matMulBT(x2, w), b);
+    const y = tf.add(matMulBT(x2, w, inputGrad), b);
     return tf.reshape(y, [...shape.slice(0, -1), w.shape[0]]);
   });
 }

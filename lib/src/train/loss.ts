@@ -3,8 +3,10 @@
  *
  * Class weights: for every training sequence, scikit-learn's
  * `compute_class_weight('balanced', classes=present, y=labels)` over its non-ignored labels,
- * i.e. w_c = n_samples / (n_classes_present * count_c); a class absent from that sequence gets
- * max(w_present) + mean(w_present); the per-class weights are then averaged over all sequences.
+ * i.e. w_c = n_samples / (n_classes_present * count_c); each class absent from that sequence, in
+ * increasing order, gets max + mean of the vector as it stands (the first fill is max + mean of the
+ * present weights, as the method's prose says; later fills include the earlier ones, as the study's
+ * code computes them); the per-class weights are then averaged over all sequences.
  * Sequences with no non-ignored label are skipped.
  *
  * Loss reduction (explicit, differs from PyTorch's weighted mean):
@@ -27,20 +29,17 @@ export function sequenceClassWeights(labels: ArrayLike<number>, numClasses: numb
     n++;
   }
   if (n === 0) return undefined;
-  const present = [...counts].filter((c) => c > 0).length;
-  const w = new Float64Array(numClasses);
-  let max = -Infinity;
-  let sum = 0;
+  const present = [...counts.keys()].filter((c) => counts[c] > 0);
+  const weights = present.map((c) => n / (present.length * counts[c]));
+  // the study's code inserts each missing class in turn, computing max + mean over the vector as it
+  // stands, earlier fills included (np.insert / np.append in a loop)
   for (let c = 0; c < numClasses; c++) {
-    if (counts[c] > 0) {
-      w[c] = n / (present * counts[c]);
-      max = Math.max(max, w[c]);
-      sum += w[c];
-    }
+    if (counts[c] > 0) continue;
+    const fill = Math.max(...weights) + weights.reduce((a, b) => a + b, 0) / weights.length;
+    if (c < weights.length) weights.splice(c, 0, fill);
+    else weights.push(fill);
   }
-  const fill = max + sum / present;
-  for (let c = 0; c < numClasses; c++) if (counts[c] === 0) w[c] = fill;
-  return w;
+  return Float64Array.from(weights);
 }
 
 /** Average of the per-sequence weights over all sequences (see module comment). */
