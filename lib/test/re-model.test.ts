@@ -171,6 +171,16 @@ test("frozen encoder: params are the head only, encoder in eval mode, errors for
     // head dropout 0 the loss equals the eval loss.
     const l = (training: boolean) => tf.tidy(() => model.loss(batch, undefined, training, 5).dataSync()[0]);
     assert.equal(l(true), l(false));
+    // The head on precomputed ("cached") features gives the same loss and predictions.
+    const ids = tf.tensor2d(batch.inputIds, [1, 128], "int32");
+    const mask = tf.tensor2d(batch.attentionMask, [1, 128], "int32");
+    const feats = model.features(ids, mask);
+    const fb = { batch: 1, seqLen: 128, features: feats.dataSync() as Float32Array, labels: batch.labels };
+    tf.dispose([ids, mask, feats]);
+    const cached = tf.tidy(() => model.head.batchLoss(fb, undefined, false).dataSync()[0]);
+    assert.equal(cached, l(false));
+    assert.deepEqual(model.head.batchPredict(fb), model.predict(batch));
+    assert.throws(() => model.head.batchLoss({ ...fb, features: fb.features.subarray(64) }, undefined, false), AdeflowError);
     // Only the head gets gradients.
     const vars = [...model.params().values()];
     const { value, grads } = tf.variableGrads(() => model.loss(batch, undefined, true, 1), vars);

@@ -17,6 +17,7 @@
  * is reproducible.
  */
 import * as tf from "@tensorflow/tfjs";
+import { linearFast } from "../ops/matmul";
 import type { BertConfig } from "./config";
 import type { NamedTensor, TensorMap } from "./safetensors";
 import { expectedEncoderShapes, hubName } from "./weights";
@@ -46,14 +47,12 @@ export function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: 
   });
 }
 
-/** x [..., in] times a PyTorch-layout weight [out, in] plus bias [out]. */
+/**
+ * x [..., in] times a PyTorch-layout weight [out, in] plus bias [out]. On the wasm backend this keeps
+ * matMul on its fast untransposed path (10x faster for BERT's layers; see ops/matmul.ts).
+ */
 export function linear(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => {
-    const shape = x.shape;
-    const x2 = tf.reshape(x, [-1, shape[shape.length - 1]]) as tf.Tensor2D;
-    const y = tf.add(tf.matMul(x2, w as tf.Tensor2D, false, true), b);
-    return tf.reshape(y, [...shape.slice(0, -1), w.shape[0]]);
-  });
+  return linearFast(x, w, b);
 }
 
 export class BertEncoder {

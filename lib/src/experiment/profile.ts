@@ -43,9 +43,9 @@ export const PROFILES: Record<Profile["name"], () => Profile> = {
   quick: () => ({
     ...STUDY,
     name: "quick",
-    description: "minutes on a CPU: 400 training rows, 200 validation and test rows, 1 epoch, no final epoch",
+    description: "a CPU-sized run: 200 training rows, 100 validation and 100 test rows, 1 epoch, no final epoch",
     model: "bert-base-cased",
-    maxRows: { train: 400, val: 200, test: 200 },
+    maxRows: { train: 200, val: 100, test: 100 },
     epochs: 1,
     finalEpochs: 0,
   }),

@@ -22,7 +22,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { AdeflowError } from "../errors";
 import { gelu } from "../bert/encoder";
-import { linearFast } from "./ops";
+import { linearFast } from "../ops/matmul";
 import { weightedCrossEntropy } from "../train/loss";
 import { Rng } from "../train/rng";
 import { bidirectionalLstm, type LstmDirectionWeights } from "./lstm";
@@ -52,7 +52,7 @@ export interface RelationHeadOptions {
   /**
    * Whether gradients must flow back into the features (default true). Set false when the
    * features are constants (cached encoder outputs, frozen encoder): identical results, and on
-   * the wasm backend it skips the largest product of the backward pass (see ops.ts). With
+   * the wasm backend it skips the largest product of the backward pass (see ops/matmul.ts). With
    * false, an encoder below the head gets NO gradient on wasm.
    */
   inputGradient?: boolean;
@@ -86,6 +86,19 @@ export function relationHeadParameterCount(featureSize: number, opts: RelationHe
   const dense = T * 2 * H * D + D;
   const classifier = D * T * C + T * C;
   return { lstm, dense, classifier, head: lstm + dense + classifier };
+}
+
+/**
+ * Precomputed per-token features of a batch (head-only training on cached encoder outputs):
+ * `features` row-major [batch, seqLen, featureSize], `labels` [batch, seqLen] (-100 ignored).
+ * For exact agreement with the full model the features of padding positions must be the
+ * encoder's outputs there (the LSTM runs over them), not zeros.
+ */
+export interface FeatureBatch {
+  batch: number;
+  seqLen: number;
+  features: Float32Array;
+  labels: Int32Array;
 }
 
 /** Seed of the head's feature dropout for a step seed (distinct from the encoder's masks). */
@@ -203,6 +216,27 @@ export class RelationHead {
   /** Arg-max class per position [b * seqLen] (eval mode). */
   predict(features: tf.Tensor3D): Int32Array {
     return tf.tidy(() => tf.argMax(this.logits(features, false), -1).dataSync() as Int32Array);
+  }
+
+  /** Loss of a FeatureBatch (a Trainer LossFn: `(seed) => head.batchLoss(fb, w, true, seed)`). */
+  batchLoss(fb: FeatureBatch, classWeights: tf.Tensor1D | undefined, training: boolean, seed = 0): tf.Scalar {
+    this.checkShape([fb.batch, fb.seqLen, fb.features.length / (fb.batch * fb.seqLen)], "feature batch");
+    return tf.tidy(() => {
+      const x = tf.tensor3d(fb.features, [fb.batch, fb.seqLen, this.featureSize]);
+      const y = tf.tensor2d(fb.labels, [fb.batch, fb.seqLen], "int32");
+      return this.loss(x, y, classWeights, training, seed);
+    });
+  }
+
+  /** Arg-max class per position [batch * seqLen] of a FeatureBatch. */
+  batchPredict(fb: FeatureBatch): Int32Array {
+    this.checkShape([fb.batch, fb.seqLen, fb.features.length / (fb.batch * fb.seqLen)], "feature batch");
+    const x = tf.tensor3d(fb.features, [fb.batch, fb.seqLen, this.featureSize]);
+    try {
+      return this.predict(x);
+    } finally {
+      x.dispose();
+    }
   }
 
   parameterCount(): RelationParameterCount {

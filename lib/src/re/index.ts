@@ -1,4 +1,4 @@
-export * from "./ops";
+export * from "../ops/matmul";
 export * from "./lstm";
 export * from "./head";
 export * from "./model";

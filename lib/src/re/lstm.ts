@@ -17,11 +17,11 @@
  *    that W_hh is used in its PyTorch layout and the i/f/g/o split is along the leading axis
  *    (contiguous; splitting along the last axis costs ~4 ms a step on the cpu backend);
  *  - each direction is a 2-D matMul (wasm's batched rank-3 matMul is ~30x slower here);
- *  - per-step rows are cut and stacked in two levels (ops.ts `unstackRows`/`stackRows`);
- *  - matMuls avoid tfjs's transposed-operand path on wasm (ops.ts).
+ *  - per-step rows are cut and stacked in two levels (ops/matmul.ts `unstackRows`/`stackRows`);
+ *  - matMuls avoid tfjs's transposed-operand path on wasm (ops/matmul.ts).
  */
 import * as tf from "@tensorflow/tfjs";
-import { leftMatMulWith, matMulBT, stackRows, unstackRows } from "./ops";
+import { leftMatMulWith, matMulBT, stackRows, unstackRows } from "../ops/matmul";
 
 /** One direction's weights, PyTorch layout: weightIh [4H, in], weightHh [4H, H], biases [4H]. */
 export interface LstmDirectionWeights {
@@ -34,7 +34,7 @@ export interface LstmDirectionWeights {
 /**
  * x [batch, seq, in] -> [batch, seq, 2H] (forward outputs, then reverse outputs).
  * inputGrad false: x is a constant (e.g. cached features), which saves computing its gradient
- * on the wasm path (ops.ts); tfjs skips it by itself elsewhere.
+ * on the wasm path (ops/matmul.ts); tfjs skips it by itself elsewhere.
  */
 export function bidirectionalLstm(x: tf.Tensor3D, fwd: LstmDirectionWeights, rev: LstmDirectionWeights, inputGrad = true): tf.Tensor3D {
   return tf.tidy(() => {
