@@ -2,6 +2,7 @@ import { confusionMatrix, tokenScores, type TokenScores } from "../metrics/token
 import { entityScores, type EntityScores } from "../metrics/entity";
 import { NER_LABELS, type NerLabel } from "../pipeline/rows";
 import { wordTagsFromPieces, type NerExample } from "./ner-data";
+import { scoredPositions } from "./pieces";
 
 /** The study's figures (token level, macro over the classes present), to print next to ours. */
 export const REPORTED = {
@@ -21,16 +22,9 @@ export interface NerEvaluation {
 }
 
 export function evaluateNer(examples: readonly NerExample[], predictions: readonly Int32Array[]): NerEvaluation {
-  const yTrue: number[] = [];
-  const yPred: number[] = [];
+  const { yTrue, yPred } = scoredPositions(examples.map((ex) => ex.sequence), predictions);
   const words = examples.map((ex, i) => {
-    const p = predictions[i];
-    for (let k = 0; k < ex.sequence.labels.length; k++) {
-      if (ex.sequence.labels[k] === -100) continue;
-      yTrue.push(ex.sequence.labels[k]);
-      yPred.push(p[k]);
-    }
-    const predicted = wordTagsFromPieces(ex.sequence, p, ex.words.length);
+    const predicted = wordTagsFromPieces(ex.sequence, predictions[i], ex.words.length);
     return { row: ex.row, words: ex.words, gold: ex.tags, predicted, errors: predicted.filter((t, k) => t !== ex.tags[k]).length };
   });
   return {

@@ -11,3 +11,4 @@ export * from "./e2e";
 export * from "./re";
 export * from "./predict";
 export * from "./e2e-eval";
+export * from "./pieces";

@@ -1,5 +1,6 @@
 import type { AlignedSequence, WordAlignedTokenizer } from "../bert/tokenizer";
 import { NER_LABEL_ID, NER_LABELS, type NerLabel, type NerRow } from "../pipeline/rows";
+import { firstPieceLabels } from "./pieces";
 
 /**
  * NER inputs as the study builds them: each whitespace word paired with the tag at the same position
@@ -30,18 +31,7 @@ export function encodeNerRows(rows: readonly NerRow[], indices: readonly number[
   });
 }
 
-/**
- * Word-level tags from sub-token predictions: each word takes its first sub-token's label (the usual
- * convention); a word cut off by truncation is `O`.
- */
+/** Word-level tags from sub-token predictions: each word takes its first piece's label; truncated words are `O`. */
 export function wordTagsFromPieces(sequence: AlignedSequence, pieceLabels: ArrayLike<number>, nWords: number): NerLabel[] {
-  const tags: NerLabel[] = new Array(nWords).fill("O");
-  const seen = new Set<number>();
-  for (let i = 0; i < sequence.length; i++) {
-    const w = sequence.wordIndex[i];
-    if (w < 0 || seen.has(w)) continue;
-    seen.add(w);
-    tags[w] = NER_LABELS[pieceLabels[i]] ?? "O";
-  }
-  return tags;
+  return firstPieceLabels(sequence, pieceLabels, nWords).map((k) => NER_LABELS[k] ?? "O");
 }

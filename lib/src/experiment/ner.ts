@@ -1,5 +1,6 @@
 import { initBackend, type BackendInfo } from "../backend";
 import { loadBert, type LoadedBert } from "../bert/checkpoint";
+import type { WordAlignedTokenizer } from "../bert/tokenizer";
 import { loadCorpus } from "../corpus/load";
 import { NER_LABELS } from "../pipeline/rows";
 import { runSeedPipeline, type SeedPipelineOutput } from "../pipeline/seed-pipeline";
@@ -24,13 +25,23 @@ export interface NerSetup {
 /** The first `n` indices of a split part, in the split's own (shuffled) order: a seeded sample. */
 export const takeRows = (indices: readonly number[], n?: number): number[] => indices.slice(0, n ?? indices.length);
 
-export async function prepareNer(profile: Profile = currentProfile()): Promise<NerSetup> {
+/**
+ * What NER and RE runs share: the backend, the study's rows and split (seeded), the base model, and each split
+ * part sampled to the profile's size and encoded by `encode`.
+ */
+export async function prepareTask<E>(
+  profile: Profile,
+  encode: (pipeline: SeedPipelineOutput, indices: number[], tokenizer: WordAlignedTokenizer) => E[],
+): Promise<{ profile: Profile; backend: BackendInfo; bert: LoadedBert; pipeline: SeedPipelineOutput; train: E[]; val: E[]; test: E[] }> {
   const backend = await initBackend();
   const pipeline = runSeedPipeline(await loadCorpus(), profile.seed);
   const bert = await loadBert(profile.model);
-  const encode = (part: "train" | "val" | "test") =>
-    encodeNerRows(pipeline.ner, takeRows(pipeline.split[part], profile.maxRows[part]), bert.tokenizer, profile.maxLength);
-  return { profile, backend, bert, pipeline, train: encode("train"), val: encode("val"), test: encode("test") };
+  const part = (name: "train" | "val" | "test") => encode(pipeline, takeRows(pipeline.split[name], profile.maxRows[name]), bert.tokenizer);
+  return { profile, backend, bert, pipeline, train: part("train"), val: part("val"), test: part("test") };
+}
+
+export async function prepareNer(profile: Profile = currentProfile()): Promise<NerSetup> {
+  return prepareTask(profile, (pipeline, indices, tokenizer) => encodeNerRows(pipeline.ner, indices, tokenizer, profile.maxLength));
 }
 
 /** BertForTokenClassification: the encoder plus dropout and a linear layer over the five labels, seeded. */

@@ -6,6 +6,7 @@ import type { RelationModel } from "../re/model";
 import type { TokenClassifier } from "../train/token-classifier";
 import { maskPredictedEntities, readRelations } from "./e2e";
 import { wordTagsFromPieces } from "./ner-data";
+import { firstPieceLabels } from "./pieces";
 import { loadNerModel } from "./ner";
 import { loadReModel } from "./re";
 import type { StoredModelInfo } from "./model-store";
@@ -63,15 +64,7 @@ export class AdePredictor {
     const masked = maskPredictedEntities(words, tags);
     const reSeq = this.re.bert.tokenizer.encodeWords(masked.words, undefined, this.maxLength);
     const rePred = this.re.model.predict(stackSequences([reSeq], this.maxLength));
-    const associations = new Array<number>(masked.words.length).fill(0);
-    const seen = new Set<number>();
-    for (let i = 0; i < reSeq.length; i++) {
-      const w = reSeq.wordIndex[i];
-      if (w >= 0 && !seen.has(w)) {
-        seen.add(w);
-        associations[w] = rePred[i];
-      }
-    }
+    const associations = firstPieceLabels(reSeq, rePred, masked.words.length);
     return { tags, maskedWords: masked.words, associations, rePieces: rePred, relations: readRelations(masked, associations), truncated: nerSeq.truncated || reSeq.truncated };
   }
 

@@ -1,14 +1,14 @@
-import { initBackend, type BackendInfo } from "../backend";
-import { loadBert, type LoadedBert } from "../bert/checkpoint";
-import { loadCorpus } from "../corpus/load";
 import { relationScores, type Prf, type Relation } from "../metrics/entity";
 import { confusionMatrix, tokenScores, type TokenScores } from "../metrics/token";
-import { runSeedPipeline, type SeedPipelineOutput } from "../pipeline/seed-pipeline";
+import type { BackendInfo } from "../backend";
+import { loadBert, type LoadedBert } from "../bert/checkpoint";
+import type { SeedPipelineOutput } from "../pipeline/seed-pipeline";
 import { RelationModel } from "../re/model";
 import { readRelations, type MaskedForRe } from "./e2e";
+import { firstPieceLabels, scoredPositions } from "./pieces";
 import { REPORTED } from "./evaluate";
 import { loadParams, readModelInfo, saveParams, taskModelDir } from "./model-store";
-import { takeRows } from "./ner";
+import { prepareTask } from "./ner";
 import { describeProfile, currentProfile, type Profile } from "./profile";
 import { encodeReRows, RE_CLASSES, type ReExample } from "./re-data";
 import type { MetricRow } from "./results";
@@ -25,12 +25,7 @@ export interface ReSetup {
 }
 
 export async function prepareRe(profile: Profile = currentProfile()): Promise<ReSetup> {
-  const backend = await initBackend();
-  const pipeline = runSeedPipeline(await loadCorpus(), profile.seed);
-  const bert = await loadBert(profile.model);
-  const encode = (part: "train" | "val" | "test") =>
-    encodeReRows(pipeline.re, takeRows(pipeline.split[part], profile.maxRows[part]), bert.tokenizer, profile.maxLength);
-  return { profile, backend, bert, pipeline, train: encode("train"), val: encode("val"), test: encode("test") };
+  return prepareTask(profile, (pipeline, indices, tokenizer) => encodeReRows(pipeline.re, indices, tokenizer, profile.maxLength));
 }
 
 /** BERT + four hidden states + dropout 0.4 + BiLSTM(128) + flatten + 384 + 640 + GELU, seeded. */
@@ -47,19 +42,6 @@ export interface ReEvaluation {
   words: { row: number; words: string[]; gold: number[]; predicted: number[]; errors: number }[];
 }
 
-/** Word labels from sub-token predictions: each word takes its first piece's label (0 when truncated away). */
-export function wordLabelsFromPieces(example: ReExample, pieces: ArrayLike<number>): number[] {
-  const out = new Array<number>(example.words.length).fill(0);
-  const seen = new Set<number>();
-  for (let i = 0; i < example.sequence.length; i++) {
-    const w = example.sequence.wordIndex[i];
-    if (w < 0 || seen.has(w)) continue;
-    seen.add(w);
-    out[w] = pieces[i];
-  }
-  return out;
-}
-
 /** The gold masks of an RE row as entities (one word each), for reading relations off labels. */
 export function goldMasks(words: readonly string[]): MaskedForRe {
   return {
@@ -69,18 +51,11 @@ export function goldMasks(words: readonly string[]): MaskedForRe {
 }
 
 export function evaluateRe(examples: readonly ReExample[], predictions: readonly Int32Array[]): ReEvaluation {
-  const yTrue: number[] = [];
-  const yPred: number[] = [];
+  const { yTrue, yPred } = scoredPositions(examples.map((ex) => ex.sequence), predictions);
   const goldRel: Relation[][] = [];
   const predRel: Relation[][] = [];
   const words = examples.map((ex, i) => {
-    const p = predictions[i];
-    for (let k = 0; k < ex.sequence.labels.length; k++) {
-      if (ex.sequence.labels[k] === -100) continue;
-      yTrue.push(ex.sequence.labels[k]);
-      yPred.push(p[k]);
-    }
-    const predicted = wordLabelsFromPieces(ex, p);
+    const predicted = firstPieceLabels(ex.sequence, predictions[i], ex.words.length);
     const masks = goldMasks(ex.words);
     goldRel.push(readRelations(masks, ex.labels));
     predRel.push(readRelations(masks, predicted));
