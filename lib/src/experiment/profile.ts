@@ -43,9 +43,13 @@ export const PROFILES: Record<Profile["name"], () => Profile> = {
   quick: () => ({
     ...STUDY,
     name: "quick",
-    description: "a CPU-sized run: 200 training rows, 100 validation and 100 test rows, 1 epoch, no final epoch",
+    description: "a CPU-sized run: 200 training rows, 100 validation and 100 test rows, 1 epoch, no final epoch, micro-batches of 2",
     model: "bert-base-cased",
     maxRows: { train: 200, val: 100, test: 100 },
+    // bert-base training needs ~2.4 GB of tensors per 128-token sequence and the WebAssembly heap stops at
+    // 4 GiB: micro-batches of 2, accumulated 16 times, keep the study's 32 sequences per update
+    batchSize: 2,
+    accumulationSteps: 16,
     epochs: 1,
     finalEpochs: 0,
   }),
