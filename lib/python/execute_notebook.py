@@ -1,7 +1,8 @@
 """Execute one notebook headlessly through Jupyter (nbclient) and the tslab kernel.
 
 Called by `adeflow reproduce`; kept in Python because that is Jupyter's own API. Prints one JSON object per
-line on stdout: {"event": "cell", ...} as each code cell finishes (with its elapsed seconds and any stream
+line on stdout: {"event": "stream", ...} for each piece of a cell's printed output as it arrives,
+{"event": "cell", ...} as each code cell finishes (with its elapsed seconds and any stream
 text), then {"event": "done"} or {"event": "error", "cell": N, "ename", "evalue", "traceback"}. The executed
 notebook is written atomically to OUTPUT in both cases, so a failure can be inspected cell by cell.
 Usage: execute_notebook.py NOTEBOOK OUTPUT KERNEL TIMEOUT_SECONDS
@@ -19,6 +20,15 @@ from nbclient.exceptions import CellExecutionError
 def emit(**event):
     sys.stdout.write(json.dumps(event) + "\n")
     sys.stdout.flush()
+
+
+class StreamingClient(NotebookClient):
+    """Forwards each stream output (a cell's console.log) as it arrives, so long cells show progress live."""
+
+    def output(self, outs, msg, display_id, cell_index):
+        if msg.get("msg_type") == "stream":
+            emit(event="stream", cell=cell_index, name=msg["content"].get("name", "stdout"), text=msg["content"].get("text", ""))
+        return super().output(outs, msg, display_id, cell_index)
 
 
 def write_atomic(nb, path):
@@ -44,7 +54,7 @@ def main():
         emit(event="cell", cell=cell_index, code_cell=code_cells.index(cell_index) + 1, code_cells=len(code_cells),
              seconds=round(time.time() - started.get(cell_index, time.time()), 2), stream=text[-2000:])
 
-    client = NotebookClient(nb, kernel_name=kernel, timeout=timeout, allow_errors=False,
+    client = StreamingClient(nb, kernel_name=kernel, timeout=timeout, allow_errors=False,
                             resources={"metadata": {"path": os.path.dirname(os.path.abspath(source))}},
                             on_cell_execute=on_start, on_cell_executed=on_executed)
     try:

@@ -88,7 +88,10 @@ export async function executeNotebook(
     } catch {
       continue;
     }
-    if (event.event === "cell") {
+    if (event.event === "stream") {
+      // live output of long cells (training progress, downloads), indented under the notebook's name
+      for (const line of String(event.text).split("\n")) if (line.trim()) log(`  [${stem}]   ${stripAnsi(line)}`);
+    } else if (event.event === "cell") {
       log(`  [${stem}] cell ${event.code_cell}/${event.code_cells} done in ${event.seconds}s`);
     } else if (event.event === "error") {
       failure = new NotebookCellError(notebook, event.cell, event.ename, stripAnsi(String(event.evalue)), event.source, executedCopy);
