@@ -12,17 +12,12 @@ import * as tf from "@tensorflow/tfjs";
 import { loadBert, splitWords } from "../src/bert";
 import { weightedCrossEntropy } from "../src/train";
 import { linear } from "../src/bert/encoder";
+import { maxAbsDiff } from "./helpers";
 
 const FIX = path.resolve(__dirname, "../../test/fixtures");
 const inputs = JSON.parse(fs.readFileSync(path.join(FIX, "torch-reference/inputs.json"), "utf8"));
 const ref = JSON.parse(fs.readFileSync(path.join(FIX, "torch-reference/reference.json"), "utf8"));
 
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
 
 test("tiny-bert matches the PyTorch reference: hidden states, loss and gradients", async () => {
   await tf.setBackend("cpu");

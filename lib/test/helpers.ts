@@ -20,3 +20,11 @@ export function referenceSamplePath(): string {
 
 export const fixture = (name: string): string => path.join(repoRoot(), "lib", "test", "fixtures", name);
 export const readJson = <T = any>(file: string): T => JSON.parse(fs.readFileSync(file, "utf8")) as T;
+
+/** Largest absolute elementwise difference (the arrays must have the same length). */
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new RangeError(`lengths differ: ${a.length} vs ${b.length}`);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}

@@ -14,16 +14,11 @@ import * as tf from "@tensorflow/tfjs";
 import { RelationHead, setMatMulMode, type MatMulMode } from "../src/re";
 import { initBackend } from "../src/backend";
 import { AdeflowError } from "../src/errors";
+import { maxAbsDiff } from "./helpers";
 
 const FIX = path.resolve(__dirname, "../../test/fixtures/torch-re");
 const ref = JSON.parse(fs.readFileSync(path.join(FIX, "reference.json"), "utf8"));
 
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
 const maxAbs = (a: ArrayLike<number>): number => Array.from(a).reduce((m, x) => Math.max(m, Math.abs(x)), 0);
 
 function buildHead(inputGradient: boolean): RelationHead {

@@ -5,6 +5,9 @@ import { readSafetensors, writeSafetensors, type TensorMap } from "../bert/safet
 import { AdeflowError } from "../errors";
 import { writeJsonAtomic } from "../io";
 import { repoRoot } from "../paths";
+import type { BackendInfo } from "../backend";
+import { loadBert, type LoadedBert } from "../bert/checkpoint";
+import { describeProfile, type Profile } from "./profile";
 
 /**
  * Trained models live under `models/` (ignored by git): one folder per profile and base model, one sub-folder
@@ -58,4 +61,37 @@ export function loadParams(dir: string, params: Map<string, tf.Variable>): void 
   }
   if (problems.length) throw new AdeflowError(`${file}: does not fit the model: ${problems.join("; ")}`);
   for (const [k, v] of params) tf.tidy(() => v.assign(tf.tensor(saved.get(k)!.data, v.shape, "float32")));
+}
+
+/** Save a trained task model with what every stored model records: base checkpoint, labels, profile, backend. */
+export function saveTaskModel(
+  task: "ner" | "re",
+  setup: { profile: Profile; bert: LoadedBert; backend: BackendInfo },
+  params: Map<string, tf.Variable>,
+  labels: string[],
+  extra: Record<string, unknown>,
+): string {
+  const dir = taskModelDir(setup.profile.name, setup.profile.model, task);
+  saveParams(dir, params, {
+    task,
+    baseModel: setup.profile.model,
+    baseModelDir: setup.bert.model.dir,
+    labels,
+    profile: describeProfile(setup.profile),
+    backend: setup.backend.name,
+    ...extra,
+  });
+  return dir;
+}
+
+/** Load a stored task model: its base checkpoint, a model built by `build`, then the saved parameters. */
+export async function loadTaskModel<M extends { params(): Map<string, tf.Variable> }>(
+  dir: string,
+  build: (bert: LoadedBert, info: StoredModelInfo) => M,
+): Promise<{ model: M; bert: LoadedBert; info: StoredModelInfo }> {
+  const info = readModelInfo(dir);
+  const bert = await loadBert(info.baseModelDir);
+  const model = build(bert, info);
+  loadParams(dir, model.params());
+  return { model, bert, info };
 }

@@ -7,8 +7,8 @@ import { runSeedPipeline, type SeedPipelineOutput } from "../pipeline/seed-pipel
 import { TokenClassifier } from "../train/token-classifier";
 import { encodeNerRows, type NerExample } from "./ner-data";
 import { REPORTED, type NerEvaluation } from "./evaluate";
-import type { MetricRow } from "./results";
-import { loadParams, readModelInfo, saveParams, taskModelDir } from "./model-store";
+import { scoresOf, type MetricRow } from "./results";
+import { loadTaskModel, saveTaskModel, taskModelDir, type StoredModelInfo } from "./model-store";
 import { currentProfile, describeProfile, type Profile } from "./profile";
 
 /** Everything a NER run starts from: settings, backend, base model, the study's rows and split. */
@@ -54,38 +54,23 @@ export function nerModelDir(profile: Profile): string {
 }
 
 export function saveNerModel(setup: NerSetup, model: TokenClassifier, training: Record<string, unknown>): string {
-  const dir = nerModelDir(setup.profile);
-  saveParams(dir, model.params(), {
-    task: "ner",
-    baseModel: setup.profile.model,
-    baseModelDir: setup.bert.model.dir,
-    labels: [...NER_LABELS],
-    profile: describeProfile(setup.profile),
-    backend: setup.backend.name,
-    ...training,
-  });
-  return dir;
+  return saveTaskModel("ner", setup, model.params(), [...NER_LABELS], training);
 }
 
 /** A trained NER model back from `models/`, ready to predict. */
-export async function loadNerModel(dir: string): Promise<{ model: TokenClassifier; bert: LoadedBert; info: ReturnType<typeof readModelInfo> }> {
-  const info = readModelInfo(dir);
-  const bert = await loadBert(info.baseModelDir);
-  const model = new TokenClassifier(bert.encoder, info.labels.length, 0);
-  loadParams(dir, model.params());
-  return { model, bert, info };
+export async function loadNerModel(dir: string): Promise<{ model: TokenClassifier; bert: LoadedBert; info: StoredModelInfo }> {
+  return loadTaskModel(dir, (bert, info) => new TokenClassifier(bert.encoder, info.labels.length, 0));
 }
 
 /** The metric rows of a NER run: the study's token-level macro scores and the field's entity-level ones. */
 export function nerMetricRows(evaluations: Record<string, NerEvaluation>): MetricRow[] {
   return Object.entries(evaluations).flatMap(([split, ev]) => [
-    { model: "NER", split, metric: "token macro (study)", ...pick(ev.token.macro), reported_f1: split === "test" ? REPORTED.ner.f1 : null },
-    { model: "NER", split, metric: "entity micro, strict (field)", ...pick(ev.entity.micro), reported_f1: null },
-    { model: "NER", split, metric: "entity macro, strict (field)", ...pick(ev.entity.macro), reported_f1: null },
+    { model: "NER", split, metric: "token macro (study)", ...scoresOf(ev.token.macro), reported_f1: split === "test" ? REPORTED.ner.f1 : null },
+    { model: "NER", split, metric: "entity micro, strict (field)", ...scoresOf(ev.entity.micro), reported_f1: null },
+    { model: "NER", split, metric: "entity macro, strict (field)", ...scoresOf(ev.entity.macro), reported_f1: null },
   ]);
 }
 
-const pick = (s: { precision: number; recall: number; f1: number }) => ({ precision: s.precision, recall: s.recall, f1: s.f1 });
 
 /** How a result was made: written next to every result of the run. */
 export function runRecord(setup: Pick<NerSetup, "profile" | "backend" | "bert">, seconds: number): Record<string, unknown> {

@@ -1,17 +1,17 @@
 import { relationScores, type Prf, type Relation } from "../metrics/entity";
 import { confusionMatrix, tokenScores, type TokenScores } from "../metrics/token";
 import type { BackendInfo } from "../backend";
-import { loadBert, type LoadedBert } from "../bert/checkpoint";
+import type { LoadedBert } from "../bert/checkpoint";
 import type { SeedPipelineOutput } from "../pipeline/seed-pipeline";
 import { RelationModel } from "../re/model";
 import { readRelations, type MaskedForRe } from "./e2e";
 import { firstPieceLabels, scoredPositions } from "./pieces";
 import { REPORTED } from "./evaluate";
-import { loadParams, readModelInfo, saveParams, taskModelDir } from "./model-store";
+import { loadTaskModel, saveTaskModel, taskModelDir, type StoredModelInfo } from "./model-store";
 import { prepareTask } from "./ner";
-import { describeProfile, currentProfile, type Profile } from "./profile";
+import { currentProfile, type Profile } from "./profile";
 import { encodeReRows, RE_CLASSES, type ReExample } from "./re-data";
-import type { MetricRow } from "./results";
+import { scoresOf, type MetricRow } from "./results";
 
 /** Everything an RE run starts from. */
 export interface ReSetup {
@@ -70,10 +70,9 @@ export function evaluateRe(examples: readonly ReExample[], predictions: readonly
 }
 
 export function reMetricRows(evaluations: Record<string, ReEvaluation>): MetricRow[] {
-  const prf = (s: { precision: number; recall: number; f1: number }) => ({ precision: s.precision, recall: s.recall, f1: s.f1 });
   return Object.entries(evaluations).flatMap(([split, ev]) => [
-    { model: "RE", split, metric: "token macro (study)", ...prf(ev.token.macro), reported_f1: split === "test" ? REPORTED.re.f1 : null },
-    { model: "RE", split, metric: "relation strict, gold masks (field)", ...prf(ev.relation), reported_f1: null },
+    { model: "RE", split, metric: "token macro (study)", ...scoresOf(ev.token.macro), reported_f1: split === "test" ? REPORTED.re.f1 : null },
+    { model: "RE", split, metric: "relation strict, gold masks (field)", ...scoresOf(ev.relation), reported_f1: null },
   ]);
 }
 
@@ -82,25 +81,13 @@ export function reModelDir(profile: Profile): string {
 }
 
 export function saveReModel(setup: ReSetup, model: RelationModel, training: Record<string, unknown>): string {
-  const dir = reModelDir(setup.profile);
-  saveParams(dir, model.params(), {
-    task: "re",
-    baseModel: setup.profile.model,
-    baseModelDir: setup.bert.model.dir,
-    labels: Array.from({ length: RE_CLASSES }, (_, k) => String(k)),
-    layers: [...model.layers],
-    profile: describeProfile(setup.profile),
-    backend: setup.backend.name,
-    ...training,
-  });
-  return dir;
+  const labels = Array.from({ length: RE_CLASSES }, (_, k) => String(k));
+  return saveTaskModel("re", setup, model.params(), labels, { layers: [...model.layers], ...training });
 }
 
-export async function loadReModel(dir: string): Promise<{ model: RelationModel; bert: LoadedBert; info: ReturnType<typeof readModelInfo> }> {
-  const info = readModelInfo(dir);
-  const bert = await loadBert(info.baseModelDir);
-  const profile = info.profile as { max_length?: number };
-  const model = new RelationModel(bert.encoder, { layers: info.layers as number[] | undefined, seqLen: profile.max_length ?? 128, numClasses: info.labels.length });
-  loadParams(dir, model.params());
-  return { model, bert, info };
+export async function loadReModel(dir: string): Promise<{ model: RelationModel; bert: LoadedBert; info: StoredModelInfo }> {
+  return loadTaskModel(dir, (bert, info) => {
+    const profile = info.profile as { max_length?: number };
+    return new RelationModel(bert.encoder, { layers: info.layers as number[] | undefined, seqLen: profile.max_length ?? 128, numClasses: info.labels.length });
+  });
 }

@@ -17,6 +17,9 @@ export type MetricRow = {
   reported_f1?: number | null;
 };
 
+/** Precision, recall and F1 of any score object, for a metric row. */
+export const scoresOf = (s: { precision: number; recall: number; f1: number }) => ({ precision: s.precision, recall: s.recall, f1: s.f1 });
+
 export function writeMetrics(dir: string, name: string, rows: MetricRow[], run: Record<string, unknown>): { json: string; csv: string; markdown: string } {
   const json = path.join(dir, `${name}.json`);
   writeJsonAtomic(json, { ...run, written_at: new Date().toISOString(), metrics: rows });
