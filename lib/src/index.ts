@@ -30,3 +30,5 @@ export * from "./backend";
 export * from "./bert";
 export * from "./train";
 export * from "./re";
+export * from "./pos";
+export * from "./stats";

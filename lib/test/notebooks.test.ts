@@ -153,6 +153,36 @@ test("notebook 06 chains the saved NER and RE models, scores relations and highl
   for (const e of example.entities) assert.equal(example.text.slice(e.start, e.end), e.text, "offsets point at the entity text");
 });
 
+test("notebook 07 tags the RE rows, trains both arms on each seed and writes a computed conclusion", { skip }, async () => {
+  const done = await executeNotebook(selectNotebooks("07")[0], { log: () => {} });
+  const outputs = assertCleanRun(done.executedCopy);
+  assert.ok(outputs.flat().filter((o) => html(o).includes("Plotly.newPlot")).length >= 3, "tag distribution, scores and cost charts displayed");
+  const dir = path.join(resultsDir, "07-pos-ablation");
+  const summary = readJson(path.join(dir, "summary.json"));
+  for (const field of ["profile", "seed", "model", "backend", "seconds", "seeds", "pos_embedding_size", "tagging", "runs", "summary", "comparison", "conclusion"]) {
+    assert.ok(field in summary, `summary.json has ${field}`);
+  }
+  const seeds: number[] = summary.seeds;
+  assert.equal(seeds.length, 2, "the smoke profile's two seeds");
+  assert.equal(summary.runs.length, 2 * seeds.length, "both arms on every seed");
+  for (const run of summary.runs) {
+    for (const k of ["test_token_f1", "test_relation_f1"]) assert.ok(run[k] >= 0 && run[k] <= 1, `${run.arm} seed ${run.seed} ${k}`);
+    assert.ok(run.train_seconds_per_epoch > 0 && run.inference_seconds_per_pass > 0);
+  }
+  const withPos = summary.runs.find((r: any) => r.arm === "with POS");
+  const without = summary.runs.find((r: any) => r.arm === "without POS");
+  assert.equal(withPos.parameters_total - without.parameters_total, 19 * summary.pos_embedding_size + 2 * 4 * 128 * summary.pos_embedding_size, "embedding table + wider LSTM input");
+  const token = summary.comparison.find((r: any) => r.measure === "token macro F1 (study)");
+  assert.equal(token.seeds, seeds.length);
+  assert.ok(Math.abs(token.mean_difference - (token.with_pos - token.without_pos)) < 1e-9);
+  assert.ok(summary.conclusion.sentences.some((s: string) => s.includes(token.mean_difference >= 0 ? `+${token.mean_difference.toFixed(3)}` : token.mean_difference.toFixed(3))), "the conclusion quotes the measured difference");
+  assert.equal(summary.tagging.words > 0 && summary.tagging.failedRows, 0);
+  for (const f of ["runs.csv", "summary.csv", "comparison.csv", "scores.html", "cost.html", "tag-distribution.html", "tag-distribution.csv", "tagging-counts.csv", "mask-tags.csv"]) {
+    assert.ok(fs.existsSync(path.join(dir, f)), f);
+  }
+  assert.equal(fs.readdirSync(path.join(dir, "runs")).filter((f) => f.endsWith(".json")).length, 2 * seeds.length, "one file per finished run, to resume from");
+});
+
 test("a failing cell is reported with its number, source and error", { skip }, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "adeflow-nb-"));
   const bad = path.join(dir, "99-broken.ipynb");

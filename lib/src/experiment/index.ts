@@ -12,3 +12,6 @@ export * from "./re";
 export * from "./predict";
 export * from "./e2e-eval";
 export * from "./pieces";
+export * from "./pos-ablation";
+export * from "./ablation-report";
+export * from "./ablation-figures";

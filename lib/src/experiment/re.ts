@@ -28,9 +28,18 @@ export async function prepareRe(profile: Profile = currentProfile()): Promise<Re
   return prepareTask(profile, (pipeline, indices, tokenizer) => encodeReRows(pipeline.re, indices, tokenizer, profile.maxLength));
 }
 
-/** BERT + four hidden states + dropout 0.4 + BiLSTM(128) + flatten + 384 + 640 + GELU, seeded. */
-export function createReModel(setup: Pick<ReSetup, "bert" | "profile">): RelationModel {
-  return new RelationModel(setup.bert.encoder, { seed: setup.profile.seed, seqLen: setup.profile.maxLength, numClasses: RE_CLASSES });
+/**
+ * BERT + four hidden states + dropout 0.4 + BiLSTM(128) + flatten + 384 + 640 + GELU, seeded; with `pos`, the
+ * POS-embedding variant of notebook 07.
+ */
+export function createReModel(setup: Pick<ReSetup, "bert" | "profile">, pos?: { embeddingSize: number; vocabSize: number }): RelationModel {
+  return new RelationModel(setup.bert.encoder, {
+    seed: setup.profile.seed,
+    seqLen: setup.profile.maxLength,
+    numClasses: RE_CLASSES,
+    posEmbeddingSize: pos?.embeddingSize ?? 0,
+    posVocabSize: pos?.vocabSize,
+  });
 }
 
 export interface ReEvaluation {
@@ -82,12 +91,19 @@ export function reModelDir(profile: Profile): string {
 
 export function saveReModel(setup: ReSetup, model: RelationModel, training: Record<string, unknown>): string {
   const labels = Array.from({ length: RE_CLASSES }, (_, k) => String(k));
-  return saveTaskModel("re", setup, model.params(), labels, { layers: [...model.layers], ...training });
+  const pos = model.head.posEmbeddingSize > 0 ? { pos_embedding_size: model.head.posEmbeddingSize, pos_vocab_size: model.head.posVocabSize } : {};
+  return saveTaskModel("re", setup, model.params(), labels, { layers: [...model.layers], ...pos, ...training });
 }
 
 export async function loadReModel(dir: string): Promise<{ model: RelationModel; bert: LoadedBert; info: StoredModelInfo }> {
   return loadTaskModel(dir, (bert, info) => {
     const profile = info.profile as { max_length?: number };
-    return new RelationModel(bert.encoder, { layers: info.layers as number[] | undefined, seqLen: profile.max_length ?? 128, numClasses: info.labels.length });
+    return new RelationModel(bert.encoder, {
+      layers: info.layers as number[] | undefined,
+      seqLen: profile.max_length ?? 128,
+      numClasses: info.labels.length,
+      posEmbeddingSize: (info.pos_embedding_size as number | undefined) ?? 0,
+      posVocabSize: info.pos_vocab_size as number | undefined,
+    });
   });
 }

@@ -10,6 +10,13 @@
  *
  * C = 5 classes: 0 = not an entity, k = the k-th drug-effect pair of the row.
  *
+ * Optional part-of-speech embedding (the study's abandoned variant, notebook 07): with
+ * `posEmbeddingSize` E > 0, a learned table `pos_embedding.weight` [posVocabSize, E] is looked up
+ * with one POS id per position and concatenated to the features before the dropout and the BiLSTM,
+ * whose input grows from F to F + E. Everything else is unchanged. The initialisation keeps the
+ * shared weights identical to the plain head of the same seed (the extra LSTM input columns and the
+ * embedding come from a second seeded stream), so the two arms of the ablation differ only by POS.
+ *
  * Parameters are tf.Variables with PyTorch names and layouts (`lstm.weight_ih_l0`,
  * `lstm.weight_hh_l0`, `lstm.bias_ih_l0`, `lstm.bias_hh_l0`, the same with `_reverse`,
  * `dense.weight` [384, T*2H], `dense.bias`, `classifier.weight` [T*C, 384], `classifier.bias`),
@@ -49,6 +56,10 @@ export interface RelationHeadOptions {
   numClasses?: number;
   /** Seed of the weight initialisation (default 0). */
   seed?: number;
+  /** Width of the learned POS embedding concatenated to the features (default 0: none, the study's model). */
+  posEmbeddingSize?: number;
+  /** Number of POS ids (rows of the embedding table); required when posEmbeddingSize > 0. */
+  posVocabSize?: number;
   /**
    * Whether gradients must flow back into the features (default true). Set false when the
    * features are constants (cached encoder outputs, frozen encoder): identical results, and on
@@ -62,13 +73,15 @@ export interface RelationHeadOptions {
 export interface RelationParameterCount {
   /** BERT encoder (0 for a head alone; counted even when frozen). */
   encoder: number;
-  /** Both LSTM directions: 2 x 4H x (F + H + 2). */
+  /** The POS embedding table: vocab x E (0 without POS). */
+  pos: number;
+  /** Both LSTM directions: 2 x 4H x (F + E + H + 2). */
   lstm: number;
   /** Linear(T*2H -> D): T*2H*D + D. */
   dense: number;
   /** Linear(D -> T*C): D*T*C + T*C. */
   classifier: number;
-  /** lstm + dense + classifier. */
+  /** pos + lstm + dense + classifier. */
   head: number;
   /** encoder + head. */
   total: number;
@@ -82,10 +95,12 @@ export function relationHeadParameterCount(featureSize: number, opts: RelationHe
   const D = opts.denseUnits ?? STUDY_RE_HEAD.denseUnits;
   const T = opts.seqLen ?? STUDY_RE_HEAD.seqLen;
   const C = opts.numClasses ?? STUDY_RE_HEAD.numClasses;
-  const lstm = 2 * 4 * H * (featureSize + H + 2);
+  const E = opts.posEmbeddingSize ?? 0;
+  const pos = E > 0 ? (opts.posVocabSize ?? 0) * E : 0;
+  const lstm = 2 * 4 * H * (featureSize + E + H + 2);
   const dense = T * 2 * H * D + D;
   const classifier = D * T * C + T * C;
-  return { lstm, dense, classifier, head: lstm + dense + classifier };
+  return { pos, lstm, dense, classifier, head: pos + lstm + dense + classifier };
 }
 
 /**
@@ -99,7 +114,12 @@ export interface FeatureBatch {
   seqLen: number;
   features: Float32Array;
   labels: Int32Array;
+  /** POS id per position [batch, seqLen]; required by a head with a POS embedding. */
+  posIds?: Int32Array;
 }
+
+/** Seed of the stream that initialises the POS-only weights (kept apart so the shared weights match the plain head). */
+const posInitSeed = (seed: number): number => (Math.imul(seed >>> 0, 0x9e3779b1) + 0x9051) >>> 0;
 
 /** Seed of the head's feature dropout for a step seed (distinct from the encoder's masks). */
 export function headDropoutSeed(seed: number): number {
@@ -112,6 +132,9 @@ export class RelationHead {
   readonly dropout: number;
   readonly seqLen: number;
   readonly numClasses: number;
+  /** 0 without POS embedding. */
+  readonly posEmbeddingSize: number;
+  readonly posVocabSize: number;
   /** See RelationHeadOptions.inputGradient. */
   inputGradient: boolean;
   /** PyTorch name -> variable, in a stable order. */
@@ -124,16 +147,43 @@ export class RelationHead {
     this.seqLen = opts.seqLen ?? STUDY_RE_HEAD.seqLen;
     this.numClasses = opts.numClasses ?? STUDY_RE_HEAD.numClasses;
     this.inputGradient = opts.inputGradient ?? true;
+    this.posEmbeddingSize = opts.posEmbeddingSize ?? 0;
+    this.posVocabSize = this.posEmbeddingSize > 0 ? (opts.posVocabSize ?? 0) : 0;
     for (const [k, v] of Object.entries({ featureSize, lstmUnits: this.lstmUnits, denseUnits: this.denseUnits, seqLen: this.seqLen, numClasses: this.numClasses })) {
       if (!Number.isInteger(v) || v <= 0) throw new AdeflowError(`relation head: ${k} must be a positive integer, got ${v}`);
     }
+    if (!Number.isInteger(this.posEmbeddingSize) || this.posEmbeddingSize < 0) {
+      throw new AdeflowError(`relation head: posEmbeddingSize must be a non-negative integer, got ${this.posEmbeddingSize}`);
+    }
+    if (this.posEmbeddingSize > 0 && !(Number.isInteger(this.posVocabSize) && this.posVocabSize > 0)) {
+      throw new AdeflowError(`relation head: posVocabSize must be a positive integer when posEmbeddingSize > 0, got ${opts.posVocabSize}`);
+    }
     if (!(this.dropout >= 0 && this.dropout < 1)) throw new AdeflowError(`relation head: dropout must be in [0, 1), got ${this.dropout}`);
     const rng = new Rng(opts.seed ?? 0);
+    const posRng = new Rng(posInitSeed(opts.seed ?? 0));
+    const E = this.posEmbeddingSize;
     for (const [name, shape, bound] of this.shapes()) {
       const n = shape.reduce((a, b) => a * b, 1);
-      const data = new Float32Array(n);
+      let data = new Float32Array(n);
       for (let i = 0; i < n; i++) data[i] = (2 * rng.next() - 1) * bound;
+      if (E > 0 && name.startsWith("lstm.weight_ih_l0")) {
+        // [4H, F] from the main stream (as in the plain head), widened to [4H, F + E] from the POS stream
+        const [rows, F] = shape;
+        const wide = new Float32Array(rows * (F + E));
+        for (let r = 0; r < rows; r++) {
+          wide.set(data.subarray(r * F, (r + 1) * F), r * (F + E));
+          for (let e = 0; e < E; e++) wide[r * (F + E) + F + e] = (2 * posRng.next() - 1) * bound;
+        }
+        data = wide;
+        shape[1] = F + E;
+      }
       this.variables.set(name, tf.variable(tf.tensor(data, shape, "float32"), true));
+    }
+    if (E > 0) {
+      // torch.nn.Embedding's default initialisation: N(0, 1)
+      const table = new Float32Array(this.posVocabSize * E);
+      for (let i = 0; i < table.length; i++) table[i] = posRng.normal();
+      this.variables.set("pos_embedding.weight", tf.variable(tf.tensor(table, [this.posVocabSize, E], "float32"), true));
     }
   }
 
@@ -192,14 +242,23 @@ export class RelationHead {
     }
   }
 
-  /** Association logits [b, seqLen, numClasses] from features [b, seqLen, featureSize]. */
-  logits(features: tf.Tensor3D, training: boolean, seed = 0): tf.Tensor3D {
+  /**
+   * Association logits [b, seqLen, numClasses] from features [b, seqLen, featureSize] (and, with a POS
+   * embedding, POS ids [b, seqLen]).
+   */
+  logits(features: tf.Tensor3D, training: boolean, seed = 0, posIds?: tf.Tensor2D): tf.Tensor3D {
     this.checkShape(features.shape);
+    if (this.posEmbeddingSize > 0) {
+      if (!posIds) throw new AdeflowError("relation head: this head has a POS embedding, so it needs POS ids for every position");
+      this.checkShape(posIds.shape, "POS ids");
+    }
     return tf.tidy(() => {
       const [B, T] = features.shape;
       let x: tf.Tensor3D = features;
+      if (posIds && this.posEmbeddingSize > 0) x = tf.concat([x, tf.gather(this.v("pos_embedding.weight"), posIds) as tf.Tensor3D], 2);
       if (training && this.dropout > 0) x = tf.dropout(x, this.dropout, undefined, headDropoutSeed(seed)) as tf.Tensor3D;
-      const seq = bidirectionalLstm(x, this.direction(""), this.direction("_reverse"), this.inputGradient);
+      // the POS embedding learns through the LSTM's input gradient, so it is needed even on constant features
+      const seq = bidirectionalLstm(x, this.direction(""), this.direction("_reverse"), this.inputGradient || this.posEmbeddingSize > 0);
       const flat = tf.reshape(seq, [B, T * 2 * this.lstmUnits]);
       const dense = linearFast(flat, this.v("dense.weight"), this.v("dense.bias"));
       const out = gelu(linearFast(dense, this.v("classifier.weight"), this.v("classifier.bias")));
@@ -208,14 +267,20 @@ export class RelationHead {
   }
 
   /** Weighted CE (train/loss.ts reduction; labels int32 [b, seqLen], -100 ignored). */
-  loss(features: tf.Tensor3D, labels: tf.Tensor2D, classWeights: tf.Tensor1D | undefined, training: boolean, seed = 0): tf.Scalar {
+  loss(features: tf.Tensor3D, labels: tf.Tensor2D, classWeights: tf.Tensor1D | undefined, training: boolean, seed = 0, posIds?: tf.Tensor2D): tf.Scalar {
     this.checkShape(labels.shape, "labels");
-    return tf.tidy(() => weightedCrossEntropy(this.logits(features, training, seed), labels, classWeights));
+    return tf.tidy(() => weightedCrossEntropy(this.logits(features, training, seed, posIds), labels, classWeights));
   }
 
   /** Arg-max class per position [b * seqLen] (eval mode). */
-  predict(features: tf.Tensor3D): Int32Array {
-    return tf.tidy(() => tf.argMax(this.logits(features, false), -1).dataSync() as Int32Array);
+  predict(features: tf.Tensor3D, posIds?: tf.Tensor2D): Int32Array {
+    return tf.tidy(() => tf.argMax(this.logits(features, false, 0, posIds), -1).dataSync() as Int32Array);
+  }
+
+  private posTensor(fb: FeatureBatch): tf.Tensor2D | undefined {
+    if (this.posEmbeddingSize === 0) return undefined;
+    if (!fb.posIds) throw new AdeflowError("relation head: this head has a POS embedding, but the feature batch has no posIds");
+    return tf.tensor2d(fb.posIds, [fb.batch, fb.seqLen], "int32");
   }
 
   /** Loss of a FeatureBatch (a Trainer LossFn: `(seed) => head.batchLoss(fb, w, true, seed)`). */
@@ -224,7 +289,7 @@ export class RelationHead {
     return tf.tidy(() => {
       const x = tf.tensor3d(fb.features, [fb.batch, fb.seqLen, this.featureSize]);
       const y = tf.tensor2d(fb.labels, [fb.batch, fb.seqLen], "int32");
-      return this.loss(x, y, classWeights, training, seed);
+      return this.loss(x, y, classWeights, training, seed, this.posTensor(fb));
     });
   }
 
@@ -232,10 +297,12 @@ export class RelationHead {
   batchPredict(fb: FeatureBatch): Int32Array {
     this.checkShape([fb.batch, fb.seqLen, fb.features.length / (fb.batch * fb.seqLen)], "feature batch");
     const x = tf.tensor3d(fb.features, [fb.batch, fb.seqLen, this.featureSize]);
+    const pos = this.posTensor(fb);
     try {
-      return this.predict(x);
+      return this.predict(x, pos);
     } finally {
       x.dispose();
+      pos?.dispose();
     }
   }
 

@@ -15,13 +15,21 @@
  * dropout, so its features equal cached ones) and `params()` holds the head only; to train the
  * head on cached encoder features use `model.head` (or a RelationHead alone) with
  * features [b, 128, 4 x hidden] from `features()` or the feature cache.
+ *
+ * With `posEmbeddingSize` > 0 (the POS ablation, notebook 07) every sequence of a batch must be a
+ * `PosAlignedSequence`: its `posIds` are looked up in the head's POS embedding (see head.ts).
  */
 import * as tf from "@tensorflow/tfjs";
 import type { BertEncoder } from "../bert/encoder";
-import type { AlignedBatch } from "../bert/tokenizer";
+import type { AlignedBatch, AlignedSequence } from "../bert/tokenizer";
 import { AdeflowError } from "../errors";
 import { weightedCrossEntropy } from "../train/loss";
 import { RelationHead, type RelationHeadOptions, type RelationParameterCount } from "./head";
+
+/** An aligned sequence with one POS id per position ([PAD] = 0 on specials and padding; see pos/align.ts). */
+export interface PosAlignedSequence extends AlignedSequence {
+  posIds: Int32Array;
+}
 
 /** The study's hidden-state selection for bert-base (12 layers). */
 export const STUDY_RE_LAYERS: readonly number[] = [11, 10, 9, 8];
@@ -102,18 +110,18 @@ export class RelationModel {
     });
   }
 
-  /** Association logits [b, seqLen, numClasses]. */
-  logits(inputIds: tf.Tensor2D, mask: tf.Tensor2D, training: boolean, seed = 0): tf.Tensor3D {
-    return tf.tidy(() => this.head.logits(this.features(inputIds, mask, training, seed), training, seed));
+  /** Association logits [b, seqLen, numClasses] (POS ids [b, seqLen] when the head has a POS embedding). */
+  logits(inputIds: tf.Tensor2D, mask: tf.Tensor2D, training: boolean, seed = 0, posIds?: tf.Tensor2D): tf.Tensor3D {
+    return tf.tidy(() => this.head.logits(this.features(inputIds, mask, training, seed), training, seed, posIds));
   }
 
   /** Weighted CE loss of a batch (see train/loss.ts for the reduction). */
   loss(batch: AlignedBatch, classWeights: tf.Tensor1D | undefined, training: boolean, seed = 0): tf.Scalar {
     this.head.checkShape([batch.batch, batch.seqLen], "batch rows");
     return tf.tidy(() => {
-      const { ids, mask } = this.inputs(batch);
+      const { ids, mask, pos } = this.inputs(batch);
       const labels = tf.tensor2d(batch.labels, [batch.batch, batch.seqLen], "int32");
-      return weightedCrossEntropy(this.logits(ids, mask, training, seed), labels, classWeights);
+      return weightedCrossEntropy(this.logits(ids, mask, training, seed, pos), labels, classWeights);
     });
   }
 
@@ -121,15 +129,16 @@ export class RelationModel {
   predict(batch: AlignedBatch): Int32Array {
     this.head.checkShape([batch.batch, batch.seqLen], "batch rows");
     return tf.tidy(() => {
-      const { ids, mask } = this.inputs(batch);
-      return tf.argMax(this.logits(ids, mask, false), -1).dataSync() as Int32Array;
+      const { ids, mask, pos } = this.inputs(batch);
+      return tf.argMax(this.logits(ids, mask, false, 0, pos), -1).dataSync() as Int32Array;
     });
   }
 
-  private inputs(batch: AlignedBatch): { ids: tf.Tensor2D; mask: tf.Tensor2D } {
+  private inputs(batch: AlignedBatch): { ids: tf.Tensor2D; mask: tf.Tensor2D; pos?: tf.Tensor2D } {
     return {
       ids: tf.tensor2d(batch.inputIds, [batch.batch, batch.seqLen], "int32"),
       mask: tf.tensor2d(batch.attentionMask, [batch.batch, batch.seqLen], "int32"),
+      pos: this.head.posEmbeddingSize > 0 ? tf.tensor2d(stackPosIds(batch), [batch.batch, batch.seqLen], "int32") : undefined,
     };
   }
 
@@ -144,4 +153,16 @@ export class RelationModel {
   dispose(): void {
     this.head.dispose();
   }
+}
+
+/** The POS ids of a batch, row-major [batch, seqLen], from its PosAlignedSequences. */
+export function stackPosIds(batch: AlignedBatch): Int32Array {
+  const out = new Int32Array(batch.batch * batch.seqLen);
+  batch.sequences.forEach((s, b) => {
+    const ids = (s as Partial<PosAlignedSequence>).posIds;
+    if (!ids) throw new AdeflowError(`relation model with a POS embedding: sequence ${b} of the batch has no posIds (tag the rows first, see pos/align.ts)`);
+    if (ids.length !== batch.seqLen) throw new AdeflowError(`relation model: sequence ${b} has ${ids.length} POS ids for ${batch.seqLen} positions`);
+    out.set(ids, b * batch.seqLen);
+  });
+  return out;
 }

@@ -10,3 +10,4 @@ export * from "./optim";
 export * from "./trainer";
 export * from "./token-classifier";
 export * from "./smoke";
+export * from "./snapshot";

@@ -19,6 +19,8 @@ interface TraceBase {
   showlegend?: boolean;
   hovertemplate?: string;
   text?: Datum[] | string;
+  /** Error bars (e.g. one standard deviation over seeds). */
+  error_y?: { type: "data"; array: number[]; visible?: boolean; thickness?: number; width?: number };
 }
 
 export interface BarTrace extends TraceBase {

@@ -1,0 +1,4 @@
+export * from "./tags";
+export * from "./tagger";
+export * from "./align";
+export * from "./stats";
