@@ -11,7 +11,12 @@ import { POS_VOCAB } from "../src/pos/tags";
 import { RelationHead, RelationModel, relationHeadParameterCount, stackPosIds } from "../src/re";
 import { stackSequences } from "../src/bert/tokenizer";
 import { Rng } from "../src/train/rng";
-import { TINY_CHECKPOINT } from "../src/experiment/profile";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import type { BackendInfo } from "../src/backend";
+import { PROFILES, TINY_CHECKPOINT } from "../src/experiment/profile";
+import { createReModel, loadReModel, saveReModel, type ReSetup } from "../src/experiment/re";
 
 const SMALL = { lstmUnits: 4, denseUnits: 6, seqLen: 8, numClasses: 3 };
 const V = POS_VOCAB.length;
@@ -100,5 +105,27 @@ test("POS model on the tiny checkpoint: POS ids come from the batch's sequences;
     assert.ok(model.params().has("pos_embedding.weight"));
   } finally {
     model.dispose();
+  }
+});
+
+test("a saved POS model loads back with its embedding and predicts the same", async () => {
+  await tf.setBackend("cpu");
+  const models = fs.mkdtempSync(path.join(os.tmpdir(), "re-pos-models-"));
+  process.env.ADEFLOW_MODELS_DIR = models;
+  try {
+    const bert = await loadBert(TINY_CHECKPOINT());
+    const profile = PROFILES.smoke();
+    const model = createReModel({ bert: bert, profile: profile }, { embeddingSize: 4, vocabSize: V });
+    const seq = bert.tokenizer.encodeWords(["DRUG", "caused", "EFFECT"], [1, 0, 1], 128);
+    const tagged: AlignedSequence = Object.assign({ ...seq }, { posIds: Int32Array.from(seq.wordIndex, (w) => (w < 0 ? 0 : 3 + w)) });
+    const batch = stackSequences([tagged], 128);
+    const dir = saveReModel({ profile: profile, bert: bert, backend: { name: "cpu" } as BackendInfo } as ReSetup, model, {});
+    const loaded = await loadReModel(dir);
+    assert.equal(loaded.model.head.posEmbeddingSize, 4);
+    assert.deepEqual([...loaded.model.predict(batch)], [...model.predict(batch)]);
+    model.dispose();
+    loaded.model.dispose();
+  } finally {
+    delete process.env.ADEFLOW_MODELS_DIR;
   }
 });
