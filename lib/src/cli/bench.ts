@@ -27,6 +27,7 @@ import { BertEncoder, BERT_BASE_CASED_CONFIG, readBertConfig, readSafetensors, m
 import { TokenClassifier, Trainer } from "../train";
 import type { AlignedBatch } from "../bert/tokenizer";
 import type { Command } from "./command";
+import { benchPosHead, type PosHeadBenchRow } from "./bench-pos";
 
 export interface BenchRow {
   engine: string;
@@ -185,9 +186,20 @@ export function benchTable(rows: BenchRow[]): string {
     fmt(r.rss_mb, 0),
     r.segment_sum_share === null ? "-" : `${(100 * r.segment_sum_share).toFixed(1)}%`,
   ]);
+  return textTable(head, body);
+}
+
+/** A plain-text table with aligned columns, for the terminal. */
+function textTable(head: string[], body: string[][]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join("  ");
   return [line(head), line(widths.map((w) => "-".repeat(w))), ...body.map(line)].join("\n");
+}
+
+export function posHeadTable(rows: PosHeadBenchRow[]): string {
+  const head = ["engine", "RE head (bert-base features)", "tokens", "parameters", "fwd tok/s", "train tok/s", "fwd ratio", "train ratio"];
+  const body = rows.map((r) => [r.engine, `${r.arm}${r.pos_embedding_size ? ` (E=${r.pos_embedding_size})` : ""}`, `${r.batch}x${r.seq}`, String(r.parameters), fmt(r.forward_tokens_per_s), fmt(r.train_tokens_per_s), fmt(r.forward_ratio, 3), fmt(r.train_ratio, 3)]);
+  return textTable(head, body);
 }
 
 /** Ratios of every row against the peer: pytorch if present in the run, else the cpu backend. */
@@ -207,12 +219,12 @@ export function addRatios(rows: BenchRow[]): void {
 export const benchCommand: Command = {
   path: ["bench"],
   summary: "BERT forward/training throughput and memory per backend (and PyTorch when available)",
-  usage: "adeflow bench [--backends cpu,wasm] [--models tiny,base] [--full] [--no-torch] [--json FILE]",
+  usage: "adeflow bench [--backends cpu,wasm] [--models tiny,base,re-head] [--full] [--no-torch] [--json FILE]",
   async run(flags) {
     const log = (s: string) => process.stderr.write(s + "\n");
     const wanted = (flags.values.get("backends") ?? "tensorflow,wasm,cpu").split(",").map((s) => s.trim()) as BackendName[];
-    const models = (flags.values.get("models") ?? "tiny,base").split(",").map((s) => s.trim());
-    for (const m of models) if (m !== "tiny" && m !== "base") throw new AdeflowError(`--models: unknown model "${m}" (tiny, base)`);
+    const models = (flags.values.get("models") ?? "tiny,base,re-head").split(",").map((s) => s.trim());
+    for (const m of models) if (!["tiny", "base", "re-head"].includes(m)) throw new AdeflowError(`--models: unknown model "${m}" (tiny, base, re-head)`);
     const full = flags.switches.has("full");
     const tinyIters = Number(flags.values.get("iters") ?? 5);
     const baseBatch = Number(flags.values.get("base-batch") ?? 1);
@@ -248,13 +260,17 @@ export const benchCommand: Command = {
       }
     }
     addRatios(rows);
+    // the POS ablation's cost, head only, on the fastest backend (each arm is the other's peer)
+    const posHead: PosHeadBenchRow[] = models.includes("re-head") ? (await initBackend({ force: loaded[0].name }), benchPosHead(`tfjs ${loaded[0].name}`, { log })) : [];
     const result = {
       backends: loaded.map((b) => b.description),
       seconds: (performance.now() - started) / 1000,
       cpus: (await import("node:os")).cpus().length,
       rows,
+      pos_head: posHead,
     };
-    process.stdout.write(benchTable(rows) + "\n\n" + JSON.stringify(result, null, 2) + "\n");
+    const posTable = posHead.length ? "\n\n" + posHeadTable(posHead) : "";
+    process.stdout.write(benchTable(rows) + posTable + "\n\n" + JSON.stringify(result, null, 2) + "\n");
     const jsonFile = flags.values.get("json");
     if (jsonFile) {
       fs.mkdirSync(path.dirname(path.resolve(jsonFile)), { recursive: true });
