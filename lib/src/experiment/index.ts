@@ -15,3 +15,4 @@ export * from "./pieces";
 export * from "./pos-ablation";
 export * from "./ablation-report";
 export * from "./ablation-figures";
+export * from "./last-run";

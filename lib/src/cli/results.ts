@@ -1,0 +1,20 @@
+import * as path from "node:path";
+import { collectLastRun, lastRunMarkdown, writeLastRunIntoReadme } from "../experiment/last-run";
+import { repoRoot, resultsDir } from "../paths";
+import type { Command } from "./command";
+
+export const resultsCommand: Command = {
+  path: ["results"],
+  summary: "the test scores of the last run in results/, with date, profile, model, backend and seed (--readme writes them into README.md)",
+  usage: "adeflow results [--readme]",
+  async run(flags) {
+    const dir = resultsDir();
+    if (flags.switches.has("readme")) {
+      const readme = path.join(repoRoot(), "README.md");
+      console.log(writeLastRunIntoReadme(readme, dir));
+      console.log(`\nwritten into ${readme}`);
+    } else {
+      console.log(lastRunMarkdown(collectLastRun(dir)));
+    }
+  },
+};

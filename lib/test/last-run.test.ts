@@ -1,0 +1,53 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { collectLastRun, lastRunMarkdown, replaceReadmeSection, writeLastRunIntoReadme, README_RESULTS_END, README_RESULTS_START } from "../src/experiment/last-run";
+
+function fakeResults(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "last-run-"));
+  fs.mkdirSync(path.join(dir, "05-re"));
+  fs.writeFileSync(
+    path.join(dir, "05-re", "metrics.json"),
+    JSON.stringify({
+      notebook: "05-re", profile: "quick", model: "/models/bert-base-cased/", seed: 0, backend: "wasm", written_at: "2026-11-25T20:01:02.000Z",
+      metrics: [
+        { model: "RE", split: "validation", metric: "token macro (study)", precision: 0.5, recall: 0.5, f1: 0.5, reported_f1: null },
+        { model: "RE", split: "test", metric: "token macro (study)", precision: 0.7, recall: 0.6, f1: 0.6543, reported_f1: 0.878 },
+      ],
+    }),
+  );
+  fs.mkdirSync(path.join(dir, "07-pos-ablation"));
+  fs.writeFileSync(
+    path.join(dir, "07-pos-ablation", "summary.json"),
+    JSON.stringify({ profile: "smoke", model: "tiny-bert", seed: 0, backend: "wasm", summary: [
+      { arm: "with POS", measure: "token macro F1 (study)", mean: 0.3, std: 0.02, n: 2, seeds: "0 1" },
+      { arm: "with POS", measure: "training s / epoch", mean: 4, std: 1, n: 2, seeds: "0 1" },
+    ] }),
+  );
+  return dir;
+}
+
+test("the last run's table holds test rows with the settings that made them, and the ablation's means", () => {
+  const rows = collectLastRun(fakeResults());
+  assert.deepEqual(rows[0], { notebook: "05-re", score: "RE token macro (study) F1", value: "0.654", reported: "0.878", date: "2026-11-25 20:01", profile: "quick", model: "bert-base-cased", backend: "wasm", seed: "0" });
+  assert.equal(rows.length, 2, "validation rows and timings are left out");
+  assert.equal(rows[1].value, "0.300 ± 0.020");
+  assert.equal(rows[1].seed, "0, 1");
+  assert.match(lastRunMarkdown(rows), /^\| notebook \| score \|/);
+  assert.match(lastRunMarkdown([]), /No run has written results yet/);
+  assert.deepEqual(collectLastRun(path.join(os.tmpdir(), "no-such-results-dir")), []);
+});
+
+test("the README section is replaced between its markers, atomically; a missing marker names the file", () => {
+  const dir = fakeResults();
+  const readme = path.join(dir, "README.md");
+  fs.writeFileSync(readme, `# x\n${README_RESULTS_START}\nold table\n${README_RESULTS_END}\nafter\n`);
+  writeLastRunIntoReadme(readme, dir);
+  const text = fs.readFileSync(readme, "utf8");
+  assert.doesNotMatch(text, /old table/);
+  assert.match(text, /\| 05-re \| RE token macro \(study\) F1 \| 0\.654 \|/);
+  assert.match(text, /after\n$/);
+  assert.throws(() => replaceReadmeSection("no markers", "t", "/x/README.md"), /\/x\/README\.md: needs the markers/);
+});
