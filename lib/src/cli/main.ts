@@ -5,9 +5,10 @@ import { labCommand, reproduceCommand, setupCommand } from "./notebooks";
 import { predictCommand } from "./predict";
 import { encodeCommand } from "./encode";
 import { benchCommand } from "./bench";
+import { screenshotsCommand } from "./screenshots";
 
 /** Every sub-command of `adeflow`; optional ones register themselves in `extraCommands` below. */
-export const commands: Command[] = [dataStatsCommand, dataExportCommand, setupCommand, reproduceCommand, labCommand, predictCommand, encodeCommand, benchCommand];
+export const commands: Command[] = [dataStatsCommand, dataExportCommand, setupCommand, reproduceCommand, labCommand, predictCommand, encodeCommand, benchCommand, screenshotsCommand];
 
 function help(): string {
   return ["usage: adeflow <command> [options]", "", ...commands.map((c) => `  ${c.usage}\n      ${c.summary}`)].join("\n");
