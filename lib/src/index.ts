@@ -30,3 +30,4 @@ export * from "./backend";
 export * from "./bert";
 export * from "./train";
 export * from "./re";
+export * from "./progress";
