@@ -34,7 +34,7 @@ function missing(): string | undefined {
 }
 
 const skip = missing();
-if (skip) console.log(`# browser test skipped: ${skip}`);
+if (skip) console.log(`browser test skipped: ${skip}`);
 
 test("every notebook runs in a browser without errors and shows its charts, tables and highlights", { skip, timeout: 15 * 60_000 }, async (t) => {
   const screenshots = process.env.ADEFLOW_SCREENSHOTS_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), "adeflow-screenshots-"));

@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import type { BrowserContext } from "playwright-core";
 import { AdeflowError } from "../errors";
 import { notebooksDir, repoRoot } from "../paths";
 import { findChromium } from "../viz/save";
@@ -8,7 +9,7 @@ import { driveNotebook, type CellView } from "./browser";
 import { notebookExpectations, type CellExpectation } from "./expectations";
 import { listNotebooks } from "./execute";
 import { ensureKernel } from "./jupyter";
-import { startJupyterServer, type JupyterUi } from "./server";
+import { startJupyterServer, type JupyterServer, type JupyterUi } from "./server";
 
 /**
  * Every notebook run in a real browser against a real Jupyter server: what `adeflow screenshots` and the
@@ -95,56 +96,75 @@ export async function runNotebooksInBrowser(options: BrowserRunOptions = {}): Pr
   ensureKernel(log);
   const started = Date.now();
   const workspace = notebookWorkspace(notebooks);
-  const server = await startJupyterServer({ rootDir: workspace, env: options.env, ui: options.ui });
-  log(`Jupyter (${server.ui === "lab" ? "JupyterLab" : "classic Notebook"}) on ${server.base}, notebooks copied to ${workspace}`);
   const blockedRequests: string[] = [];
   const runs: NotebookRun[] = [];
-  const browser = await playwright.launch({ executablePath: chromium, headless: true, args: CHROMIUM_ARGS });
+  // each resource is released even when a later one fails to start
   try {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    await context.route("**/*", (route) => {
-      const url = route.request().url();
-      if (isLoopback(url)) return route.continue();
-      blockedRequests.push(url);
-      return route.abort("blockedbyclient");
-    });
-    for (const nb of notebooks) {
-      const name = path.basename(nb);
-      const stem = path.basename(nb, ".ipynb");
-      const expectations = notebookExpectations(nb);
-      const page = await context.newPage();
-      // WebSockets bypass routing: any that is not loopback is counted as blocked traffic all the same
-      page.on("websocket", (ws) => {
-        if (!isLoopback(ws.url())) blockedRequests.push(ws.url());
-      });
-      const pageErrors: string[] = [];
-      page.on("pageerror", (err) => pageErrors.push(`${err.name}: ${err.message}`));
-      const t0 = Date.now();
-      log(`[${stem}] opening in Chromium`);
+    const server = await startJupyterServer({ rootDir: workspace, env: options.env, ui: options.ui });
+    try {
+      log(`Jupyter (${server.ui === "lab" ? "JupyterLab" : "classic Notebook"}) on ${server.base}, notebooks copied to ${workspace}`);
+      const browser = await playwright.launch({ executablePath: chromium, headless: true, args: CHROMIUM_ARGS });
       try {
-        const done = await driveNotebook(page, server.notebookUrl(name), {
-          ui: server.ui,
-          name,
-          expectations,
-          timeoutMs: (options.timeoutSeconds ?? 600) * 1000,
-          screenshot: options.screenshotsDir ? path.join(options.screenshotsDir, `${stem}.png`) : undefined,
+        const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+        await context.route("**/*", (route) => {
+          const url = route.request().url();
+          if (isLoopback(url)) return route.continue();
+          blockedRequests.push(url);
+          return route.abort("blockedbyclient");
         });
-        runs.push({ notebook: name, seconds: done.seconds, expectations, cells: done.cells, screenshot: done.screenshot, pageErrors });
-        log(`[${stem}] ${done.cells.length} code cells run in ${done.seconds.toFixed(1)} s${done.screenshot ? ` -> ${done.screenshot}` : ""}`);
-      } catch (err) {
-        const failure = (err as Error).message;
-        runs.push({ notebook: name, seconds: (Date.now() - t0) / 1000, expectations, cells: [], pageErrors, failure });
-        log(`[${stem}] FAILED: ${failure}`);
+        for (const nb of notebooks) {
+          runs.push(await runOne(nb, context, server, options, blockedRequests, log));
+          // one kernel at a time: the next notebook must not share memory with a finished one
+          await server.shutdownKernels().catch((e) => log(`shutting the kernel of ${path.basename(nb)} down failed: ${(e as Error).message}`));
+        }
       } finally {
-        await page.close();
-        // one kernel at a time: the next notebook must not share memory with a finished one
-        await server.shutdownKernels().catch((e) => log(`[${stem}] shutting its kernel down failed: ${(e as Error).message}`));
+        await browser.close();
       }
+      return { ui: server.ui, runs, blockedRequests, seconds: (Date.now() - started) / 1000 };
+    } finally {
+      await server.stop();
     }
   } finally {
-    await browser.close();
-    await server.stop();
     fs.rmSync(workspace, { recursive: true, force: true });
   }
-  return { ui: server.ui, runs, blockedRequests, seconds: (Date.now() - started) / 1000 };
+}
+
+/** One notebook in a new page; a failure to run it to the end is recorded, not thrown, so the others still run. */
+async function runOne(
+  nb: string,
+  context: BrowserContext,
+  server: JupyterServer,
+  options: BrowserRunOptions,
+  blockedRequests: string[],
+  log: (line: string) => void,
+): Promise<NotebookRun> {
+  const name = path.basename(nb);
+  const stem = path.basename(nb, ".ipynb");
+  const expectations = notebookExpectations(nb);
+  const page = await context.newPage();
+  // WebSockets bypass routing: any that is not loopback is counted as blocked traffic all the same
+  page.on("websocket", (ws) => {
+    if (!isLoopback(ws.url())) blockedRequests.push(ws.url());
+  });
+  const pageErrors: string[] = [];
+  page.on("pageerror", (err) => pageErrors.push(`${err.name}: ${err.message}`));
+  const t0 = Date.now();
+  log(`[${stem}] opening in Chromium`);
+  try {
+    const done = await driveNotebook(page, server.notebookUrl(name), {
+      ui: server.ui,
+      name,
+      expectations,
+      timeoutMs: (options.timeoutSeconds ?? 600) * 1000,
+      screenshot: options.screenshotsDir ? path.join(options.screenshotsDir, `${stem}.png`) : undefined,
+    });
+    log(`[${stem}] ${done.cells.length} code cells run in ${done.seconds.toFixed(1)} s${done.screenshot ? ` -> ${done.screenshot}` : ""}`);
+    return { notebook: name, seconds: done.seconds, expectations, cells: done.cells, screenshot: done.screenshot, pageErrors };
+  } catch (err) {
+    const failure = (err as Error).message;
+    log(`[${stem}] FAILED: ${failure}`);
+    return { notebook: name, seconds: (Date.now() - t0) / 1000, expectations, cells: [], pageErrors, failure };
+  } finally {
+    await page.close();
+  }
 }

@@ -21,9 +21,8 @@ export interface CellView {
   stderr: string;
   charts: ChartView[];
   tables: number;
-  /** Highlighted entities (`mark.adeflow-entity`) and listed relations in extraction outputs. */
+  /** Highlighted entities (`mark.adeflow-entity`) in extraction outputs. */
   highlights: number;
-  relations: number;
 }
 
 /** One plotly chart as drawn: its SVG and how many data marks (bars, lines, heatmap images) it holds. */
@@ -157,7 +156,6 @@ async function readCells(page: Page, selectors: UiDriver["selectors"]): Promise<
         charts,
         tables: cell.querySelectorAll("table").length,
         highlights: cell.querySelectorAll(".adeflow-extraction mark.adeflow-entity").length,
-        relations: cell.querySelectorAll(".adeflow-extraction li.adeflow-relation").length,
       };
     });
   }, selectors);
