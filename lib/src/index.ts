@@ -32,3 +32,4 @@ export * from "./train";
 export * from "./re";
 export * from "./pos";
 export * from "./stats";
+export * from "./progress";

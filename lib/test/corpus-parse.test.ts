@@ -102,3 +102,23 @@ test("a download that fails its checksum saves nothing; a good one is written wh
   }) as unknown as typeof fetch;
   await assert.rejects(downloadCorpusFile("ADE-NEG.txt", dir, { fetchImpl: offline, log: () => {} }), /Offline\? Set ADE_CORPUS_DIR/);
 });
+
+test("a download shows bytes received with its size, and the file is still written whole", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "adeflow-dl-progress-"));
+  const real = fs.readFileSync(path.join(testCorpusDir(), "DRUG-DOSE.rel"));
+  // served in four chunks, with its size announced as a server does
+  const quarter = Math.ceil(real.length / 4);
+  const stream = new ReadableStream<Uint8Array>({
+    start(controller) {
+      for (let at = 0; at < real.length; at += quarter) controller.enqueue(new Uint8Array(real.subarray(at, at + quarter)));
+      controller.close();
+    },
+  });
+  const serve = (async () => new Response(stream, { headers: { "content-length": String(real.length) } })) as unknown as typeof fetch;
+  const lines: string[] = [];
+  await downloadCorpusFile("DRUG-DOSE.rel", dir, { fetchImpl: serve, log: (l) => lines.push(l), progress: "lines" });
+  assert.deepEqual(fs.readFileSync(path.join(dir, "DRUG-DOSE.rel")), real);
+  const bars = lines.filter((l) => l.startsWith("DRUG-DOSE.rel ["));
+  assert.deepEqual(bars.map((l) => / (\d+)% /.exec(l)![1]), ["25", "50", "75", "100"]);
+  assert.match(bars[3], / 100% \d+(\.\d)? kB\/\d+(\.\d)? kB · /);
+});

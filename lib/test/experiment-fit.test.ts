@@ -52,3 +52,20 @@ test("a checkpoint written with other settings is not resumed", async () => {
   assert.equal(r.resumedFrom, undefined);
   assert.ok(lines.some((l) => /checkpoint of other settings/.test(l)));
 });
+
+test("training shows each epoch's batch progress and keeps the per-epoch summary lines", async () => {
+  const a = await freshRun();
+  const lines: string[] = [];
+  const p = { ...profile, epochs: 1, finalEpochs: 1 };
+  fitStudy(a.model, a.train, a.val, { profile: p, numClasses: 5, log: (l) => lines.push(l), progress: "lines" });
+  const batches = Math.ceil(a.train.length / p.batchSize);
+  // lines mode: every 10 % of the batches, the last one at 100 % with the running loss
+  assert.ok(lines.some((l) => new RegExp(`^epoch 1/1 \\[#+\\] 100% ${batches}/${batches} batches · .* batch/s · .* total · loss \\d+\\.\\d{4}$`).test(l)), lines.join("\n"));
+  assert.ok(lines.some((l) => /^final epoch 1\/1 \(train \+ validation\) \[#+\] 100% /.test(l)));
+  assert.ok(lines.some((l) => /^epoch 1: train loss \d+\.\d{4}, validation loss \d+\.\d{4}$/.test(l)));
+  const b = await freshRun();
+  const quiet: string[] = [];
+  fitStudy(b.model, b.train, b.val, { profile: p, numClasses: 5, log: (l) => quiet.push(l), progress: false });
+  assert.deepEqual(quiet.filter((l) => l.includes("[")), [], "progress: false draws no bar");
+  assert.ok(quiet.some((l) => /^epoch 1: train loss/.test(l)));
+});

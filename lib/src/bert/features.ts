@@ -20,6 +20,7 @@ import { writeFileAtomic } from "../io";
 import { stackSequences, type AlignedSequence } from "./tokenizer";
 import { repoRoot } from "../paths";
 import { AdeflowError } from "../errors";
+import { Progress, type ProgressMode } from "../progress";
 
 const FORMAT_VERSION = 1;
 
@@ -44,6 +45,11 @@ export interface FeatureOptions {
   /** Default: <repo>/data/cache/features. */
   cacheDir?: string;
   batchSize?: number;
+  /**
+   * A bar over the texts not cached yet (encoding many texts takes minutes): "auto" redraws it on stdout in
+   * a terminal or a notebook and prints a line per 10 % elsewhere. Default: none.
+   */
+  progress?: "auto" | ProgressMode | false;
 }
 
 export class FeatureExtractor {
@@ -51,6 +57,7 @@ export class FeatureExtractor {
   readonly maxLength: number;
   readonly cacheDir: string;
   readonly batchSize: number;
+  readonly progress: "auto" | ProgressMode | false;
   hits = 0;
   misses = 0;
 
@@ -63,6 +70,7 @@ export class FeatureExtractor {
     this.maxLength = opts.maxLength ?? 128;
     this.cacheDir = opts.cacheDir ?? path.join(repoRoot(), "data", "cache", "features");
     this.batchSize = opts.batchSize ?? 16;
+    this.progress = opts.progress ?? false;
   }
 
   key(text: string): string {
@@ -126,6 +134,10 @@ export class FeatureExtractor {
     this.hits += texts.length - todo.length;
     this.misses += todo.length;
     const H = this.bert.config.hidden_size;
+    const bar =
+      this.progress && todo.length > 0
+        ? new Progress({ total: todo.length, label: "features", unit: "texts", rateUnit: "text", mode: this.progress === "auto" ? undefined : this.progress })
+        : undefined;
     for (let s = 0; s < todo.length; s += this.batchSize) {
       const idx = todo.slice(s, s + this.batchSize);
       const seqs: AlignedSequence[] = idx.map((i) => this.bert.tokenizer.encodeText(texts[i], this.maxLength));
@@ -153,6 +165,7 @@ export class FeatureExtractor {
         this.write(f);
         out[textIdx] = f;
       });
+      bar?.update(Math.min(s + this.batchSize, todo.length));
     }
     return out as TextFeatures[];
   }

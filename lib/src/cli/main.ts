@@ -6,9 +6,10 @@ import { predictCommand } from "./predict";
 import { encodeCommand } from "./encode";
 import { benchCommand } from "./bench";
 import { resultsCommand } from "./results";
+import { screenshotsCommand } from "./screenshots";
 
 /** Every sub-command of `adeflow`; optional ones register themselves in `extraCommands` below. */
-export const commands: Command[] = [dataStatsCommand, dataExportCommand, setupCommand, reproduceCommand, labCommand, predictCommand, encodeCommand, benchCommand, resultsCommand];
+export const commands: Command[] = [dataStatsCommand, dataExportCommand, setupCommand, reproduceCommand, labCommand, predictCommand, encodeCommand, benchCommand, resultsCommand, screenshotsCommand];
 
 function help(): string {
   return ["usage: adeflow <command> [options]", "", ...commands.map((c) => `  ${c.usage}\n      ${c.summary}`)].join("\n");

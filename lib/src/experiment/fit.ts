@@ -5,6 +5,7 @@ import { stackSequences, type AlignedBatch, type AlignedSequence } from "../bert
 import { Trainer } from "../train/trainer";
 import { computeClassWeights } from "../train/loss";
 import { pooledClassWeights } from "./class-weights";
+import { detectProgressMode, Progress, type ProgressMode } from "../progress";
 import type { Profile } from "./profile";
 
 /** What the training loop needs of a model (the NER token classifier and the RE model both have it). */
@@ -34,8 +35,14 @@ export interface StudyFitResult {
 export interface StudyFitOptions {
   profile: Profile;
   numClasses: number;
-  /** Progress lines (batches done, rate, time left). */
+  /** Messages and the summary line of each epoch (losses); batch progress is shown only when this is given. */
   log?: (line: string) => void;
+  /**
+   * Batch progress within an epoch, when `log` is given: "auto" (default) draws a bar redrawn in place on
+   * stdout in a terminal or a notebook, and elsewhere prints it through `log` every 10 %; "redraw" and
+   * "lines" force one of the two; false shows none.
+   */
+  progress?: "auto" | ProgressMode | false;
   /** Save a checkpoint after every epoch here, and resume from it when present. */
   checkpointDir?: string;
   /** Stop after this many epochs of the main phase (a long run split over several sessions; resume later). */
@@ -57,25 +64,28 @@ function meanLoss(model: TrainableTokenModel, seqs: readonly AlignedSequence[], 
   return n ? sum / n : NaN;
 }
 
-function formatSeconds(s: number): string {
-  return s >= 90 ? `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, "0")}s` : `${s.toFixed(0)}s`;
+/** A progress bar for one epoch's batches, or undefined when none is wanted. */
+type EpochProgress = (label: string, batches: number) => Progress | undefined;
+
+function epochProgress(options: StudyFitOptions): EpochProgress {
+  const { log, progress = "auto" } = options;
+  if (!log || progress === false) return () => undefined;
+  const mode = progress === "auto" ? detectProgressMode() : progress;
+  // redrawn on stdout (a terminal, a notebook cell); otherwise the lines go where the caller's messages go
+  const write = mode === "lines" ? (chunk: string) => log(chunk.replace(/\n$/, "")) : undefined;
+  return (label, batches) => new Progress({ total: batches, label, unit: "batches", rateUnit: "batch", mode, write });
 }
 
 /** One pass over `seqs` in a seeded order; returns the mean training loss. */
-function runEpoch(trainer: Trainer, model: TrainableTokenModel, seqs: readonly AlignedSequence[], weights: tf.Tensor1D, profile: Profile, label: string, log: (l: string) => void): number {
+function runEpoch(trainer: Trainer, model: TrainableTokenModel, seqs: readonly AlignedSequence[], weights: tf.Tensor1D, profile: Profile, label: string, progress: EpochProgress): number {
   const order = trainer.shuffle(seqs.length);
   const batches = batchesOf(order, profile.batchSize);
-  const started = Date.now();
+  const bar = progress(label, batches.length);
   let sum = 0;
   batches.forEach((idx, b) => {
     const batch = stackSequences(idx.map((i) => seqs[i]), profile.maxLength);
     sum += trainer.microBatch((seed) => model.loss(batch, weights, true, seed)).loss;
-    const done = b + 1;
-    if (done === batches.length || done % Math.max(1, Math.floor(batches.length / 10)) === 0) {
-      const elapsed = (Date.now() - started) / 1000;
-      const rate = done / elapsed;
-      log(`${label} ${String(Math.round((100 * done) / batches.length)).padStart(3)}% ${done}/${batches.length} batches, ${rate.toFixed(2)} batch/s, loss ${(sum / done).toFixed(4)}, ${formatSeconds((batches.length - done) / rate)} left`);
-    }
+    bar?.update(b + 1, `loss ${(sum / (b + 1)).toFixed(4)}`);
   });
   trainer.flush();
   return sum / Math.max(1, batches.length);
@@ -90,6 +100,7 @@ function runEpoch(trainer: Trainer, model: TrainableTokenModel, seqs: readonly A
 export function fitStudy(model: TrainableTokenModel, train: readonly AlignedSequence[], val: readonly AlignedSequence[], options: StudyFitOptions): StudyFitResult {
   const { profile, numClasses } = options;
   const log = options.log ?? (() => {});
+  const progress = epochProgress(options);
   const started = Date.now();
   const wTrainArr = computeClassWeights(train.map((s) => s.labels), numClasses);
   const wValArr = computeClassWeights(val.map((s) => s.labels), numClasses);
@@ -123,7 +134,7 @@ export function fitStudy(model: TrainableTokenModel, train: readonly AlignedSequ
   for (let epoch = firstEpoch; epoch < lastEpoch; epoch++) {
     const t0 = Date.now();
     const lr = trainer.currentLr;
-    const trainLoss = runEpoch(trainer, model, train, wTrain, profile, `epoch ${epoch + 1}/${profile.epochs}`, log);
+    const trainLoss = runEpoch(trainer, model, train, wTrain, profile, `epoch ${epoch + 1}/${profile.epochs}`, progress);
     const valLoss = meanLoss(model, val, wVal, profile);
     history.push({ phase: "train", epoch: epoch + 1, trainLoss, valLoss, lr, seconds: (Date.now() - t0) / 1000 });
     log(`epoch ${epoch + 1}: train loss ${trainLoss.toFixed(4)}, validation loss ${valLoss.toFixed(4)}`);
@@ -146,7 +157,7 @@ export function fitStudy(model: TrainableTokenModel, train: readonly AlignedSequ
     for (let e = 0; e < profile.finalEpochs; e++) {
       const t0 = Date.now();
       const lr = final.currentLr;
-      const trainLoss = runEpoch(final, model, both, wPooled, profile, `final epoch ${e + 1}/${profile.finalEpochs} (train + validation)`, log);
+      const trainLoss = runEpoch(final, model, both, wPooled, profile, `final epoch ${e + 1}/${profile.finalEpochs} (train + validation)`, progress);
       history.push({ phase: "final", epoch: profile.epochs + e + 1, trainLoss, valLoss: meanLoss(model, val, wVal, profile), lr, seconds: (Date.now() - t0) / 1000 });
     }
     optimizerSteps += final.step;

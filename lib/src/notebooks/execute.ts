@@ -5,6 +5,7 @@ import * as readline from "node:readline";
 import { AdeflowError } from "../errors";
 import { notebooksDir, repoRoot, resultsDir } from "../paths";
 import { ensureKernel, findJupyterPython, jupyterEnv, KERNEL_NAME } from "./jupyter";
+import { LiveOutput } from "./live-output";
 
 /** The notebooks of the workspace, in the order they tell the story (their file names start with a number). */
 export function listNotebooks(dir = notebooksDir()): string[] {
@@ -66,8 +67,15 @@ export async function executeNotebook(
 ): Promise<ExecutedNotebook> {
   const log = options.log ?? ((line: string) => process.stderr.write(line + "\n"));
   ensureKernel(log);
-  const python = findJupyterPython();
+  // progress bars redraw one line with \r: in place on a terminal, as whole lines into a log or a caller's `log`
   const stem = path.basename(notebook, ".ipynb");
+  const live = new LiveOutput({
+    prefix: `  [${stem}]   `,
+    tty: options.log === undefined && !!process.stderr.isTTY,
+    write: (chunk) => void process.stderr.write(chunk),
+    line: log,
+  });
+  const python = findJupyterPython();
   const outDir = path.join(resultsDir(), stem);
   fs.mkdirSync(outDir, { recursive: true });
   const executedCopy = path.join(outDir, `${stem}.ipynb`);
@@ -90,10 +98,12 @@ export async function executeNotebook(
     }
     if (event.event === "stream") {
       // live output of long cells (training progress, downloads), indented under the notebook's name
-      for (const line of String(event.text).split("\n")) if (line.trim()) log(`  [${stem}]   ${stripAnsi(line)}`);
+      live.push(String(event.text));
     } else if (event.event === "cell") {
+      live.flush();
       log(`  [${stem}] cell ${event.code_cell}/${event.code_cells} done in ${event.seconds}s`);
     } else if (event.event === "error") {
+      live.flush();
       failure = new NotebookCellError(notebook, event.cell, event.ename, stripAnsi(String(event.evalue)), event.source, executedCopy);
     } else if (event.event === "done") {
       done = true;

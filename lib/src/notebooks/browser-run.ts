@@ -1,0 +1,170 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import type { BrowserContext } from "playwright-core";
+import { AdeflowError } from "../errors";
+import { notebooksDir, repoRoot } from "../paths";
+import { findChromium } from "../viz/save";
+import { driveNotebook, type CellView } from "./browser";
+import { notebookExpectations, type CellExpectation } from "./expectations";
+import { listNotebooks } from "./execute";
+import { ensureKernel } from "./jupyter";
+import { startJupyterServer, type JupyterServer, type JupyterUi } from "./server";
+
+/**
+ * Every notebook run in a real browser against a real Jupyter server: what `adeflow screenshots` and the
+ * browser test share. The server shows a temporary copy of the notebooks (never the committed files, which
+ * the page could autosave outputs into), with `node_modules` linked in so `@adeflow/lib` resolves as it does
+ * from `notebooks/`. Chromium may talk to loopback only: anything else is aborted and listed.
+ */
+
+/** Chromium's own background traffic off; the page's is routed below. */
+export const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--disable-default-apps",
+  "--disable-extensions",
+  "--no-first-run",
+  "--no-default-browser-check",
+];
+
+export interface BrowserRunOptions {
+  /** Notebook files to run, in order (default: every notebook in `notebooks/`, sorted). */
+  notebooks?: string[];
+  /** Write `<notebook>.png` (full page) here; no screenshots when unset. */
+  screenshotsDir?: string;
+  /** Environment of the Jupyter server and so of its kernels (profile, results and models folders). */
+  env?: NodeJS.ProcessEnv;
+  /** Per notebook, from opening the page to the last cell's output (default 600 s). */
+  timeoutSeconds?: number;
+  ui?: JupyterUi;
+  chromium?: string;
+  log?: (line: string) => void;
+}
+
+export interface NotebookRun {
+  notebook: string;
+  /** Seconds from opening the page to the last output. */
+  seconds: number;
+  expectations: CellExpectation[];
+  cells: CellView[];
+  screenshot?: string;
+  /** Uncaught JavaScript errors in the page (a chart that throws, a broken output renderer). */
+  pageErrors: string[];
+  /** Set when the notebook could not be run to the end in the page (timeout, page not ready). */
+  failure?: string;
+}
+
+export interface BrowserRun {
+  ui: JupyterUi;
+  runs: NotebookRun[];
+  /** Requests that tried to leave loopback, aborted. */
+  blockedRequests: string[];
+  seconds: number;
+}
+
+/** Whether the browser may fetch `url`: the Jupyter server on loopback, and in-page data. */
+export const isLoopback = (url: string): boolean => {
+  try {
+    const u = new URL(url);
+    if (u.protocol === "data:" || u.protocol === "blob:" || u.protocol === "about:") return true;
+    return u.hostname === "127.0.0.1" || u.hostname === "localhost" || u.hostname === "[::1]";
+  } catch {
+    return false;
+  }
+};
+
+/** A folder with copies of the notebooks and a link to the clone's node_modules. */
+function notebookWorkspace(notebooks: string[]): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "adeflow-browser-"));
+  for (const nb of notebooks) fs.copyFileSync(nb, path.join(dir, path.basename(nb)));
+  fs.symlinkSync(path.join(repoRoot(), "node_modules"), path.join(dir, "node_modules"), "dir");
+  return dir;
+}
+
+export async function runNotebooksInBrowser(options: BrowserRunOptions = {}): Promise<BrowserRun> {
+  const log = options.log ?? ((line: string) => process.stderr.write(line + "\n"));
+  const notebooks = options.notebooks ?? listNotebooks(notebooksDir());
+  const chromium = options.chromium ?? findChromium();
+  if (!chromium) throw new AdeflowError("no Chromium found (apt-get install chromium, or set ADEFLOW_CHROMIUM to its path)");
+  // loaded here, not at the top: the library (and so every notebook) must load without playwright-core
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { chromium: playwright } = require("playwright-core") as typeof import("playwright-core");
+  ensureKernel(log);
+  const started = Date.now();
+  const workspace = notebookWorkspace(notebooks);
+  const blockedRequests: string[] = [];
+  const runs: NotebookRun[] = [];
+  // each resource is released even when a later one fails to start
+  try {
+    const server = await startJupyterServer({ rootDir: workspace, env: options.env, ui: options.ui });
+    try {
+      log(`Jupyter (${server.ui === "lab" ? "JupyterLab" : "classic Notebook"}) on ${server.base}, notebooks copied to ${workspace}`);
+      const browser = await playwright.launch({ executablePath: chromium, headless: true, args: CHROMIUM_ARGS });
+      try {
+        const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+        await context.route("**/*", (route) => {
+          const url = route.request().url();
+          if (isLoopback(url)) return route.continue();
+          blockedRequests.push(url);
+          return route.abort("blockedbyclient");
+        });
+        for (const nb of notebooks) {
+          runs.push(await runOne(nb, context, server, options, blockedRequests, log));
+          // one kernel at a time: the next notebook must not share memory with a finished one
+          await server.shutdownKernels().catch((e) => log(`shutting the kernel of ${path.basename(nb)} down failed: ${(e as Error).message}`));
+        }
+      } finally {
+        await browser.close();
+      }
+      return { ui: server.ui, runs, blockedRequests, seconds: (Date.now() - started) / 1000 };
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    fs.rmSync(workspace, { recursive: true, force: true });
+  }
+}
+
+/** One notebook in a new page; a failure to run it to the end is recorded, not thrown, so the others still run. */
+async function runOne(
+  nb: string,
+  context: BrowserContext,
+  server: JupyterServer,
+  options: BrowserRunOptions,
+  blockedRequests: string[],
+  log: (line: string) => void,
+): Promise<NotebookRun> {
+  const name = path.basename(nb);
+  const stem = path.basename(nb, ".ipynb");
+  const expectations = notebookExpectations(nb);
+  const page = await context.newPage();
+  // WebSockets bypass routing: any that is not loopback is counted as blocked traffic all the same
+  page.on("websocket", (ws) => {
+    if (!isLoopback(ws.url())) blockedRequests.push(ws.url());
+  });
+  const pageErrors: string[] = [];
+  page.on("pageerror", (err) => pageErrors.push(`${err.name}: ${err.message}`));
+  const t0 = Date.now();
+  log(`[${stem}] opening in Chromium`);
+  try {
+    const done = await driveNotebook(page, server.notebookUrl(name), {
+      ui: server.ui,
+      name,
+      expectations,
+      timeoutMs: (options.timeoutSeconds ?? 600) * 1000,
+      screenshot: options.screenshotsDir ? path.join(options.screenshotsDir, `${stem}.png`) : undefined,
+    });
+    log(`[${stem}] ${done.cells.length} code cells run in ${done.seconds.toFixed(1)} s${done.screenshot ? ` -> ${done.screenshot}` : ""}`);
+    return { notebook: name, seconds: done.seconds, expectations, cells: done.cells, screenshot: done.screenshot, pageErrors };
+  } catch (err) {
+    const failure = (err as Error).message;
+    log(`[${stem}] FAILED: ${failure}`);
+    return { notebook: name, seconds: (Date.now() - t0) / 1000, expectations, cells: [], pageErrors, failure };
+  } finally {
+    await page.close();
+  }
+}

@@ -1,0 +1,94 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { runNotebooksInBrowser, type BrowserRun } from "../src/notebooks/browser-run";
+import { cellProblems } from "../src/notebooks/expectations";
+import { listNotebooks } from "../src/notebooks/execute";
+import { findJupyterPython } from "../src/notebooks/jupyter";
+import { detectJupyterUi } from "../src/notebooks/server";
+import { findChromium } from "../src/viz/save";
+import { testCorpusDir } from "./helpers";
+
+/**
+ * Every notebook opened in headless Chromium against a real Jupyter server and run through the page, as a
+ * reader would: then what the page shows is checked (no errors, charts drawn with data, tables and the
+ * highlighted prediction present) and a full-page screenshot is taken. Needs Chromium and a Jupyter server
+ * (JupyterLab or the classic Notebook); without them the test is skipped with the reason, except under CI,
+ * where `.ci/run` installs both and a skip would hide a broken page.
+ * Screenshots go to a temporary folder, or to ADEFLOW_SCREENSHOTS_DIR when set (`adeflow screenshots`
+ * writes the README's copies).
+ */
+function missing(): string | undefined {
+  const reasons: string[] = [];
+  if (!findChromium()) reasons.push("no Chromium (apt-get install chromium, or set ADEFLOW_CHROMIUM)");
+  try {
+    if (!detectJupyterUi(findJupyterPython())) reasons.push("no Jupyter server (pip install jupyterlab, or apt-get install jupyter-notebook)");
+  } catch (err) {
+    reasons.push((err as Error).message);
+  }
+  if (reasons.length === 0) return undefined;
+  if (process.env.CI) throw new Error(`browser test under CI: ${reasons.join("; ")}`);
+  return reasons.join("; ");
+}
+
+const skip = missing();
+if (skip) console.log(`browser test skipped: ${skip}`);
+
+test("every notebook runs in a browser without errors and shows its charts, tables and highlights", { skip, timeout: 15 * 60_000 }, async (t) => {
+  const screenshots = process.env.ADEFLOW_SCREENSHOTS_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), "adeflow-screenshots-"));
+  const notebooks = listNotebooks();
+  // the kernels inherit the server's environment: smoke profile, temporary results and models folders
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ADEFLOW_PROFILE: "smoke",
+    ADEFLOW_RESULTS_DIR: fs.mkdtempSync(path.join(os.tmpdir(), "adeflow-browser-results-")),
+    ADEFLOW_MODELS_DIR: fs.mkdtempSync(path.join(os.tmpdir(), "adeflow-browser-models-")),
+    ADE_CORPUS_DIR: testCorpusDir(),
+    ADEFLOW_PNG: "0",
+  };
+  delete env.ADEFLOW_MODEL; // the smoke profile's own tiny checkpoint
+  const run: BrowserRun = await runNotebooksInBrowser({
+    notebooks,
+    screenshotsDir: screenshots,
+    env,
+    timeoutSeconds: 240,
+    log: (line) => t.diagnostic(line),
+  });
+  t.diagnostic(`${run.ui} UI, ${run.runs.length} notebooks in ${run.seconds.toFixed(1)} s; screenshots in ${screenshots}`);
+
+  assert.deepEqual(run.runs.map((r) => r.notebook), notebooks.map((f) => path.basename(f)), "every notebook of the folder, in order");
+  for (const r of run.runs) {
+    await t.test(r.notebook, () => {
+      assert.equal(r.failure, undefined, r.failure);
+      assert.deepEqual(cellProblems(r.notebook, r.expectations, r.cells), []);
+      assert.deepEqual(r.pageErrors, [], `${r.notebook}: JavaScript errors in the page`);
+      // what the notebook displays at all: something a reader can look at
+      const shown = r.cells.reduce((n, c) => n + c.tables + c.charts.length + c.highlights, 0);
+      assert.ok(shown > 0, `${r.notebook} displays no table, chart or highlight`);
+      assert.ok(r.screenshot && fs.statSync(r.screenshot).size > 10_000, `${r.notebook}: a screenshot was written`);
+    });
+  }
+  assert.deepEqual(run.blockedRequests, [], "no request leaves loopback");
+});
+
+test("in the browser, a failing cell and a cell that hangs are reported with the notebook and the cell", { skip, timeout: 5 * 60_000 }, async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "adeflow-browser-bad-"));
+  const template = JSON.parse(fs.readFileSync(listNotebooks()[0], "utf8"));
+  const write = (name: string, sources: string[]) => {
+    const cells = sources.map((source) => ({ cell_type: "code", metadata: {}, execution_count: null, outputs: [], source }));
+    fs.writeFileSync(path.join(dir, name), JSON.stringify({ ...template, cells }));
+    return path.join(dir, name);
+  };
+  // a compile error (tslab prints it on stderr and the kernel drops the queued cells)
+  const broken = write("98-broken.ipynb", ['console.log("fine");', 'const n: number = "not a number";', 'console.log("never reached");']);
+  const slow = write("99-slow.ipynb", ['console.log("fine");', "await new Promise((resolve) => setTimeout(resolve, 120_000));"]);
+  const run = await runNotebooksInBrowser({ notebooks: [broken, slow], timeoutSeconds: 15, log: (line) => t.diagnostic(line) });
+  const [b, s] = run.runs;
+  assert.equal(b.failure, undefined);
+  const problems = cellProblems(b.notebook, b.expectations, b.cells);
+  assert.match(problems.join("\n"), /98-broken\.ipynb code cell 2 \(`const n: number = "not a number";`\): error on stderr: 1:\d+ - Type 'string' is not assignable/);
+  assert.match(problems.join("\n"), /98-broken\.ipynb code cell 3 .*did not run/);
+  assert.match(s.failure ?? "", /99-slow\.ipynb: still running after 15 s, in code cell 2 \(`await new Promise/);
+});
