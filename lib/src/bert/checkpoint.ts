@@ -16,6 +16,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as crypto from "node:crypto";
 import { AdeflowError } from "../errors";
+import { readBodyWithProgress } from "../download";
 import { readBertConfig, type BertConfig } from "./config";
 import { readSafetensors } from "./safetensors";
 import { writeFileAtomic } from "../io";
@@ -100,7 +101,8 @@ export async function resolveModel(reference?: string, opts: { allowDownload?: b
       if (!required) return false;
       throw new AdeflowError(`downloading ${url} failed: HTTP ${res.status}. ${offlineHelp(ref)}`);
     }
-    writeFileAtomic(target, new Uint8Array(await res.arrayBuffer()));
+    // the weights are 400+ MB: a bar with rate and time left (stderr, so stdout stays the command's output)
+    writeFileAtomic(target, await readBodyWithProgress(res, `${ref}/${file}`, "auto", (line) => console.error(line)));
     return true;
   };
   for (const f of REQUIRED) await fetchFile(f, true);

@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { AdeflowError } from "../errors";
 import { writeFileAtomic } from "../io";
 import { dataDir } from "../paths";
-import { detectProgressMode, Progress, type ProgressMode } from "../progress";
+import { readBodyWithProgress, type DownloadProgress } from "../download";
 import { CORPUS_BASE_URL, CORPUS_FILES, CORPUS_FILE_NAMES, type CorpusFileName } from "./files";
 
 /**
@@ -52,35 +52,7 @@ export interface LocateOptions {
    * Bytes received, with rate and time left: "auto" (default) redraws a bar on stderr in a terminal or a
    * notebook and prints a line per 10 % through `log` elsewhere; false shows none.
    */
-  progress?: "auto" | ProgressMode | false;
-}
-
-/** The response body, read chunk by chunk so that a progress bar can follow it when the size is known. */
-async function readBody(response: Response, label: string, options: LocateOptions, log: (line: string) => void): Promise<Uint8Array> {
-  const total = Number(response.headers.get("content-length") ?? NaN);
-  const want = options.progress ?? "auto";
-  if (!response.body || !(total > 0) || want === false) return new Uint8Array(await response.arrayBuffer());
-  const mode = want === "auto" ? detectProgressMode(process.stderr) : want;
-  const write = mode === "redraw" ? (chunk: string) => void process.stderr.write(chunk) : (chunk: string) => log(chunk.replace(/\n$/, ""));
-  const bar = new Progress({ total, label, bytes: true, mode, write });
-  const chunks: Uint8Array[] = [];
-  let received = 0;
-  const reader = response.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    received += value.length;
-    bar.update(received);
-  }
-  bar.finish();
-  const body = new Uint8Array(received);
-  let at = 0;
-  for (const c of chunks) {
-    body.set(c, at);
-    at += c.length;
-  }
-  return body;
+  progress?: DownloadProgress;
 }
 
 export async function locateCorpus(options: LocateOptions = {}): Promise<CorpusLocation> {
@@ -119,7 +91,7 @@ export async function downloadCorpusFile(name: CorpusFileName, dir: string, opti
   try {
     const response = await doFetch(url);
     if (!response.ok) throw new Error(`HTTP ${response.status} ${response.statusText}`);
-    body = await readBody(response, name, options, log);
+    body = await readBodyWithProgress(response, name, options.progress, log);
   } catch (err) {
     throw new AdeflowError(
       `could not download ${url}: ${(err as Error).message}. Offline? Set ADE_CORPUS_DIR to a local copy of the corpus.`,
