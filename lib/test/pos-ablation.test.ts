@@ -76,7 +76,7 @@ test("the ablation end to end on the tiny checkpoint: tags on every sub-token, b
   const models = fs.mkdtempSync(path.join(os.tmpdir(), "ablation-models-"));
   process.env.ADEFLOW_MODELS_DIR = models;
   try {
-    const setup = await preparePosAblation({ ...smoke, maxRows: { train: 8, val: 4, test: 4 }, epochs: 1, finalEpochs: 0 });
+    const setup = await preparePosAblation({ ...smoke, maxRows: { train: 8, val: 4, test: 4 }, ablation: { ...smoke.ablation, epochs: 1, finalEpochs: 0 } });
     for (const ex of [...setup.train, ...setup.val, ...setup.test]) {
       assert.equal(ex.tags.length, ex.words.length);
       ex.sequence.wordIndex.forEach((w, i) => assert.equal(ex.sequence.posIds[i] === POS_PAD_ID, w < 0, `row ${ex.row} position ${i}`));

@@ -30,7 +30,7 @@ test("study-size head: parameter counts by formula, allocated once", async () =>
   const lstm = 2 * 4 * 128 * (3072 + 128 + 2); // 3,278,848
   const dense = 128 * 256 * 384 + 384; // 12,583,296
   const classifier = 384 * 640 + 640; // 246,400
-  const expected = { lstm, dense, classifier, head: lstm + dense + classifier };
+  const expected = { pos: 0, lstm, dense, classifier, head: lstm + dense + classifier };
   assert.deepEqual(relationHeadParameterCount(F), expected);
   assert.equal(expected.head, 16_108_544);
   const head = new RelationHead(F, { seed: 1 });

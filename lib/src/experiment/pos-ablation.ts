@@ -92,6 +92,11 @@ export interface PosAblationOptions {
   log?: (line: string) => void;
 }
 
+/** The settings one ablation run trains with: the profile's, on `seed`, with the ablation's epoch counts. */
+export function ablationRunProfile(profile: Profile, seed: number): Profile {
+  return { ...profile, seed, epochs: profile.ablation.epochs ?? profile.epochs, finalEpochs: profile.ablation.finalEpochs ?? profile.finalEpochs };
+}
+
 export const ablationSeeds = (profile: Profile, n = profile.ablation.seeds): number[] => Array.from({ length: n }, (_, k) => profile.seed + k);
 
 const slug = (arm: AblationArm, seed: number) => `${arm.replace(/\s+/g, "-").toLowerCase()}-seed${seed}`;
@@ -99,7 +104,7 @@ const slug = (arm: AblationArm, seed: number) => `${arm.replace(/\s+/g, "-").toL
 function fingerprintOf(setup: PosAblationSetup, arm: AblationArm, seed: number, posEmbeddingSize: number): string {
   // the plain arm does not depend on the POS width: changing it must not retrain that arm
   const width = arm === "with POS" ? posEmbeddingSize : 0;
-  const { ablation, ...training } = setup.profile; // nor on the number of seeds
+  const { ablation, ...training } = ablationRunProfile(setup.profile, seed); // nor on the number of seeds
   return JSON.stringify({ profile: training, model: setup.bert.contentHash, arm, seed, posEmbeddingSize: width, rows: [setup.train.length, setup.val.length, setup.test.length] });
 }
 
@@ -115,7 +120,7 @@ function readFinishedRun(file: string, fingerprint: string): AblationRun | undef
 
 /** Trains and evaluates one arm on one seed, from the pretrained encoder weights. */
 export function runAblationArm(setup: PosAblationSetup, arm: AblationArm, seed: number, posEmbeddingSize: number, log: (line: string) => void = () => {}): AblationRun {
-  const profile: Profile = { ...setup.profile, seed };
+  const profile = ablationRunProfile(setup.profile, seed);
   const pos = arm === "with POS" ? { embeddingSize: posEmbeddingSize, vocabSize: POS_VOCAB.length } : undefined;
   const model = createReModel({ bert: setup.bert, profile }, pos);
   try {
