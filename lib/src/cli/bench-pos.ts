@@ -51,7 +51,7 @@ function seconds(step: () => void): number {
 export function benchPosHead(engine: string, options: { batch?: number; iters?: number; posEmbeddingSize?: number; log?: (s: string) => void } = {}): PosHeadBenchRow[] {
   const batch = options.batch ?? 2;
   const seq = 128;
-  const iters = options.iters ?? 7;
+  const iters = options.iters ?? 15;
   const size = options.posEmbeddingSize ?? 32;
   const tokens = batch * seq;
   const fb = featureBatch(batch, seq, 4 * 768, 11);

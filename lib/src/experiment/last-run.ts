@@ -74,7 +74,8 @@ export function lastRunMarkdown(rows: readonly LastRunRow[]): string {
   if (rows.length === 0) return "_No run has written results yet: run `npm start` (or `adeflow reproduce`), then `adeflow results --readme`._";
   const cols: (keyof LastRunRow)[] = ["notebook", "score", "value", "reported", "date", "profile", "model", "backend", "seed"];
   const line = (cells: string[]) => `| ${cells.map(markdownCell).join(" | ")} |`;
-  return [line(cols), line(cols.map(() => "---")), ...rows.map((r) => line(cols.map((c) => r[c])))].join("\n");
+  const header = cols.map((c) => (c === "date" ? "date (UTC)" : c));
+  return [line(header), line(cols.map(() => "---")), ...rows.map((r) => line(cols.map((c) => r[c])))].join("\n");
 }
 
 export const README_RESULTS_START = "<!-- adeflow:last-run:start -->";
