@@ -5,7 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { initBackend } from "../src/backend";
 import { loadBert } from "../src/bert/checkpoint";
-import { fitStudy } from "../src/experiment/fit";
+import { fitStudy, predictSequences } from "../src/experiment/fit";
 import { encodeNerRows } from "../src/experiment/ner-data";
 import { PROFILES, TINY_CHECKPOINT } from "../src/experiment/profile";
 import { readCorpus } from "../src/corpus/load";
@@ -68,4 +68,29 @@ test("training shows each epoch's batch progress and keeps the per-epoch summary
   fitStudy(b.model, b.train, b.val, { profile: p, numClasses: 5, log: (l) => quiet.push(l), progress: false });
   assert.deepEqual(quiet.filter((l) => l.includes("[")), [], "progress: false draws no bar");
   assert.ok(quiet.some((l) => /^epoch 1: train loss/.test(l)));
+});
+
+test("predicting shows a progress bar through log when asked, and none without log or rows", () => {
+  const seq = { inputIds: new Int32Array(4), attentionMask: new Int32Array(4), labels: new Int32Array(4), wordIndex: new Int32Array(4), tokens: [], length: 0, truncated: false };
+  let calls = 0;
+  const model = {
+    params: () => new Map(),
+    loss: () => {
+      throw new Error("not used");
+    },
+    predict: (batch: { batch: number; seqLen: number }) => {
+      calls++;
+      return new Int32Array(batch.batch * batch.seqLen).fill(1);
+    },
+  };
+  const lines: string[] = [];
+  const out = predictSequences(model as never, Array(5).fill(seq), { batchSize: 2, maxLength: 4 }, { log: (l) => lines.push(l), progress: "lines", label: "test rows" });
+  assert.equal(out.length, 5);
+  assert.equal(calls, 3);
+  assert.ok(lines.length > 0 && lines.every((l) => l.startsWith("test rows")), lines.join("\n"));
+  assert.match(lines[lines.length - 1], /100% 3\/3 batches/);
+  const quiet: string[] = [];
+  predictSequences(model as never, [seq], { batchSize: 2, maxLength: 4 });
+  predictSequences(model as never, [], { batchSize: 2, maxLength: 4 }, { log: (l) => quiet.push(l), progress: "lines" });
+  assert.deepEqual(quiet, []);
 });

@@ -52,28 +52,30 @@ export interface StudyFitOptions {
 const batchesOf = <T>(items: readonly T[], size: number): T[][] =>
   Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
 
-function meanLoss(model: TrainableTokenModel, seqs: readonly AlignedSequence[], weights: tf.Tensor1D, profile: Profile): number {
+function meanLoss(model: TrainableTokenModel, seqs: readonly AlignedSequence[], weights: tf.Tensor1D, profile: Profile, bar?: Progress): number {
   let sum = 0;
   let n = 0;
-  for (const chunk of batchesOf(seqs, profile.batchSize)) {
+  batchesOf(seqs, profile.batchSize).forEach((chunk, b) => {
     const loss = model.loss(stackSequences(chunk, profile.maxLength), weights, false);
     sum += loss.dataSync()[0] * chunk.length;
     n += chunk.length;
     loss.dispose();
-  }
+    bar?.update(b + 1);
+  });
   return n ? sum / n : NaN;
 }
 
-/** A progress bar for one epoch's batches, or undefined when none is wanted. */
+/** A progress bar for one pass over some batches, or undefined when none is wanted. */
 type EpochProgress = (label: string, batches: number) => Progress | undefined;
 
-function epochProgress(options: StudyFitOptions): EpochProgress {
+function epochProgress(options: Pick<StudyFitOptions, "log" | "progress">): EpochProgress {
   const { log, progress = "auto" } = options;
   if (!log || progress === false) return () => undefined;
   const mode = progress === "auto" ? detectProgressMode() : progress;
   // redrawn on stdout (a terminal, a notebook cell); otherwise the lines go where the caller's messages go
   const write = mode === "lines" ? (chunk: string) => log(chunk.replace(/\n$/, "")) : undefined;
-  return (label, batches) => new Progress({ total: batches, label, unit: "batches", rateUnit: "batch", mode, write });
+  // nothing to do draws no bar (an empty one would never finish)
+  return (label, batches) => (batches > 0 ? new Progress({ total: batches, label, unit: "batches", rateUnit: "batch", mode, write }) : undefined);
 }
 
 /** One pass over `seqs` in a seeded order; returns the mean training loss. */
@@ -135,7 +137,7 @@ export function fitStudy(model: TrainableTokenModel, train: readonly AlignedSequ
     const t0 = Date.now();
     const lr = trainer.currentLr;
     const trainLoss = runEpoch(trainer, model, train, wTrain, profile, `epoch ${epoch + 1}/${profile.epochs}`, progress);
-    const valLoss = meanLoss(model, val, wVal, profile);
+    const valLoss = meanLoss(model, val, wVal, profile, progress(`epoch ${epoch + 1}/${profile.epochs} validation loss`, Math.ceil(val.length / profile.batchSize)));
     history.push({ phase: "train", epoch: epoch + 1, trainLoss, valLoss, lr, seconds: (Date.now() - t0) / 1000 });
     log(`epoch ${epoch + 1}: train loss ${trainLoss.toFixed(4)}, validation loss ${valLoss.toFixed(4)}`);
     if (mainDir) trainer.save(mainDir, { history, fingerprint });
@@ -182,12 +184,23 @@ function checkpointFingerprint(dir: string): string | undefined {
   }
 }
 
+export interface PredictOptions {
+  /** With `log`, a progress bar follows the batches (as in fitStudy: redrawn, or lines through `log`). */
+  log?: (line: string) => void;
+  progress?: StudyFitOptions["progress"];
+  /** The bar's label (default "predicting"). */
+  label?: string;
+}
+
 /** Arg-max labels of every sequence, batch by batch. */
-export function predictSequences(model: TrainableTokenModel, seqs: readonly AlignedSequence[], profile: Pick<Profile, "batchSize" | "maxLength">): Int32Array[] {
+export function predictSequences(model: TrainableTokenModel, seqs: readonly AlignedSequence[], profile: Pick<Profile, "batchSize" | "maxLength">, options: PredictOptions = {}): Int32Array[] {
   const out: Int32Array[] = [];
-  for (const chunk of batchesOf(seqs, profile.batchSize)) {
+  const chunks = batchesOf(seqs, profile.batchSize);
+  const bar = epochProgress(options)(options.label ?? "predicting", chunks.length);
+  chunks.forEach((chunk, i) => {
     const flat = model.predict(stackSequences(chunk, profile.maxLength));
     chunk.forEach((_, b) => out.push(flat.slice(b * profile.maxLength, (b + 1) * profile.maxLength)));
-  }
+    bar?.update(i + 1);
+  });
   return out;
 }

@@ -128,10 +128,10 @@ export function runAblationArm(setup: PosAblationSetup, arm: AblationArm, seed: 
     const fit = fitStudy(model, setup.train.map((e) => e.sequence), setup.val.map((e) => e.sequence), { profile, numClasses: RE_CLASSES, log, checkpointDir });
     fs.rmSync(checkpointDir, { recursive: true, force: true }); // finished: the run file keeps what matters
     const t0 = performance.now();
-    const testPredictions = predictSequences(model, setup.test.map((e) => e.sequence), profile);
+    const testPredictions = predictSequences(model, setup.test.map((e) => e.sequence), profile, { log, label: "test rows" });
     const inferenceSeconds = (performance.now() - t0) / 1000;
     const test = evaluateRe(setup.test, testPredictions);
-    const val = evaluateRe(setup.val, predictSequences(model, setup.val.map((e) => e.sequence), profile));
+    const val = evaluateRe(setup.val, predictSequences(model, setup.val.map((e) => e.sequence), profile, { log, label: "validation rows" }));
     const counts = model.parameterCount();
     const mainEpochs = fit.history.filter((h) => h.phase === "train");
     return {
