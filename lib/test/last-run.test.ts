@@ -51,3 +51,8 @@ test("the README section is replaced between its markers, atomically; a missing 
   assert.match(text, /after\n$/);
   assert.throws(() => replaceReadmeSection("no markers", "t", "/x/README.md"), /\/x\/README\.md: needs the markers/);
 });
+
+test("the repository's README has the markers `adeflow results --readme` writes between", () => {
+  const readme = fs.readFileSync(path.join(__dirname, "..", "..", "..", "README.md"), "utf8");
+  assert.doesNotThrow(() => replaceReadmeSection(readme, "table"));
+});

@@ -4,7 +4,7 @@ import * as path from "node:path";
 import type { BrowserContext } from "playwright-core";
 import { AdeflowError } from "../errors";
 import { notebooksDir, repoRoot } from "../paths";
-import { findChromium } from "../viz/save";
+import { CHROMIUM_ARGS, findChromium } from "../viz/save";
 import { driveNotebook, type CellView } from "./browser";
 import { notebookExpectations, type CellExpectation } from "./expectations";
 import { listNotebooks } from "./execute";
@@ -17,19 +17,6 @@ import { startJupyterServer, type JupyterServer, type JupyterUi } from "./server
  * the page could autosave outputs into), with `node_modules` linked in so `@adeflow/lib` resolves as it does
  * from `notebooks/`. Chromium may talk to loopback only: anything else is aborted and listed.
  */
-
-/** Chromium's own background traffic off; the page's is routed below. */
-export const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--disable-default-apps",
-  "--disable-extensions",
-  "--no-first-run",
-  "--no-default-browser-check",
-];
 
 export interface BrowserRunOptions {
   /** Notebook files to run, in order (default: every notebook in `notebooks/`, sorted). */

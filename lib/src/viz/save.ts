@@ -58,6 +58,19 @@ export function saveChart(fig: Figure, file: string, options: SaveChartOptions =
   return { html, png };
 }
 
+/** Chromium's own background traffic off (no update checks, sync or extensions): pages stay offline-clean. */
+export const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--disable-default-apps",
+  "--disable-extensions",
+  "--no-first-run",
+  "--no-default-browser-check",
+];
+
 /** Headless Chromium screenshot of a local page, into a temporary file renamed into place. Returns an error text, or undefined. */
 function screenshot(chromium: string, htmlFile: string, pngFile: string, width: number, height: number): string | undefined {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), "adeflow-chromium-"));
@@ -67,15 +80,7 @@ function screenshot(chromium: string, htmlFile: string, pngFile: string, width: 
       chromium,
       [
         "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-default-apps",
-        "--disable-extensions",
-        "--no-first-run",
-        "--no-default-browser-check",
+        ...CHROMIUM_ARGS,
         "--hide-scrollbars",
         "--virtual-time-budget=5000",
         `--user-data-dir=${profile}`,
