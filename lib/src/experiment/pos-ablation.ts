@@ -105,7 +105,8 @@ function fingerprintOf(setup: PosAblationSetup, arm: AblationArm, seed: number, 
   // the plain arm does not depend on the POS width: changing it must not retrain that arm
   const width = arm === "with POS" ? posEmbeddingSize : 0;
   const { ablation, ...training } = ablationRunProfile(setup.profile, seed); // nor on the number of seeds
-  return JSON.stringify({ profile: training, model: setup.bert.contentHash, arm, seed, posEmbeddingSize: width, rows: [setup.train.length, setup.val.length, setup.test.length] });
+  // the run's seed replaces the profile's in `training`; the profile's also chose the data split, so it is kept
+  return JSON.stringify({ profile: training, splitSeed: setup.profile.seed, model: setup.bert.contentHash, arm, seed, posEmbeddingSize: width, rows: [setup.train.length, setup.val.length, setup.test.length] });
 }
 
 function readFinishedRun(file: string, fingerprint: string): AblationRun | undefined {
