@@ -99,6 +99,8 @@ test("the ablation end to end on the tiny checkpoint: tags on every sub-token, b
     assert.ok(lines.every((l) => /read back/.test(l)));
     const other = runPosAblation(setup, { seeds: [0], posEmbeddingSize: 6, runsDir });
     assert.deepEqual(other.map((r) => r.reused), [true, false], "the POS arm's settings changed, so it is trained again");
+    const otherSplit = runPosAblation({ ...setup, profile: { ...setup.profile, seed: 5 } }, { seeds: [0], posEmbeddingSize: 4, runsDir });
+    assert.deepEqual(otherSplit.map((r) => r.reused), [false, false], "another data split's seed: nothing is read back");
   } finally {
     delete process.env.ADEFLOW_MODELS_DIR;
   }
