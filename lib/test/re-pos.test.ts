@@ -129,3 +129,14 @@ test("a saved POS model loads back with its embedding and predicts the same", as
     delete process.env.ADEFLOW_MODELS_DIR;
   }
 });
+
+test("a head, with or without POS, frees everything it allocated when disposed (the ablation builds one per run)", async () => {
+  await tf.setBackend("cpu");
+  const before = tf.memory().numTensors;
+  for (const E of [0, 5]) {
+    const head = new RelationHead(10, { ...SMALL, seed: 4, posEmbeddingSize: E, posVocabSize: V });
+    assert.equal(tf.memory().numTensors - before, head.variables.size, "one tensor per variable, no stray initial values");
+    head.dispose();
+    assert.equal(tf.memory().numTensors, before);
+  }
+});

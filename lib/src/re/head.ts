@@ -177,13 +177,13 @@ export class RelationHead {
         data = wide;
         shape[1] = F + E;
       }
-      this.variables.set(name, tf.variable(tf.tensor(data, shape, "float32"), true));
+      this.variables.set(name, tf.tidy(() => tf.variable(tf.tensor(data, shape, "float32"), true)));
     }
     if (E > 0) {
       // torch.nn.Embedding's default initialisation: N(0, 1)
       const table = new Float32Array(this.posVocabSize * E);
       for (let i = 0; i < table.length; i++) table[i] = posRng.normal();
-      this.variables.set("pos_embedding.weight", tf.variable(tf.tensor(table, [this.posVocabSize, E], "float32"), true));
+      this.variables.set("pos_embedding.weight", tf.tidy(() => tf.variable(tf.tensor(table, [this.posVocabSize, E], "float32"), true)));
     }
   }
 
