@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { ablationConclusion, compareArms, pairBySeed, summarizeAblation } from "../src/experiment/ablation-report";
-import { preparePosAblation, runPosAblation, type AblationArm, type AblationRun } from "../src/experiment/pos-ablation";
+import { ablationCheckpointDir, preparePosAblation, runAblationArm, runPosAblation, type AblationArm, type AblationRun } from "../src/experiment/pos-ablation";
 import { PROFILES } from "../src/experiment/profile";
 import { POS_PAD_ID } from "../src/pos/tags";
 import { testCorpusDir } from "./helpers";
@@ -99,6 +99,16 @@ test("the ablation end to end on the tiny checkpoint: tags on every sub-token, b
     assert.ok(lines.every((l) => /read back/.test(l)));
     const other = runPosAblation(setup, { seeds: [0], posEmbeddingSize: 6, runsDir });
     assert.deepEqual(other.map((r) => r.reused), [true, false], "the POS arm's settings changed, so it is trained again");
+    // a run whose training finished but whose results were never written (a crash while evaluating) resumes
+    // from its checkpoint: no second training, same scores
+    const trainedOnly = runAblationArm(setup, "without POS", 1, 4);
+    const checkpoint = ablationCheckpointDir(setup.profile, "without POS", 1);
+    assert.ok(fs.existsSync(checkpoint), "the checkpoint outlives the training");
+    const resumedLines: string[] = [];
+    const resumed = runPosAblation(setup, { seeds: [1], posEmbeddingSize: 4, runsDir, log: (l) => resumedLines.push(l) })[0];
+    assert.ok(resumedLines.some((l) => /resumed from .*after epoch 1/.test(l)), resumedLines.join("\n"));
+    assert.equal(resumed.test_token_f1, trainedOnly.test_token_f1);
+    assert.ok(!fs.existsSync(checkpoint), "removed once the run's results are written");
     const otherSplit = runPosAblation({ ...setup, profile: { ...setup.profile, seed: 5 } }, { seeds: [0], posEmbeddingSize: 4, runsDir });
     assert.deepEqual(otherSplit.map((r) => r.reused), [false, false], "another data split's seed: nothing is read back");
   } finally {

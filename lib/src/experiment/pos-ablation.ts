@@ -97,6 +97,11 @@ export function ablationRunProfile(profile: Profile, seed: number): Profile {
   return { ...profile, seed, epochs: profile.ablation.epochs ?? profile.epochs, finalEpochs: profile.ablation.finalEpochs ?? profile.finalEpochs };
 }
 
+/** Where a run's per-epoch checkpoints live until its results are written. */
+export function ablationCheckpointDir(profile: Profile, arm: AblationArm, seed: number): string {
+  return path.join(taskModelDir(profile.name, profile.model, "pos-ablation"), slug(arm, seed), "checkpoints");
+}
+
 export const ablationSeeds = (profile: Profile, n = profile.ablation.seeds): number[] => Array.from({ length: n }, (_, k) => profile.seed + k);
 
 const slug = (arm: AblationArm, seed: number) => `${arm.replace(/\s+/g, "-").toLowerCase()}-seed${seed}`;
@@ -125,9 +130,9 @@ export function runAblationArm(setup: PosAblationSetup, arm: AblationArm, seed: 
   const pos = arm === "with POS" ? { embeddingSize: posEmbeddingSize, vocabSize: POS_VOCAB.length } : undefined;
   const model = createReModel({ bert: setup.bert, profile }, pos);
   try {
-    const checkpointDir = path.join(taskModelDir(profile.name, profile.model, "pos-ablation"), slug(arm, seed), "checkpoints");
-    const fit = fitStudy(model, setup.train.map((e) => e.sequence), setup.val.map((e) => e.sequence), { profile, numClasses: RE_CLASSES, log, checkpointDir });
-    fs.rmSync(checkpointDir, { recursive: true, force: true }); // finished: the run file keeps what matters
+    // kept until the run's results are written (runPosAblation): a crash while evaluating then resumes
+    // with the trained weights instead of training again
+    const fit = fitStudy(model, setup.train.map((e) => e.sequence), setup.val.map((e) => e.sequence), { profile, numClasses: RE_CLASSES, log, checkpointDir: ablationCheckpointDir(profile, arm, seed) });
     const t0 = performance.now();
     const testPredictions = predictSequences(model, setup.test.map((e) => e.sequence), profile, { log, label: "test rows" });
     const inferenceSeconds = (performance.now() - t0) / 1000;
@@ -185,6 +190,8 @@ export function runPosAblation(setup: PosAblationSetup, options: PosAblationOpti
         const run = runAblationArm(setup, arm, seed, size, (line) => log(`  ${line}`));
         log(`${arm}, seed ${seed}: test token F1 ${run.test_token_f1.toFixed(4)}, relation F1 ${run.test_relation_f1.toFixed(4)}`);
         if (file) writeJsonAtomic(file, { fingerprint, run });
+        // the results are safe: the checkpoint (a copy of the whole model) is no longer needed
+        if (file) fs.rmSync(ablationCheckpointDir(setup.profile, arm, seed), { recursive: true, force: true });
         runs.push(run);
       }
     }
