@@ -18,11 +18,7 @@ export type AblationMeasure = (typeof ABLATION_MEASURES)[number];
 
 /** The runs as table rows (the per-epoch history left out; it stays in the JSON). */
 export function ablationRunRows(runs: readonly AblationRun[]): Omit<AblationRun, "history">[] {
-  return runs.map((r) => {
-    const row: Partial<AblationRun> = { ...r };
-    delete row.history;
-    return row as Omit<AblationRun, "history">;
-  });
+  return runs.map(({ history, ...row }) => row);
 }
 
 export type ArmSummaryRow = {

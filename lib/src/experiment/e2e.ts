@@ -1,5 +1,5 @@
 import { entitiesFromTags, type Entity, type Relation } from "../metrics/entity";
-import type { NerLabel } from "../pipeline/rows";
+import { DRUG_MASK, EFFECT_MASK, type NerLabel } from "../pipeline/rows";
 
 /**
  * The two models chained on raw text, as the study describes it: NER tags turned back into words, predicted
@@ -21,7 +21,7 @@ export function maskPredictedEntities(words: readonly string[], tags: readonly N
   for (let i = 0; i < words.length; i++) {
     const e = startAt.get(i);
     if (e && (e.type === "Drug" || e.type === "Effect")) {
-      out.words.push(e.type === "Drug" ? "DRUG" : "EFFECT");
+      out.words.push(e.type === "Drug" ? DRUG_MASK : EFFECT_MASK);
       out.entityAt.push(e);
       i = e.end;
     } else {

@@ -2,6 +2,7 @@ import { relationScores, type Prf, type Relation } from "../metrics/entity";
 import { confusionMatrix, tokenScores, type TokenScores } from "../metrics/token";
 import type { BackendInfo } from "../backend";
 import type { LoadedBert } from "../bert/checkpoint";
+import { DRUG_MASK, EFFECT_MASK } from "../pipeline/rows";
 import type { SeedPipelineOutput } from "../pipeline/seed-pipeline";
 import { RelationModel } from "../re/model";
 import { readRelations, type MaskedForRe } from "./e2e";
@@ -55,7 +56,7 @@ export interface ReEvaluation {
 export function goldMasks(words: readonly string[]): MaskedForRe {
   return {
     words: [...words],
-    entityAt: words.map((w, i) => (w === "DRUG" ? { type: "Drug", start: i, end: i } : w === "EFFECT" ? { type: "Effect", start: i, end: i } : undefined)),
+    entityAt: words.map((w, i) => (w === DRUG_MASK ? { type: "Drug", start: i, end: i } : w === EFFECT_MASK ? { type: "Effect", start: i, end: i } : undefined)),
   };
 }
 

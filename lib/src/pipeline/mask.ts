@@ -1,4 +1,5 @@
 import { pySplit } from "../text/python-regex";
+import { DRUG_MASK, EFFECT_MASK } from "./rows";
 
 export interface MaskedSentence {
   maskedText: string;
@@ -41,8 +42,8 @@ export function maskSentences(
         if (foundDrugs.has(w)) {
           words.push(w);
           annotations.push(0);
-        } else if (!words.includes("DRUG")) {
-          words.push("DRUG");
+        } else if (!words.includes(DRUG_MASK)) {
+          words.push(DRUG_MASK);
           annotations.push(concatenation ? (drugAssociation.get(w) as number) : 1);
         }
         foundDrugs.add(w);
@@ -50,8 +51,8 @@ export function maskSentences(
         if (foundEffects.has(w)) {
           words.push(w);
           annotations.push(0);
-        } else if (!words.includes("EFFECT")) {
-          words.push("EFFECT");
+        } else if (!words.includes(EFFECT_MASK)) {
+          words.push(EFFECT_MASK);
           annotations.push(concatenation ? (effectAssociation.get(w) as number) : 1);
         }
         foundEffects.add(w);

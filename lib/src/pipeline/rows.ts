@@ -32,6 +32,10 @@ export interface ReRow {
   parts: number[];
 }
 
+/** The words that replace a drug and an effect in the RE inputs (the study's masks). */
+export const DRUG_MASK = "DRUG";
+export const EFFECT_MASK = "EFFECT";
+
 export const NER_LABELS = ["O", "B-Drug", "I-Drug", "B-Effect", "I-Effect"] as const;
 export type NerLabel = (typeof NER_LABELS)[number];
 export const NER_LABEL_ID: Readonly<Record<NerLabel, number>> = { O: 0, "B-Drug": 1, "I-Drug": 2, "B-Effect": 3, "I-Effect": 4 };

@@ -1,7 +1,8 @@
+import { DRUG_MASK, EFFECT_MASK } from "../pipeline/rows";
 import { POS_VOCAB, POS_PAD } from "./tags";
 
 /** The RE masks: every word equal to one of these is an entity position. */
-export const ENTITY_MASKS = ["DRUG", "EFFECT"] as const;
+export const ENTITY_MASKS = [DRUG_MASK, EFFECT_MASK] as const;
 
 export interface TaggedRow {
   words: readonly string[];
