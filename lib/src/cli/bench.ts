@@ -28,6 +28,7 @@ import { TokenClassifier, Trainer } from "../train";
 import type { AlignedBatch } from "../bert/tokenizer";
 import type { Command } from "./command";
 import { benchPosHead, type PosHeadBenchRow } from "./bench-pos";
+import { benchTagging, type TaggingBenchRow } from "./bench-tagging";
 
 export interface BenchRow {
   engine: string;
@@ -202,6 +203,11 @@ export function posHeadTable(rows: PosHeadBenchRow[]): string {
   return textTable(head, body);
 }
 
+export function taggingTable(rows: TaggingBenchRow[]): string {
+  const head = ["engine (RE rows of the corpus)", "rows", "words", "seconds", "words/s", "ratio"];
+  return textTable(head, rows.map((r) => [r.engine, String(r.rows), String(r.words), fmt(r.seconds, 2), fmt(r.words_per_s, 0), fmt(r.ratio, 3)]));
+}
+
 /** Ratios of every row against the peer: pytorch if present in the run, else the cpu backend. */
 export function addRatios(rows: BenchRow[]): void {
   for (const model of ["tiny", "base"] as const) {
@@ -219,12 +225,12 @@ export function addRatios(rows: BenchRow[]): void {
 export const benchCommand: Command = {
   path: ["bench"],
   summary: "BERT forward/training throughput and memory per backend (and PyTorch when available)",
-  usage: "adeflow bench [--backends cpu,wasm] [--models tiny,base,re-head] [--full] [--no-torch] [--json FILE]",
+  usage: "adeflow bench [--backends cpu,wasm] [--models tiny,base,re-head,tagging] [--full] [--no-torch] [--json FILE]",
   async run(flags) {
     const log = (s: string) => process.stderr.write(s + "\n");
     const wanted = (flags.values.get("backends") ?? "tensorflow,wasm,cpu").split(",").map((s) => s.trim()) as BackendName[];
-    const models = (flags.values.get("models") ?? "tiny,base,re-head").split(",").map((s) => s.trim());
-    for (const m of models) if (!["tiny", "base", "re-head"].includes(m)) throw new AdeflowError(`--models: unknown model "${m}" (tiny, base, re-head)`);
+    const models = (flags.values.get("models") ?? "tiny,base,re-head,tagging").split(",").map((s) => s.trim());
+    for (const m of models) if (!["tiny", "base", "re-head", "tagging"].includes(m)) throw new AdeflowError(`--models: unknown model "${m}" (tiny, base, re-head, tagging)`);
     const full = flags.switches.has("full");
     const tinyIters = Number(flags.values.get("iters") ?? 5);
     const baseBatch = Number(flags.values.get("base-batch") ?? 1);
@@ -261,6 +267,7 @@ export const benchCommand: Command = {
     }
     addRatios(rows);
     // the POS ablation's cost, head only, on the fastest backend (each arm is the other's peer)
+    const tagging: TaggingBenchRow[] = models.includes("tagging") ? await benchTagging(log) : [];
     const posHead: PosHeadBenchRow[] = models.includes("re-head") ? (await initBackend({ force: loaded[0].name }), benchPosHead(`tfjs ${loaded[0].name}`, { log })) : [];
     const result = {
       backends: loaded.map((b) => b.description),
@@ -268,9 +275,11 @@ export const benchCommand: Command = {
       cpus: (await import("node:os")).cpus().length,
       rows,
       pos_head: posHead,
+      tagging,
     };
     const posTable = posHead.length ? "\n\n" + posHeadTable(posHead) : "";
-    process.stdout.write(benchTable(rows) + posTable + "\n\n" + JSON.stringify(result, null, 2) + "\n");
+    const tagTable = tagging.length ? "\n\n" + taggingTable(tagging) : "";
+    process.stdout.write((rows.length ? benchTable(rows) : "(no BERT rows: --models has neither tiny nor base)") + posTable + tagTable + "\n\n" + JSON.stringify(result, null, 2) + "\n");
     const jsonFile = flags.values.get("json");
     if (jsonFile) {
       fs.mkdirSync(path.dirname(path.resolve(jsonFile)), { recursive: true });
