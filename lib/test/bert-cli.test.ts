@@ -4,6 +4,8 @@ import assert from "node:assert/strict";
 import * as path from "node:path";
 import { encodeCommand } from "../src/cli/encode";
 import { benchCommand, addRatios, type BenchRow } from "../src/cli/bench";
+import { benchTagging } from "../src/cli/bench-tagging";
+import { testCorpusDir } from "./helpers";
 import { parseFlags } from "../src/cli/command";
 import { AdeflowError } from "../src/errors";
 
@@ -65,4 +67,14 @@ test("ratios use pytorch as the peer when present", () => {
   assert.equal(rows[0].forward_ratio, 0.1);
   assert.equal(rows[0].train_ratio, 0.25);
   assert.equal(rows[0].ratio_peer, "pytorch 1.13");
+});
+
+test("bench tagging: the tagger and its WordPiece peer read the same RE rows, the peer's ratio is 1", async () => {
+  process.env.ADE_CORPUS_DIR ??= testCorpusDir();
+  const rows = await benchTagging();
+  assert.deepEqual(rows.map((r) => r.engine), ["WordPiece tokenizer (peer)", "wink-nlp POS tagger"]);
+  assert.equal(rows[0].rows, 12951, "every RE row of the study's pipeline");
+  assert.equal(rows[0].words, rows[1].words);
+  assert.equal(rows[0].ratio, 1);
+  assert.ok(rows[1].words_per_s > 0 && Math.abs(rows[1].ratio - rows[1].words_per_s / rows[0].words_per_s) < 1e-9);
 });
