@@ -9,12 +9,17 @@ Usage: execute_notebook.py NOTEBOOK OUTPUT KERNEL TIMEOUT_SECONDS
 """
 import json
 import os
+import signal
 import sys
 import time
 
 import nbformat
 from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError
+from nbclient.exceptions import CellExecutionError, DeadKernelError
+
+
+class Stopped(BaseException):
+    """adeflow was asked to stop (SIGTERM): leave nbclient's context so it shuts the kernel down."""
 
 
 def emit(**event):
@@ -23,12 +28,38 @@ def emit(**event):
 
 
 class StreamingClient(NotebookClient):
-    """Forwards each stream output (a cell's console.log) as it arrives, so long cells show progress live."""
+    """Forwards each stream output (a cell's console.log) as it arrives, so long cells show progress live.
+    Remembers how the kernel process ended, read before nbclient cleans the kernel up."""
+
+    kernel_exit = None
+
+    async def async_execute_cell(self, *args, **kwargs):
+        try:
+            return await super().async_execute_cell(*args, **kwargs)
+        except DeadKernelError:
+            self.kernel_exit = kernel_exit_status(self)
+            raise
 
     def output(self, outs, msg, display_id, cell_index):
         if msg.get("msg_type") == "stream":
             emit(event="stream", cell=cell_index, name=msg["content"].get("name", "stdout"), text=msg["content"].get("text", ""))
         return super().output(outs, msg, display_id, cell_index)
+
+
+def kernel_exit_status(client):
+    """'killed by signal 9 (SIGKILL)' or 'exit status 1', when the kernel's process can still be asked."""
+    try:
+        process = client.km.provisioner.process
+        code = process.wait(timeout=5) if process.poll() is None else process.poll()
+    except Exception:
+        return None
+    if code is None:
+        return None
+    if code < 0:
+        name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
+        hint = " (out of memory, or killed)" if -code == signal.SIGKILL else ""
+        return f"killed by signal {-code} ({name}){hint}"
+    return f"exit status {code}"
 
 
 def write_atomic(nb, path):
@@ -57,8 +88,23 @@ def main():
     client = StreamingClient(nb, kernel_name=kernel, timeout=timeout, allow_errors=False,
                             resources={"metadata": {"path": os.path.dirname(os.path.abspath(source))}},
                             on_cell_execute=on_start, on_cell_executed=on_executed)
+    def stop(signum, frame):
+        raise Stopped(signal.Signals(signum).name)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGHUP, stop)
     try:
         client.execute()
+    except (DeadKernelError, Stopped, KeyboardInterrupt) as err:
+        failed = started.get("last")
+        if isinstance(err, DeadKernelError):
+            ename, evalue = "DeadKernelError", "the kernel died" + (f": {client.kernel_exit}" if client.kernel_exit else " (killed, out of memory, or crashed)")
+        else:
+            ename, evalue = "Stopped", f"stopped by {err.args[0] if err.args else 'SIGINT'}; the kernel was shut down"
+        write_atomic(nb, output)
+        emit(event="error", cell=failed, source=nb.cells[failed].source if failed is not None else None,
+             ename=ename, evalue=evalue, traceback=[])
+        return 1
     except CellExecutionError as err:
         failed = started.get("last")
         outputs = nb.cells[failed].get("outputs", []) if failed is not None else []

@@ -24,6 +24,7 @@
 import * as os from "node:os";
 import * as tf from "@tensorflow/tfjs";
 import { AdeflowError } from "./errors";
+import { setting } from "./settings";
 
 export type BackendName = "tensorflow" | "wasm" | "cpu";
 
@@ -121,7 +122,7 @@ function info(name: BackendName, pkg: string, why: string, threads?: number): Ba
 
 /** Choose and activate a backend (see module comment). */
 export async function initBackend(opts: { force?: string } = {}): Promise<BackendInfo> {
-  const forced = (opts.force ?? process.env.ADEFLOW_BACKEND ?? "").trim().toLowerCase();
+  const forced = (opts.force ?? setting("ADEFLOW_BACKEND") ?? "").trim().toLowerCase();
   if (forced && !["tensorflow", "native", "wasm", "cpu"].includes(forced)) {
     throw new AdeflowError(`ADEFLOW_BACKEND=${forced} is not one of tensorflow, wasm, cpu`);
   }

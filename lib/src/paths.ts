@@ -1,5 +1,6 @@
 import * as path from "node:path";
 import * as fs from "node:fs";
+import { setting } from "./settings";
 
 /**
  * The repository root: the folder whose package.json is named "adeflow". Found by walking up from this file,
@@ -24,5 +25,12 @@ export function repoRoot(): string {
 
 export const dataDir = (): string => path.join(repoRoot(), "data");
 /** Where notebooks write their results; `ADEFLOW_RESULTS_DIR` redirects it (the tests use a temporary folder). */
-export const resultsDir = (): string => process.env.ADEFLOW_RESULTS_DIR ?? path.join(repoRoot(), "results");
+export const resultsDir = (): string => setting("ADEFLOW_RESULTS_DIR") ?? path.join(repoRoot(), "results");
 export const notebooksDir = (): string => path.join(repoRoot(), "notebooks");
+/** The project's tiny generated BERT checkpoint: the `smoke` profile's model and the tests'. */
+export const tinyCheckpointDir = (): string => path.join(repoRoot(), "lib", "test", "fixtures", "tiny-bert");
+/**
+ * The corpus folder the tests and the tiny checkpoint's vocabulary read: `ADE_CORPUS_DIR`, else the
+ * workplace's copy beside the clone (`../shared/data/ade-corpus-v2`, as on CI).
+ */
+export const sharedCorpusDir = (): string => setting("ADE_CORPUS_DIR") ?? path.resolve(repoRoot(), "..", "shared", "data", "ade-corpus-v2");

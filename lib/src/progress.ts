@@ -8,6 +8,7 @@
  * `everyPercent` percent instead, so logs show progress without thousands of lines. The clock is injectable,
  * so rates and time left are tested without waiting.
  */
+import { setting } from "./settings";
 
 export type ProgressMode = "redraw" | "lines";
 
@@ -42,7 +43,7 @@ export interface ProgressOptions {
  */
 export function detectProgressMode(stream: { isTTY?: boolean } = process.stdout, env: NodeJS.ProcessEnv = process.env, argv: string[] = process.argv): ProgressMode {
   if (stream.isTTY) return "redraw";
-  if (env.JPY_PARENT_PID !== undefined || /\btslab\b.*\bkernel\b/.test(argv.join(" "))) return "redraw";
+  if (setting("JPY_PARENT_PID", env) !== undefined || /\btslab\b.*\bkernel\b/.test(argv.join(" "))) return "redraw";
   return "lines";
 }
 

@@ -30,7 +30,7 @@ async function capture(fn: () => Promise<void>): Promise<string> {
 }
 
 test("encode prints word pieces, ids, word indices and every hidden state", async () => {
-  const text = await capture(() => encodeCommand.run(parseFlags(["--model", DIR, "--text", "Rash after penicillin."])));
+  const text = await capture(() => encodeCommand.run(parseFlags(encodeCommand, ["--model", DIR, "--text", "Rash after penicillin."])!));
   const j = JSON.parse(text);
   assert.equal(j.tokens[0], "[CLS]");
   assert.equal(j.tokens[j.tokens.length - 1], "[SEP]");
@@ -40,14 +40,14 @@ test("encode prints word pieces, ids, word indices and every hidden state", asyn
   assert.equal(j.hidden_states.length, 3);
   assert.equal(j.hidden_states[2].length, j.tokens.length);
   assert.equal(j.hidden_states[2][0].length, 32);
-  const sel = JSON.parse(await capture(() => encodeCommand.run(parseFlags(["--model", DIR, "--text", "Fever", "--layers", "2,1"]))));
+  const sel = JSON.parse(await capture(() => encodeCommand.run(parseFlags(encodeCommand, ["--model", DIR, "--text", "Fever", "--layers", "2,1"])!)));
   assert.deepEqual(sel.layers, [2, 1]);
-  await assert.rejects(encodeCommand.run(parseFlags(["--model", DIR])), (e: Error) => e instanceof AdeflowError && /--text/.test(e.message));
-  await assert.rejects(encodeCommand.run(parseFlags(["--model", DIR, "--text", "x", "--layers", "5"])), /outside 0\.\.2/);
+  await assert.rejects(encodeCommand.run(parseFlags(encodeCommand, ["--model", DIR])!), (e: Error) => e instanceof AdeflowError && /--text/.test(e.message));
+  await assert.rejects(encodeCommand.run(parseFlags(encodeCommand, ["--model", DIR, "--text", "x", "--layers", "5"])!), /outside 0\.\.2/);
 });
 
 test("bench (tiny, one backend) prints a table and JSON rows with throughput", async () => {
-  const text = await capture(() => benchCommand.run(parseFlags(["--models", "tiny", "--backends", "wasm,cpu", "--iters", "1", "--no-torch"])));
+  const text = await capture(() => benchCommand.run(parseFlags(benchCommand, ["--models", "tiny", "--backends", "wasm,cpu", "--iters", "1", "--no-torch"])!));
   const json = JSON.parse(text.slice(text.indexOf("\n{") + 1));
   assert.match(text, /^engine\s+model/);
   assert.equal(json.rows.length, 2);

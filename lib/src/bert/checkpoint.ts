@@ -16,6 +16,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as crypto from "node:crypto";
 import { AdeflowError } from "../errors";
+import { setting } from "../settings";
 import { readBodyWithProgress } from "../download";
 import { readBertConfig, type BertConfig } from "./config";
 import { readSafetensors } from "./safetensors";
@@ -38,7 +39,7 @@ export interface ResolvedModel {
 
 /** The model reference to use: explicit > env ADEFLOW_MODEL > bert-base-cased. */
 export function defaultModelReference(explicit?: string): string {
-  return explicit ?? process.env.ADEFLOW_MODEL ?? DEFAULT_MODEL;
+  return explicit ?? setting("ADEFLOW_MODEL") ?? DEFAULT_MODEL;
 }
 
 function hasModelFiles(dir: string): boolean {
@@ -63,7 +64,7 @@ function offlineHelp(ref: string): string {
 export async function resolveModel(reference?: string, opts: { allowDownload?: boolean } = {}): Promise<ResolvedModel> {
   const ref = defaultModelReference(reference);
   if (looksLikePath(ref)) {
-    const dir = path.resolve(ref.replace(/^~(?=$|\/)/, process.env.HOME ?? "~"));
+    const dir = path.resolve(ref.replace(/^~(?=$|\/)/, setting("HOME") ?? "~"));
     if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
       throw new AdeflowError(`model folder ${dir} does not exist`);
     }
@@ -81,7 +82,7 @@ export async function resolveModel(reference?: string, opts: { allowDownload?: b
   const cacheRoot = tr.env.cacheDir ?? path.resolve(".cache");
   const dir = path.join(cacheRoot, ref);
   if (hasModelFiles(dir)) return { reference: ref, dir, source: "cache" };
-  if (opts.allowDownload === false || !tr.env.allowRemoteModels || process.env.HF_HUB_OFFLINE === "1") {
+  if (opts.allowDownload === false || !tr.env.allowRemoteModels || setting("HF_HUB_OFFLINE") === "1") {
     throw new AdeflowError(`model "${ref}" is not cached in ${dir} and downloads are disabled. ${offlineHelp(ref)}`);
   }
   const base = tr.env.remoteHost + tr.env.remotePathTemplate.replaceAll("{model}", ref).replaceAll("{revision}", "main");

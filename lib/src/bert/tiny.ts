@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { AdeflowError } from "../errors";
-import { repoRoot } from "../paths";
+import { sharedCorpusDir } from "../paths";
 import type { BertConfig } from "./config";
 import { BertEncoder } from "./encoder";
 import { serializeSafetensors, type TensorMap } from "./safetensors";
@@ -17,13 +17,9 @@ import { buildWordPieceVocab, makeTokenizerConfig, makeTokenizerJson } from "./w
 
 export const TINY_SEED = 20240917;
 
-/**
- * Corpus folder for the tiny vocabulary and the smoke examples: env ADE_CORPUS_DIR (relative
- * to the working folder), else ../shared/data/ade-corpus-v2 relative to the repo root (CI).
- */
+/** Corpus folder for the tiny vocabulary and the smoke examples (see `sharedCorpusDir`). */
 export function tinyCorpusDir(): string {
-  const env = process.env.ADE_CORPUS_DIR;
-  return env ? path.resolve(env) : path.resolve(repoRoot(), "../shared/data/ade-corpus-v2");
+  return sharedCorpusDir();
 }
 
 /** Distinct sentences of DRUG-AE.rel and ADE-NEG.txt, in file order. */

@@ -6,6 +6,7 @@
  * (the study truncates the token list including [CLS], so a long sentence loses its [SEP]:
  * reproduced here) or padded with [PAD]. Label -100 on [CLS], [SEP] and padding.
  */
+import { readJsonFile } from "../io";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { AdeflowError } from "../errors";
@@ -85,7 +86,7 @@ export class WordAlignedTokenizer {
       const { makeTokenizerJson, makeTokenizerConfig } = await import("./wordpiece.js");
       const vocab = fs.readFileSync(path.join(abs, "vocab.txt"), "utf8").split("\n").filter((l) => l.length > 0);
       const cfgFile = path.join(abs, "tokenizer_config.json");
-      const cfg = fs.existsSync(cfgFile) ? JSON.parse(fs.readFileSync(cfgFile, "utf8")) : makeTokenizerConfig();
+      const cfg = fs.existsSync(cfgFile) ? readJsonFile(cfgFile, "tokenizer configuration") : makeTokenizerConfig();
       const hf = new tr.PreTrainedTokenizer(makeTokenizerJson(vocab), cfg) as unknown as HfTokenizer;
       return new WordAlignedTokenizer(hf, abs);
     }

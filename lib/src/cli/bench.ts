@@ -20,13 +20,13 @@ import * as path from "node:path";
 import { execFileSync } from "node:child_process";
 import * as tf from "@tensorflow/tfjs";
 import { AdeflowError } from "../errors";
-import { repoRoot } from "../paths";
+import { repoRoot, tinyCheckpointDir } from "../paths";
 import { writeFileAtomic } from "../io";
 import { initBackend, type BackendName } from "../backend";
 import { BertEncoder, BERT_BASE_CASED_CONFIG, readBertConfig, readSafetensors, mapEncoderWeights, type BertConfig } from "../bert";
 import { TokenClassifier, Trainer } from "../train";
 import type { AlignedBatch } from "../bert/tokenizer";
-import type { Command } from "./command";
+import { listFlag, numberFlag, type Command } from "./command";
 import { benchPosHead, type PosHeadBenchRow } from "./bench-pos";
 import { benchTagging, type TaggingBenchRow } from "./bench-tagging";
 
@@ -66,7 +66,7 @@ function randomBatch(cfg: BertConfig, B: number, T: number, seed: number): Align
 }
 
 function tinyEncoder(): BertEncoder {
-  const dir = path.join(repoRoot(), "lib", "test", "fixtures", "tiny-bert");
+  const dir = tinyCheckpointDir();
   const cfg = readBertConfig(path.join(dir, "config.json"));
   return BertEncoder.fromTensors(cfg, mapEncoderWeights(readSafetensors(path.join(dir, "model.safetensors")), cfg));
 }
@@ -225,17 +225,26 @@ export function addRatios(rows: BenchRow[]): void {
 export const benchCommand: Command = {
   path: ["bench"],
   summary: "BERT forward/training throughput and memory per backend (and PyTorch when available)",
-  usage: "adeflow bench [--backends cpu,wasm] [--models tiny,base,re-head,tagging] [--full] [--no-torch] [--json FILE]",
+  flags: {
+    backends: { type: "string", value: "LIST", description: "backends to time, in order (tensorflow, wasm, cpu; default all three)" },
+    models: { type: "string", value: "LIST", description: "what to time: tiny, base, re-head, tagging (default all)" },
+    full: { type: "boolean", description: "also train bert-base on the slower backends" },
+    "no-torch": { type: "boolean", description: "skip the PyTorch comparison" },
+    iters: { type: "string", value: "N", description: "timed iterations of the tiny model (default 5)" },
+    "base-batch": { type: "string", value: "N", description: "bert-base micro-batch (default 1)" },
+    "base-seq": { type: "string", value: "N", description: "bert-base sequence length, 2..512 (default 128)" },
+    "base-iters": { type: "string", value: "N", description: "timed iterations of bert-base (default 1)" },
+    json: { type: "string", value: "FILE", description: "also write the result as JSON to FILE" },
+  },
   async run(flags) {
     const log = (s: string) => process.stderr.write(s + "\n");
-    const wanted = (flags.values.get("backends") ?? "tensorflow,wasm,cpu").split(",").map((s) => s.trim()) as BackendName[];
-    const models = (flags.values.get("models") ?? "tiny,base,re-head,tagging").split(",").map((s) => s.trim());
-    for (const m of models) if (!["tiny", "base", "re-head", "tagging"].includes(m)) throw new AdeflowError(`--models: unknown model "${m}" (tiny, base, re-head, tagging)`);
+    const wanted = listFlag<BackendName>(flags, "backends", ["tensorflow", "wasm", "cpu"], ["tensorflow", "wasm", "cpu"]);
+    const models = listFlag(flags, "models", ["tiny", "base", "re-head", "tagging"], ["tiny", "base", "re-head", "tagging"]);
     const full = flags.switches.has("full");
-    const tinyIters = Number(flags.values.get("iters") ?? 5);
-    const baseBatch = Number(flags.values.get("base-batch") ?? 1);
-    const baseSeq = Number(flags.values.get("base-seq") ?? 128);
-    const baseIters = Number(flags.values.get("base-iters") ?? 1);
+    const tinyIters = numberFlag(flags, "iters", 5, { integer: true, min: 1 });
+    const baseBatch = numberFlag(flags, "base-batch", 1, { integer: true, min: 1 });
+    const baseSeq = numberFlag(flags, "base-seq", 128, { integer: true, min: 2, max: 512 });
+    const baseIters = numberFlag(flags, "base-iters", 1, { integer: true, min: 1 });
     const plans: Plan[] = [];
     if (models.includes("tiny")) plans.push({ model: "tiny", batch: 8, seq: 128, iters: tinyIters, train: true });
     if (models.includes("base")) plans.push({ model: "base", batch: baseBatch, seq: baseSeq, iters: baseIters, train: true });

@@ -1,9 +1,11 @@
 import * as path from "node:path";
 import { loadCorpus } from "../corpus/load";
-import { AdeflowError } from "../errors";
 import { writeJsonAtomic, writeJsonlAtomic } from "../io";
 import { runSeedPipeline, type SeedPipelineOutput } from "../pipeline/seed-pipeline";
-import type { Command, Flags } from "./command";
+import { UsageError, type Command, type FlagSpec, type Flags } from "./command";
+
+/** The corpus folder flag every corpus-reading command takes. */
+export const CORPUS_DIR_FLAG: FlagSpec = { type: "string", value: "DIR", description: "the corpus folder (instead of ADE_CORPUS_DIR or the downloaded copy)" };
 
 /** The counts `adeflow data stats` prints, with the names the issue and the reference sample use. */
 export function statsObject(out: SeedPipelineOutput, negatives: number, doses: number, corpusDir: string, seconds: number) {
@@ -35,7 +37,7 @@ async function pipelineFrom(flags: Flags) {
 export const dataStatsCommand: Command = {
   path: ["data", "stats"],
   summary: "corpus and pipeline counts as one JSON object",
-  usage: "adeflow data stats [--corpus-dir DIR]",
+  flags: { "corpus-dir": CORPUS_DIR_FLAG },
   async run(flags) {
     const { corpus, out, seconds } = await pipelineFrom(flags);
     process.stdout.write(JSON.stringify(statsObject(out, corpus.negatives.length, corpus.doses.length, corpus.dir, seconds)) + "\n");
@@ -45,10 +47,10 @@ export const dataStatsCommand: Command = {
 export const dataExportCommand: Command = {
   path: ["data", "export"],
   summary: "write ner.jsonl, re.jsonl and split.json (the study's rows and split) to a folder",
-  usage: "adeflow data export --out DIR [--corpus-dir DIR]",
+  flags: { out: { type: "string", value: "DIR", description: "folder to write into (required)" }, "corpus-dir": CORPUS_DIR_FLAG },
   async run(flags) {
     const outDir = flags.values.get("out");
-    if (!outDir) throw new AdeflowError("data export needs --out DIR");
+    if (!outDir) throw new UsageError("data export needs --out DIR");
     const { corpus, out, seconds } = await pipelineFrom(flags);
     const dir = path.resolve(outDir);
     writeJsonlAtomic(path.join(dir, "ner.jsonl"), out.ner.map((r) => ({ text: r.text, drug: r.drug, effect: r.effect, iob: r.iob })));

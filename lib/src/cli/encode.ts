@@ -7,17 +7,21 @@ import * as tf from "@tensorflow/tfjs";
 import { AdeflowError } from "../errors";
 import { initBackend } from "../backend";
 import { loadBert } from "../bert";
-import type { Command } from "./command";
+import { numberFlag, UsageError, type Command } from "./command";
 
 export const encodeCommand: Command = {
   path: ["encode"],
   summary: "word pieces, ids and every BERT hidden state of a text, as JSON",
-  usage: "adeflow encode --text TEXT [--model ID|DIR] [--max-length 128] [--layers all|i,j,..]",
+  flags: {
+    text: { type: "string", value: "TEXT", description: "the text to encode (required)" },
+    model: { type: "string", value: "ID|DIR", description: "hub id or checkpoint folder (default ADEFLOW_MODEL, else bert-base-cased)" },
+    "max-length": { type: "string", value: "N", description: "positions, at least 2 (default 128)" },
+    layers: { type: "string", value: "all|i,j,..", description: "hidden states to print (0 = embeddings; default all)" },
+  },
   async run(flags) {
     const text = flags.values.get("text");
-    if (text === undefined) throw new AdeflowError('encode needs --text "..."');
-    const maxLength = Number(flags.values.get("max-length") ?? 128);
-    if (!Number.isInteger(maxLength) || maxLength < 2) throw new AdeflowError(`--max-length must be an integer >= 2, got ${flags.values.get("max-length")}`);
+    if (text === undefined) throw new UsageError('encode needs --text "..."');
+    const maxLength = numberFlag(flags, "max-length", 128, { integer: true, min: 2 });
     const backend = await initBackend();
     process.stderr.write(backend.description + "\n");
     const bert = await loadBert(flags.values.get("model"), { trainable: false });
@@ -28,7 +32,7 @@ export const encodeCommand: Command = {
       const n = bert.config.num_hidden_layers;
       const layersFlag = flags.values.get("layers") ?? "all";
       const layers = layersFlag === "all" ? Array.from({ length: n + 1 }, (_, i) => i) : layersFlag.split(",").map((s) => Number(s.trim()));
-      for (const l of layers) if (!Number.isInteger(l) || l < 0 || l > n) throw new AdeflowError(`--layers: ${l} is outside 0..${n} (0 = embeddings)`);
+      for (const l of layers) if (!Number.isInteger(l) || l < 0 || l > n) throw new UsageError(`--layers: ${l} is outside 0..${n} (0 = embeddings)`);
       const seq = bert.tokenizer.encodeText(text, maxLength);
       const len = seq.length;
       const T = len; // no need to pad a single text

@@ -1,18 +1,22 @@
 import { initBackend } from "../backend";
-import { AdeflowError } from "../errors";
 import { nerModelDir } from "../experiment/ner";
 import { AdePredictor } from "../experiment/predict";
 import { currentProfile } from "../experiment/profile";
 import { reModelDir } from "../experiment/re";
-import type { Command } from "./command";
+import { UsageError, type Command } from "./command";
 
 export const predictCommand: Command = {
   path: ["predict"],
   summary: "drugs, effects (character offsets) and drug -> effect relations in a text, as JSON",
-  usage: 'adeflow predict --text "..." [--ner DIR --re DIR]',
+  positionals: "TEXT",
+  flags: {
+    text: { type: "string", value: "TEXT", description: "the text (or give it as positional words)" },
+    ner: { type: "string", value: "DIR", description: "trained NER model folder (default: the current profile's)" },
+    re: { type: "string", value: "DIR", description: "trained RE model folder (default: the current profile's)" },
+  },
   async run(flags) {
     const text = flags.values.get("text") ?? flags.positional.join(" ");
-    if (!text.trim()) throw new AdeflowError('predict needs a text: adeflow predict --text "..."');
+    if (!text.trim()) throw new UsageError('predict needs a text: adeflow predict --text "..."');
     // the models trained by notebooks 04 and 05 under the current ADEFLOW_PROFILE / ADEFLOW_MODEL, unless given
     const profile = currentProfile();
     const backend = await initBackend();

@@ -6,24 +6,29 @@ import { runNotebooksInBrowser } from "../notebooks/browser-run";
 import { selectNotebooks } from "../notebooks/execute";
 import { cellProblems } from "../notebooks/expectations";
 import { resultsDir } from "../paths";
-import type { Command } from "./command";
+import { kernelEnvironment } from "../settings";
+import { CORPUS_DIR_FLAG } from "./data";
+import { numberFlag, type Command } from "./command";
 
 export const screenshotsCommand: Command = {
   path: ["screenshots"],
   summary: "run the notebooks in headless Chromium through a Jupyter server and save a full-page PNG of each",
-  usage: "adeflow screenshots [--out DIR] [--only NAME] [--profile full|quick|smoke] [--timeout SECONDS]",
+  flags: {
+    out: { type: "string", value: "DIR", description: "where the PNGs go (default results/screenshots)" },
+    only: { type: "string", value: "NAME", description: "one notebook: its number, name or file name" },
+    profile: { type: "string", value: "full|quick|smoke", description: "the profile the notebooks run (default ADEFLOW_PROFILE)" },
+    timeout: { type: "string", value: "SECONDS", description: "per notebook (default 3600)" },
+    "corpus-dir": CORPUS_DIR_FLAG,
+  },
   async run(flags) {
     const notebooks = selectNotebooks(flags.values.get("only"));
     const out = path.resolve(flags.values.get("out") ?? path.join(resultsDir(), "screenshots"));
-    const env: NodeJS.ProcessEnv = { ...process.env };
     const profile = flags.values.get("profile");
-    if (profile) env.ADEFLOW_PROFILE = profile;
+    const timeout = numberFlag(flags, "timeout", 3600, { min: 1 });
+    // fail before starting Jupyter and Chromium when the corpus is not there; the kernel reads the folder checked
+    const corpus = await locateCorpus({ corpusDir: flags.values.get("corpus-dir") });
+    const env = kernelEnvironment({ ADEFLOW_PROFILE: profile, ADE_CORPUS_DIR: corpus.dir });
     currentProfile(env); // an unknown profile fails here, not in the first training cell
-    const timeout = Number(flags.values.get("timeout") ?? 3600);
-    if (!(timeout > 0)) throw new AdeflowError(`--timeout ${flags.values.get("timeout")}: expected a number of seconds`);
-    // fail before starting Jupyter and Chromium when the corpus is not there
-    await locateCorpus({ corpusDir: flags.values.get("corpus-dir") });
-    if (flags.values.has("corpus-dir")) env.ADE_CORPUS_DIR = path.resolve(flags.values.get("corpus-dir")!);
     const run = await runNotebooksInBrowser({ notebooks, screenshotsDir: out, env, timeoutSeconds: timeout });
     const problems = run.runs.flatMap((r) => (r.failure ? [r.failure] : [...cellProblems(r.notebook, r.expectations, r.cells), ...r.pageErrors.map((e) => `${r.notebook}: page error ${e}`)]));
     problems.push(...run.blockedRequests.map((url) => `request to ${url} blocked (only loopback is allowed)`));

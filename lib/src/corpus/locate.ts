@@ -4,6 +4,7 @@ import * as path from "node:path";
 import { AdeflowError } from "../errors";
 import { writeFileAtomic } from "../io";
 import { dataDir } from "../paths";
+import { setting } from "../settings";
 import { readBodyWithProgress, type DownloadProgress } from "../download";
 import { CORPUS_BASE_URL, CORPUS_FILES, CORPUS_FILE_NAMES, type CorpusFileName } from "./files";
 
@@ -56,7 +57,7 @@ export interface LocateOptions {
 }
 
 export async function locateCorpus(options: LocateOptions = {}): Promise<CorpusLocation> {
-  const explicit = options.corpusDir ?? process.env.ADE_CORPUS_DIR;
+  const explicit = options.corpusDir ?? setting("ADE_CORPUS_DIR");
   if (explicit) {
     const dir = path.resolve(explicit);
     const origin = options.corpusDir ? "--corpus-dir" : "ADE_CORPUS_DIR";

@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { stackSequences, type AlignedBatch, type AlignedSequence } from "../bert/tokenizer";
-import { Trainer } from "../train/trainer";
+import { hasCheckpoint, newestReadableCheckpoint, Trainer } from "../train/trainer";
 import { computeClassWeights } from "../train/loss";
 import { pooledClassWeights } from "./class-weights";
 import { detectProgressMode, Progress, type ProgressMode } from "../progress";
@@ -121,12 +121,15 @@ export function fitStudy(model: TrainableTokenModel, train: readonly AlignedSequ
   let resumedFrom: string | undefined;
   const mainDir = options.checkpointDir && path.join(options.checkpointDir, "train");
   const fingerprint = JSON.stringify({ profile, nTrain: train.length, nVal: val.length, numClasses });
-  if (mainDir && checkpointFingerprint(mainDir) !== undefined && checkpointFingerprint(mainDir) !== fingerprint) {
+  // the checkpoint is read once: it is checked, compared with these settings and restored from the same bytes
+  const found = mainDir && hasCheckpoint(mainDir) ? newestReadableCheckpoint(mainDir) : undefined;
+  if (mainDir && found && !found.files) {
+    log(`${mainDir}: no checkpoint reads whole (${found.skipped.join("; ")}): starting afresh`);
+  } else if (mainDir && found?.files && found.files.state.fingerprint !== fingerprint) {
     log(`${mainDir} holds a checkpoint of other settings: starting afresh (it will be replaced)`);
     fs.rmSync(mainDir, { recursive: true, force: true });
-  }
-  if (mainDir && fs.existsSync(path.join(mainDir, "latest.json"))) {
-    const state = trainer.restore(mainDir);
+  } else if (mainDir && found?.files) {
+    const state = trainer.restoreFrom({ files: found.files, skipped: found.skipped }, log);
     history.push(...((state.history as EpochRecord[]) ?? []));
     firstEpoch = history.length;
     resumedFrom = `${mainDir} (after epoch ${firstEpoch})`;
@@ -174,15 +177,6 @@ export function fitStudy(model: TrainableTokenModel, train: readonly AlignedSequ
   return result;
 }
 
-/** The settings a checkpoint folder was written with, or undefined when it has none. */
-function checkpointFingerprint(dir: string): string | undefined {
-  try {
-    const latest = JSON.parse(fs.readFileSync(path.join(dir, "latest.json"), "utf8"));
-    return JSON.parse(fs.readFileSync(path.join(dir, latest.checkpoint, "state.json"), "utf8")).fingerprint;
-  } catch {
-    return undefined;
-  }
-}
 
 export interface PredictOptions {
   /** With `log`, a progress bar follows the batches (as in fitStudy: redrawn, or lines through `log`). */

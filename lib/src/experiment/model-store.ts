@@ -2,9 +2,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { readSafetensors, writeSafetensors, type TensorMap } from "../bert/safetensors";
-import { AdeflowError } from "../errors";
-import { writeJsonAtomic } from "../io";
+import { AdeflowError, InputFileError } from "../errors";
+import { readJsonFile, writeJsonAtomic } from "../io";
 import { repoRoot } from "../paths";
+import { setting } from "../settings";
 import type { BackendInfo } from "../backend";
 import { loadBert, type LoadedBert } from "../bert/checkpoint";
 import { describeProfile, type Profile } from "./profile";
@@ -16,7 +17,7 @@ import { describeProfile, type Profile } from "./profile";
  * load them without retraining.
  */
 export function modelsDir(): string {
-  return process.env.ADEFLOW_MODELS_DIR ?? path.join(repoRoot(), "models");
+  return setting("ADEFLOW_MODELS_DIR") ?? path.join(repoRoot(), "models");
 }
 
 export function taskModelDir(profileName: string, baseModel: string, task: "ner" | "re" | "pos-ablation"): string {
@@ -46,7 +47,11 @@ export function saveParams(dir: string, params: Map<string, tf.Variable>, info: 
 export function readModelInfo(dir: string): StoredModelInfo {
   const file = path.join(dir, "model.json");
   if (!fs.existsSync(file)) throw new AdeflowError(`${file}: no trained model here; run the training notebook (04 for NER, 05 for RE) first`);
-  return JSON.parse(fs.readFileSync(file, "utf8")) as StoredModelInfo;
+  const info = readJsonFile<StoredModelInfo>(file, "trained model's description");
+  for (const field of ["task", "baseModel", "baseModelDir"] as const) {
+    if (typeof info?.[field] !== "string") throw new InputFileError(file, undefined, `field "${field}" is missing or not a string; train the model again`);
+  }
+  return info;
 }
 
 /** Load saved parameters into a freshly built model of the same shape; lists every mismatch at once. */

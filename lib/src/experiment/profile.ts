@@ -1,6 +1,6 @@
 import { AdeflowError } from "../errors";
-import * as path from "node:path";
-import { repoRoot } from "../paths";
+import { tinyCheckpointDir } from "../paths";
+import { setting } from "../settings";
 
 /**
  * One place for the experiment settings. `full` is the study's; `quick` runs in minutes on a laptop CPU; `smoke`
@@ -37,7 +37,7 @@ const STUDY = { batchSize: 8, accumulationSteps: 4, learningRate: 2e-4, maxGradN
 // 3,072 BERT features it joins).
 const POS_EMBEDDING_SIZE = 32;
 
-export const TINY_CHECKPOINT = (): string => path.join(repoRoot(), "lib", "test", "fixtures", "tiny-bert");
+export const TINY_CHECKPOINT = tinyCheckpointDir;
 
 export const PROFILES: Record<Profile["name"], () => Profile> = {
   full: () => ({
@@ -79,11 +79,12 @@ export const PROFILES: Record<Profile["name"], () => Profile> = {
 };
 
 export function currentProfile(env: NodeJS.ProcessEnv = process.env): Profile {
-  const name = (env.ADEFLOW_PROFILE ?? "quick").trim();
+  const name = setting("ADEFLOW_PROFILE", env) ?? "quick";
   const make = PROFILES[name as Profile["name"]];
   if (!make) throw new AdeflowError(`ADEFLOW_PROFILE=${name} is not one of ${Object.keys(PROFILES).join(", ")}`);
   const profile = make();
-  if (env.ADEFLOW_MODEL) profile.model = env.ADEFLOW_MODEL;
+  const model = setting("ADEFLOW_MODEL", env);
+  if (model) profile.model = model;
   return profile;
 }
 

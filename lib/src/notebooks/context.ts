@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { resultsDir, repoRoot } from "../paths";
+import { setting } from "../settings";
 
 /** The results folder of one notebook (`results/<name>/`), created on first use. */
 export function notebookResultsDir(name: string): string {
@@ -14,6 +15,6 @@ export function notebookResultsDir(name: string): string {
  * (`ADEFLOW_REFERENCE_SAMPLE` overrides). Users without it get `undefined` and the notebook says so.
  */
 export function referenceSampleFile(): string | undefined {
-  const file = process.env.ADEFLOW_REFERENCE_SAMPLE ?? path.join(repoRoot(), "..", "shared", "reference", "seed-pipeline-sample.json");
+  const file = setting("ADEFLOW_REFERENCE_SAMPLE") ?? path.join(repoRoot(), "..", "shared", "reference", "seed-pipeline-sample.json");
   return fs.existsSync(file) ? file : undefined;
 }

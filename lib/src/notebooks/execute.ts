@@ -55,6 +55,18 @@ export class NotebookCellError extends AdeflowError {
   }
 }
 
+/** A run stopped because adeflow itself was asked to stop (Ctrl-C, kill). */
+export class NotebookInterrupted extends AdeflowError {
+  constructor(
+    readonly notebook: string,
+    readonly signal: NodeJS.Signals,
+    message: string,
+  ) {
+    super(message);
+    this.name = "NotebookInterrupted";
+  }
+}
+
 const stripAnsi = (s: string) => s.replace(/\u001b\[[0-9;]*m/g, "");
 
 /**
@@ -63,7 +75,7 @@ const stripAnsi = (s: string) => s.replace(/\u001b\[[0-9;]*m/g, "");
  */
 export async function executeNotebook(
   notebook: string,
-  options: { timeoutSeconds?: number; log?: (line: string) => void } = {},
+  options: { timeoutSeconds?: number; log?: (line: string) => void; env?: NodeJS.ProcessEnv } = {},
 ): Promise<ExecutedNotebook> {
   const log = options.log ?? ((line: string) => process.stderr.write(line + "\n"));
   ensureKernel(log);
@@ -82,9 +94,21 @@ export async function executeNotebook(
   const script = path.join(repoRoot(), "lib", "python", "execute_notebook.py");
   const started = Date.now();
   const child = spawn(python, [script, notebook, executedCopy, KERNEL_NAME, String(options.timeoutSeconds ?? 3600)], {
-    env: jupyterEnv(),
+    env: options.env ?? jupyterEnv(),
     stdio: ["ignore", "pipe", "pipe"],
   });
+  // Killing adeflow stops the notebook: the runner shuts its kernel down and saves the executed copy so far.
+  const forward = (signal: NodeJS.Signals) => {
+    interrupted = signal;
+    child.kill("SIGTERM");
+  };
+  let interrupted: NodeJS.Signals | undefined;
+  const onSigint = () => forward("SIGINT");
+  const onSigterm = () => forward("SIGTERM");
+  const onSighup = () => forward("SIGHUP");
+  process.on("SIGINT", onSigint);
+  process.on("SIGTERM", onSigterm);
+  process.on("SIGHUP", onSighup);
   let stderr = "";
   child.stderr.on("data", (d) => (stderr += d.toString()));
   let failure: NotebookCellError | undefined;
@@ -110,6 +134,13 @@ export async function executeNotebook(
     }
   }
   const code: number = await new Promise((resolve) => child.on("close", resolve));
+  process.off("SIGINT", onSigint);
+  process.off("SIGTERM", onSigterm);
+  process.off("SIGHUP", onSighup);
+  if (interrupted) {
+    const where = failure?.cell !== undefined && failure.cell !== null ? ` in cell ${failure.cell + 1}` : "";
+    throw new NotebookInterrupted(notebook, interrupted, `${path.basename(notebook)}: stopped by ${interrupted}${where}; the kernel was shut down and the executed copy so far is at ${executedCopy}`);
+  }
   if (failure) throw failure;
   if (code !== 0 || !done) {
     throw new AdeflowError(`${path.basename(notebook)}: Jupyter exited with status ${code}: ${stderr.trim().slice(-3000)}`);

@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { AdeflowError } from "../errors";
 import { repoRoot } from "../paths";
+import { kernelEnvironment, setting } from "../settings";
 
 /**
  * Finding Jupyter and registering the tslab kernel project-locally, so nobody needs to know where Jupyter
@@ -19,10 +20,13 @@ export function projectKernelSpec(): string {
   return path.join(projectJupyterDir(), "share", "jupyter", "kernels", KERNEL_NAME, "kernel.json");
 }
 
-/** The environment for any Jupyter process: project kernels first. */
-export function jupyterEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+/**
+ * The environment for any Jupyter process: project kernels first, and every folder setting absolute, so a
+ * kernel working in notebooks/ reads and writes the folders the command checked.
+ */
+export function jupyterEnv(base: NodeJS.ProcessEnv = kernelEnvironment()): NodeJS.ProcessEnv {
   const own = path.join(projectJupyterDir(), "share", "jupyter");
-  return { ...base, JUPYTER_PATH: [own, base.JUPYTER_PATH].filter(Boolean).join(path.delimiter) };
+  return { ...base, JUPYTER_PATH: [own, setting("JUPYTER_PATH", base)].filter(Boolean).join(path.delimiter) };
 }
 
 const canImport = (python: string, modules: string): boolean =>
@@ -34,7 +38,7 @@ const canImport = (python: string, modules: string): boolean =>
  * not visible to a pyenv or virtualenv python3 that may come first on PATH).
  */
 export function findJupyterPython(): string {
-  const candidates = [process.env.ADEFLOW_PYTHON, "python3", "/usr/bin/python3", "python"].filter((p): p is string => !!p);
+  const candidates = [setting("ADEFLOW_PYTHON"), "python3", "/usr/bin/python3", "python"].filter((p): p is string => !!p);
   for (const python of candidates) if (canImport(python, "nbclient, jupyter_client")) return python;
   throw new AdeflowError(
     `no Python with Jupyter found (tried ${candidates.join(", ")}). Install it: ` +

@@ -6,6 +6,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { AdeflowError } from "../errors";
 import { findJupyterPython, jupyterEnv } from "./jupyter";
+import { kernelEnvironment } from "../settings";
 
 /**
  * A Jupyter server for a browser to drive: loopback only, a free port, a random token, no browser of its own.
@@ -79,7 +80,7 @@ export async function startJupyterServer(options: StartServerOptions): Promise<J
   // extensions) cannot change what the browser sees, and no connection files are left in their home.
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "adeflow-jupyter-"));
   const env = jupyterEnv({
-    ...(options.env ?? process.env),
+    ...kernelEnvironment({}, options.env),
     JUPYTER_CONFIG_DIR: path.join(scratch, "config"),
     JUPYTER_RUNTIME_DIR: path.join(scratch, "runtime"),
   });

@@ -12,17 +12,91 @@
  * (m.<name>, v.<name>), `ckpt-<step>/state.json` (step, seed, rng state, options), and
  * `latest.json` naming the newest checkpoint. A checkpoint folder is written under a
  * temporary name and renamed, then latest.json is replaced atomically, so a crash leaves
- * the previous checkpoint usable.
+ * the previous checkpoint usable. Only the newest `KEPT_CHECKPOINTS` stay: resume needs the
+ * newest, and the one before it is the fallback when the newest cannot be read.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { AdeflowError } from "../errors";
+import { AdeflowError, describeFault } from "../errors";
 import { readSafetensors, writeSafetensors, type TensorMap } from "../bert/safetensors";
-import { writeFileAtomic } from "../io";
+import { readJsonFile, sweepDeadTemporaries, writeFileAtomic } from "../io";
 import { AdamW } from "./optim";
 import { clipCoefficient, globalNorm, linearScheduleFactor } from "./optim";
 import { Rng } from "./rng";
+
+/** Checkpoints kept in a folder: the newest, and the previous one to fall back on. */
+export const KEPT_CHECKPOINTS = 2;
+
+const CHECKPOINT_NAME = /^ckpt-(\d+)$/;
+
+/** The checkpoint folders of `dir`, newest (highest step) first. */
+export function listCheckpoints(dir: string): string[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names
+    .filter((n) => CHECKPOINT_NAME.test(n) && fs.statSync(path.join(dir, n)).isDirectory())
+    .sort((a, b) => Number(CHECKPOINT_NAME.exec(b)![1]) - Number(CHECKPOINT_NAME.exec(a)![1]));
+}
+
+/** Whether `dir` holds anything to resume from. */
+export function hasCheckpoint(dir: string): boolean {
+  return fs.existsSync(path.join(dir, "latest.json")) || listCheckpoints(dir).length > 0;
+}
+
+export interface CheckpointFiles {
+  dir: string;
+  state: Record<string, unknown>;
+  params: TensorMap;
+  optimizer: TensorMap;
+}
+
+/**
+ * The checkpoints to try, in order: the one `latest.json` names, then every other by step, newest first. A
+ * `latest.json` that cannot be read is reported through `skipped` and the folders are tried on their own.
+ */
+function checkpointCandidates(dir: string, skipped: string[]): string[] {
+  const order: string[] = [];
+  const latestFile = path.join(dir, "latest.json");
+  if (fs.existsSync(latestFile)) {
+    try {
+      const latest = readJsonFile<{ checkpoint?: unknown }>(latestFile, "checkpoint index");
+      if (typeof latest.checkpoint === "string" && CHECKPOINT_NAME.test(latest.checkpoint)) order.push(latest.checkpoint);
+      else skipped.push(`${latestFile}: names no checkpoint folder`);
+    } catch (err) {
+      skipped.push((err as Error).message);
+    }
+  }
+  for (const name of listCheckpoints(dir)) if (!order.includes(name)) order.push(name);
+  return order.map((n) => path.join(dir, n));
+}
+
+/** Read one checkpoint folder whole; throws (naming the file) when any part is missing or corrupt. */
+function readCheckpointFiles(ck: string): CheckpointFiles {
+  const state = readJsonFile<Record<string, unknown>>(path.join(ck, "state.json"), "checkpoint state");
+  if (typeof state.step !== "number") throw new AdeflowError(`${path.join(ck, "state.json")}: has no step number`);
+  return { dir: ck, state, params: readSafetensors(path.join(ck, "params.safetensors")), optimizer: readSafetensors(path.join(ck, "optimizer.safetensors")) };
+}
+
+/**
+ * The newest checkpoint of `dir` that reads whole, and what was skipped on the way (a corrupt `latest.json`,
+ * a torn newer checkpoint); `files` is undefined when none reads.
+ */
+export function newestReadableCheckpoint(dir: string): { files?: CheckpointFiles; skipped: string[] } {
+  const skipped: string[] = [];
+  for (const ck of checkpointCandidates(dir, skipped)) {
+    try {
+      return { files: readCheckpointFiles(ck), skipped };
+    } catch (err) {
+      skipped.push((err as Error).message);
+    }
+  }
+  return { skipped };
+}
 
 export interface TrainerOptions {
   /** Peak learning rate (study: 2e-4). */
@@ -180,12 +254,33 @@ export class Trainer {
   /** Save an atomic checkpoint under `dir` (must be called between updates). Returns its folder. */
   save(dir: string, extra: Record<string, unknown> = {}): string {
     if (this.pending > 0) throw new AdeflowError(`cannot checkpoint in the middle of a gradient accumulation (${this.pending} micro-batches pending)`);
-    fs.mkdirSync(dir, { recursive: true });
     const name = `ckpt-${this.step}`;
     const final = path.join(dir, name);
     const tmp = path.join(dir, `.${name}.tmp-${process.pid}`);
-    fs.rmSync(tmp, { recursive: true, force: true });
-    fs.mkdirSync(tmp);
+    try {
+      fs.mkdirSync(dir, { recursive: true });
+      sweepDeadTemporaries(dir);
+      fs.rmSync(tmp, { recursive: true, force: true });
+      fs.mkdirSync(tmp);
+      this.writeCheckpoint(tmp, extra);
+      fs.rmSync(final, { recursive: true, force: true });
+      fs.renameSync(tmp, final);
+    } catch (err) {
+      try {
+        fs.rmSync(tmp, { recursive: true, force: true });
+      } catch {
+        // nothing more can be done; the next start sweeps it
+      }
+      const line = describeFault(err);
+      if (line === undefined) throw err;
+      throw new AdeflowError(`saving the checkpoint ${final} failed, the previous one is kept: ${line}`);
+    }
+    writeFileAtomic(path.join(dir, "latest.json"), JSON.stringify({ checkpoint: name, step: this.step }) + "\n");
+    for (const old of listCheckpoints(dir).slice(KEPT_CHECKPOINTS)) fs.rmSync(path.join(dir, old), { recursive: true, force: true });
+    return final;
+  }
+
+  private writeCheckpoint(tmp: string, extra: Record<string, unknown>): void {
     const params: TensorMap = new Map();
     for (const [k, v] of this.params) params.set(k, { shape: v.shape.slice(), data: v.dataSync() as Float32Array });
     writeSafetensors(path.join(tmp, "params.safetensors"), params);
@@ -206,22 +301,23 @@ export class Trainer {
       ...extra,
     };
     fs.writeFileSync(path.join(tmp, "state.json"), JSON.stringify(state, null, 2) + "\n");
-    fs.rmSync(final, { recursive: true, force: true });
-    fs.renameSync(tmp, final);
-    writeFileAtomic(path.join(dir, "latest.json"), JSON.stringify({ checkpoint: name, step: this.step }) + "\n");
-    return final;
   }
 
-  /** Restore the newest checkpoint of `dir` into this trainer's variables; returns its state.json. */
-  restore(dir: string): Record<string, unknown> {
-    const latestFile = path.join(dir, "latest.json");
-    if (!fs.existsSync(latestFile)) throw new AdeflowError(`${latestFile}: no checkpoint to resume from`);
-    const latest = JSON.parse(fs.readFileSync(latestFile, "utf8")) as { checkpoint: string };
-    const ck = path.join(dir, latest.checkpoint);
-    const stateFile = path.join(ck, "state.json");
-    const state = JSON.parse(fs.readFileSync(stateFile, "utf8")) as Record<string, unknown>;
-    const params = readSafetensors(path.join(ck, "params.safetensors"));
-    const opt = readSafetensors(path.join(ck, "optimizer.safetensors"));
+  /**
+   * Restore the newest checkpoint of `dir` that reads whole into this trainer's variables; returns its
+   * state.json. When the newest is corrupt (or `latest.json` is), the previous one is used and `log` says why.
+   */
+  restore(dir: string, log: (line: string) => void = () => {}): Record<string, unknown> {
+    const found = newestReadableCheckpoint(dir);
+    if (!found.files) throw new AdeflowError(`${dir}: no checkpoint to resume from${found.skipped.length ? `: ${found.skipped.join("; ")}` : ""}`);
+    return this.restoreFrom(found as { files: CheckpointFiles; skipped: string[] }, log);
+  }
+
+  /** Restore a checkpoint already read by `newestReadableCheckpoint`. */
+  restoreFrom(found: { files: CheckpointFiles; skipped: string[] }, log: (line: string) => void = () => {}): Record<string, unknown> {
+    for (const line of found.skipped) log(`skipped unreadable checkpoint data: ${line}`);
+    if (found.skipped.length) log(`resuming from ${found.files.dir} instead`);
+    const { dir: ck, state, params, optimizer: opt } = found.files;
     const problems: string[] = [];
     const check = (file: string, map: TensorMap, key: string, v: tf.Variable) => {
       const t = map.get(key);

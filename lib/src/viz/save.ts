@@ -5,12 +5,13 @@ import * as path from "node:path";
 import { writeFileAtomic } from "../io";
 import type { Figure } from "./figure";
 import { chartHtml } from "./html";
+import { setting } from "../settings";
 
 /** Where Debian's Chromium lives; `ADEFLOW_CHROMIUM` overrides it. */
 export const CHROMIUM_CANDIDATES = ["/usr/bin/chromium", "/usr/bin/chromium-browser"];
 
 export function findChromium(): string | undefined {
-  const explicit = process.env.ADEFLOW_CHROMIUM;
+  const explicit = setting("ADEFLOW_CHROMIUM");
   if (explicit) return fs.existsSync(explicit) ? explicit : undefined;
   return CHROMIUM_CANDIDATES.find((p) => fs.existsSync(p));
 }
@@ -42,7 +43,7 @@ export function saveChart(fig: Figure, file: string, options: SaveChartOptions =
   writeFileAtomic(html, chartHtml(fig));
   const want = options.png ?? "auto";
   if (want === false) return { html, pngSkipped: "PNG not requested" };
-  if (want === "auto" && process.env.ADEFLOW_PNG === "0") return { html, pngSkipped: "ADEFLOW_PNG=0" };
+  if (want === "auto" && setting("ADEFLOW_PNG") === "0") return { html, pngSkipped: "ADEFLOW_PNG=0" };
   const chromium = findChromium();
   if (!chromium) {
     const reason = `no Chromium at ${CHROMIUM_CANDIDATES.join(" or ")} (apt-get install chromium, or set ADEFLOW_CHROMIUM)`;

@@ -1,0 +1,82 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+/**
+ * Every environment variable the project reads, in one table: its default and what it means. The values are
+ * read when asked for (tests and the CLI change them at run time), and folders are made absolute once, here,
+ * against the folder the process started in. Commands that start a kernel hand it `kernelEnvironment()`, so the
+ * kernel (whose working folder is `notebooks/`) sees the same absolute folders as the command.
+ */
+export interface Setting {
+  name: string;
+  /** What applies when the variable is unset, in words. */
+  default: string;
+  meaning: string;
+  /** A folder or file: made absolute against the starting folder before use and before a kernel sees it. */
+  path?: boolean;
+}
+
+export const SETTINGS = [
+  { name: "ADEFLOW_PROFILE", default: "quick", meaning: "experiment settings of the training notebooks: full, quick or smoke" },
+  { name: "ADEFLOW_MODEL", default: "the profile's (bert-base-cased; smoke: the tiny test checkpoint)", meaning: "base BERT checkpoint: a hub id or a local folder in the Hugging Face layout" },
+  { name: "ADE_CORPUS_DIR", default: "data/ade-corpus-v2/ (downloaded when missing)", meaning: "folder holding DRUG-AE.rel, ADE-NEG.txt and DRUG-DOSE.rel", path: true },
+  { name: "ADEFLOW_RESULTS_DIR", default: "results/", meaning: "where notebooks write executed copies, tables, charts and summaries", path: true },
+  { name: "ADEFLOW_MODELS_DIR", default: "models/", meaning: "where trained models and their checkpoints are kept", path: true },
+  { name: "ADEFLOW_BACKEND", default: "the fastest that loads", meaning: "force a TensorFlow.js backend: tensorflow, wasm or cpu" },
+  { name: "ADEFLOW_PYTHON", default: "the first of python3, /usr/bin/python3, python with Jupyter", meaning: "the Python that runs Jupyter and nbclient" },
+  { name: "ADEFLOW_CHROMIUM", default: "/usr/bin/chromium or /usr/bin/chromium-browser", meaning: "the Chromium for PNG charts, screenshots and the browser test", path: true },
+  { name: "ADEFLOW_PNG", default: "1", meaning: "0 turns PNG copies of charts off" },
+  { name: "ADEFLOW_REFERENCE_SAMPLE", default: "../shared/reference/seed-pipeline-sample.json beside the clone", meaning: "the original pipeline's output that notebook 02 compares with", path: true },
+  { name: "ADEFLOW_SCREENSHOTS_DIR", default: "a temporary folder", meaning: "where the browser test keeps its screenshots", path: true },
+  { name: "HF_HUB_OFFLINE", default: "unset", meaning: "1 forbids downloading a BERT checkpoint" },
+  { name: "CI", default: "unset", meaning: "set: a test that would be skipped for a missing tool (Jupyter, Chromium) fails instead" },
+  { name: "JUPYTER_PATH", default: "unset", meaning: "Jupyter's extra data folders; commands that start Jupyter put the clone's .jupyter/share/jupyter first" },
+  { name: "JPY_PARENT_PID", default: "unset", meaning: "set by Jupyter in its kernels: progress bars then redraw one line in place" },
+  { name: "HOME", default: "the user's", meaning: "expands a leading ~ in folder settings and in ADEFLOW_MODEL" },
+] as const satisfies readonly Setting[];
+
+export type SettingName = (typeof SETTINGS)[number]["name"];
+
+const byName = new Map<string, Setting>(SETTINGS.map((s) => [s.name, s]));
+
+/** The variable's value, trimmed; undefined when unset or empty. Folders come back absolute. */
+export function setting(name: SettingName, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const raw = env[name]?.trim();
+  if (!raw) return undefined;
+  return byName.get(name)?.path ? path.resolve(expandHome(raw, env)) : raw;
+}
+
+function expandHome(value: string, env: NodeJS.ProcessEnv): string {
+  return env.HOME ? value.replace(/^~(?=$|\/)/, env.HOME) : value;
+}
+
+/**
+ * The environment for a child that runs notebooks: the given one with every folder setting made absolute,
+ * plus `overrides` (say, `--corpus-dir` as ADE_CORPUS_DIR), also absolute.
+ */
+export function kernelEnvironment(overrides: Partial<Record<SettingName, string | undefined>> = {}, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...base };
+  for (const [name, value] of Object.entries(overrides)) if (value !== undefined) env[name] = value;
+  // a model given as a relative folder (not a hub id) is made absolute too
+  const model = env.ADEFLOW_MODEL?.trim();
+  if (model && !path.isAbsolute(model) && fs.existsSync(model)) env.ADEFLOW_MODEL = path.resolve(model);
+  for (const s of SETTINGS) {
+    if (!("path" in s) || !s.path) continue;
+    const value = setting(s.name, env);
+    if (value === undefined) delete env[s.name];
+    else env[s.name] = value;
+  }
+  return env;
+}
+
+/** The table as Markdown, for the README (between its markers) and `adeflow --help`. */
+export function settingsMarkdown(): string {
+  const rows = SETTINGS.map((s) => `| \`${s.name}\` | ${s.default} | ${s.meaning} |`);
+  return ["| variable | default | meaning |", "| --- | --- | --- |", ...rows].join("\n");
+}
+
+/** The table as plain text, for the terminal. */
+export function settingsText(): string {
+  const width = Math.max(...SETTINGS.map((s) => s.name.length));
+  return SETTINGS.map((s) => `  ${s.name.padEnd(width)}  ${s.meaning} (default: ${s.default})`).join("\n");
+}
