@@ -109,9 +109,13 @@ export function readJsonFile<T = unknown>(file: string, what = "JSON file"): T {
     return JSON.parse(text) as T;
   } catch (err) {
     const message = (err as Error).message;
+    // V8 says where in one of two ways, or not at all (then no line is better than a wrong one)
     const at = /at position (\d+)/.exec(message);
-    const line = at ? lineAt(text, Number(at[1])) : text.trim() === "" ? undefined : lineAt(text, text.length);
-    const problem = text.trim() === "" ? "is empty" : `is not valid JSON (${message.replace(/ in JSON at position \d+.*$/, "")})`;
+    const lineNo = /\(line (\d+) column \d+\)/.exec(message);
+    const line = at ? lineAt(text, Number(at[1])) : lineNo ? Number(lineNo[1]) : undefined;
+    // the reason without V8's quotation of the text, which can span lines
+    const reason = message.split(/ in JSON|, "|, \.\.\.|\n/)[0];
+    const problem = text.trim() === "" ? "is empty" : `is not valid JSON (${reason})`;
     throw new InputFileError(file, line, `this ${what} ${problem}`);
   }
 }

@@ -271,7 +271,7 @@ export class Trainer {
       } catch {
         // nothing more can be done; the next start sweeps it
       }
-      const line = describeFault(err);
+      const line = err instanceof AdeflowError ? err.message : describeFault(err);
       if (line === undefined) throw err;
       throw new AdeflowError(`saving the checkpoint ${final} failed, the previous one is kept: ${line}`);
     }
