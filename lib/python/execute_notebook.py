@@ -7,6 +7,7 @@ text), then {"event": "done"} or {"event": "error", "cell": N, "ename", "evalue"
 notebook is written atomically to OUTPUT in both cases, so a failure can be inspected cell by cell.
 Usage: execute_notebook.py NOTEBOOK OUTPUT KERNEL TIMEOUT_SECONDS
 """
+import asyncio
 import json
 import os
 import signal
@@ -18,8 +19,6 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, DeadKernelError
 
 
-class Stopped(BaseException):
-    """adeflow was asked to stop (SIGTERM): leave nbclient's context so it shuts the kernel down."""
 
 
 def emit(**event):
@@ -73,12 +72,29 @@ def main():
     nb = nbformat.read(source, as_version=4)
     code_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
     started = {}
+    stopped = []
+
+    def stop(signum):
+        # adeflow was asked to stop: end the kernel now; nbclient then sees a dead kernel, and the executed
+        # copy so far is written below
+        stopped.append(signal.Signals(signum).name)
+        try:
+            client.km.provisioner.process.kill()
+        except Exception:
+            pass
 
     # nbclient 0.7 names its hooks loosely: on_cell_execute fires when a code cell is sent,
     # on_cell_executed when its reply (and so all its output) has arrived.
     def on_start(cell, cell_index):
         started[cell_index] = time.time()
         started["last"] = cell_index
+        if not started.get("own_signals"):
+            # nbclient's handlers (installed with the kernel) shut the kernel down but lose the executed copy;
+            # from the first cell on, ours end the kernel and let the run finish as a dead-kernel failure
+            loop = asyncio.get_event_loop()
+            for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+                loop.add_signal_handler(sig, stop, sig)
+            started["own_signals"] = True
 
     def on_executed(cell, cell_index, execute_reply=None):
         text = "".join(o.get("text", "") for o in cell.get("outputs", []) if o.get("output_type") == "stream")
@@ -88,38 +104,40 @@ def main():
     client = StreamingClient(nb, kernel_name=kernel, timeout=timeout, allow_errors=False,
                             resources={"metadata": {"path": os.path.dirname(os.path.abspath(source))}},
                             on_cell_execute=on_start, on_cell_executed=on_executed)
-    def stop(signum, frame):
-        raise Stopped(signal.Signals(signum).name)
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGHUP, stop)
     try:
         client.execute()
-    except (DeadKernelError, Stopped, KeyboardInterrupt) as err:
+    except BaseException as err:  # a stop can surface as any of nbclient's exceptions, or asyncio's CancelledError
+        if not stopped and not isinstance(err, DeadKernelError):
+            if isinstance(err, CellExecutionError):
+                return cell_failed(nb, output, started, err)
+            raise
         failed = started.get("last")
-        if isinstance(err, DeadKernelError):
-            ename, evalue = "DeadKernelError", "the kernel died" + (f": {client.kernel_exit}" if client.kernel_exit else " (killed, out of memory, or crashed)")
+        if stopped:
+            ename, evalue = "Stopped", f"stopped by {stopped[0]}; the kernel was ended"
         else:
-            ename, evalue = "Stopped", f"stopped by {err.args[0] if err.args else 'SIGINT'}; the kernel was shut down"
+            ename, evalue = "DeadKernelError", "the kernel died" + (f": {client.kernel_exit}" if client.kernel_exit else " (killed, out of memory, or crashed)")
         write_atomic(nb, output)
         emit(event="error", cell=failed, source=nb.cells[failed].source if failed is not None else None,
              ename=ename, evalue=evalue, traceback=[])
         return 1
-    except CellExecutionError as err:
-        failed = started.get("last")
-        outputs = nb.cells[failed].get("outputs", []) if failed is not None else []
-        error = next((o for o in outputs if o.get("output_type") == "error"), {})
-        # tslab reports TypeScript compile errors on stderr, with an empty error output
-        stderr = "".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream" and o.get("name") == "stderr")
-        evalue = "\n".join(x for x in (error.get("evalue", ""), stderr.strip()) if x) or str(err)[-2000:]
-        write_atomic(nb, output)
-        emit(event="error", cell=failed, source=nb.cells[failed].source if failed is not None else None,
-             ename=error.get("ename") or ("Error" if stderr else type(err).__name__), evalue=evalue,
-             traceback=list(error.get("traceback", []))[-20:])
-        return 1
     write_atomic(nb, output)
     emit(event="done", cells=len(nb.cells))
     return 0
+
+
+def cell_failed(nb, output, started, err):
+    """A cell raised: its notebook, number, source and error go to adeflow; the executed copy is kept."""
+    failed = started.get("last")
+    outputs = nb.cells[failed].get("outputs", []) if failed is not None else []
+    error = next((o for o in outputs if o.get("output_type") == "error"), {})
+    # tslab reports TypeScript compile errors on stderr, with an empty error output
+    stderr = "".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream" and o.get("name") == "stderr")
+    evalue = "\n".join(x for x in (error.get("evalue", ""), stderr.strip()) if x) or str(err)[-2000:]
+    write_atomic(nb, output)
+    emit(event="error", cell=failed, source=nb.cells[failed].source if failed is not None else None,
+         ename=error.get("ename") or ("Error" if stderr else type(err).__name__), evalue=evalue,
+         traceback=list(error.get("traceback", []))[-20:])
+    return 1
 
 
 if __name__ == "__main__":

@@ -80,3 +80,17 @@ export function settingsText(): string {
   const width = Math.max(...SETTINGS.map((s) => s.name.length));
   return SETTINGS.map((s) => `  ${s.name.padEnd(width)}  ${s.meaning} (default: ${s.default})`).join("\n");
 }
+
+export const README_SETTINGS_START = "<!-- adeflow:settings:start -->";
+export const README_SETTINGS_END = "<!-- adeflow:settings:end -->";
+
+/**
+ * The README's text with the settings table between its markers replaced by `settingsMarkdown()`, or undefined
+ * when a marker is missing (`scripts/write-readme-settings.js` writes it; a test checks it is current).
+ */
+export function readmeWithSettings(readme: string): string | undefined {
+  const a = readme.indexOf(README_SETTINGS_START);
+  const b = readme.indexOf(README_SETTINGS_END);
+  if (a < 0 || b < a) return undefined;
+  return readme.slice(0, a + README_SETTINGS_START.length) + "\n" + settingsMarkdown() + "\n" + readme.slice(b);
+}

@@ -1,0 +1,16 @@
+#!/usr/bin/env node
+// Writes the table of environment variables (lib/src/settings.ts) into README.md between its markers.
+// Run after `npm run build`; `lib/test/settings.test.ts` fails while the README's copy is out of date.
+const fs = require("node:fs");
+const path = require("node:path");
+const { readmeWithSettings, README_SETTINGS_START, README_SETTINGS_END } = require("../lib/dist/src/settings.js");
+const { writeFileAtomic } = require("../lib/dist/src/io.js");
+
+const file = path.join(__dirname, "..", "README.md");
+const updated = readmeWithSettings(fs.readFileSync(file, "utf8"));
+if (updated === undefined) {
+  console.error(`${file}: needs the markers ${README_SETTINGS_START} and ${README_SETTINGS_END}, in that order`);
+  process.exit(1);
+}
+writeFileAtomic(file, updated);
+console.log(`settings table written into ${file}`);
