@@ -6,6 +6,8 @@ import * as path from "node:path";
 import { executeNotebook, listNotebooks, selectNotebooks } from "../src/notebooks/execute";
 import { findJupyterPython } from "../src/notebooks/jupyter";
 import { readJson, testCorpusDir } from "./helpers";
+import { nerModelDir } from "../src/experiment/ner";
+import { currentProfile } from "../src/experiment/profile";
 
 /**
  * Executes the notebooks headlessly through Jupyter and the tslab kernel, as `adeflow reproduce` does, into
@@ -119,8 +121,9 @@ test("notebook 04 trains NER (smoke profile) and writes metrics with the setting
   const train = metrics.history.filter((h: any) => h.phase === "train");
   assert.ok(train[train.length - 1].trainLoss < train[0].trainLoss, `training loss falls: ${train.map((h: any) => h.trainLoss.toFixed(3)).join(" -> ")}`);
   for (const f of ["confusion.html", "loss.html", "class-weights.csv", "summary.json"]) assert.ok(fs.existsSync(path.join(dir, f)), f);
-  const saved = readJson(path.join(process.env.ADEFLOW_MODELS_DIR!, "smoke-tiny-bert", "ner", "model.json"));
+  const saved = readJson(path.join(nerModelDir(currentProfile()), "model.json"));
   assert.equal(saved.task, "ner");
+  assert.equal(saved.baseModelDir, path.join("lib", "test", "fixtures", "tiny-bert"), "stored relative to the project");
   assert.deepEqual(saved.labels, ["O", "B-Drug", "I-Drug", "B-Effect", "I-Effect"]);
 });
 

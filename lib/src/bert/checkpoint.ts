@@ -49,7 +49,8 @@ function hasModelFiles(dir: string): boolean {
   );
 }
 
-function looksLikePath(ref: string): boolean {
+/** Whether a model reference names a local folder rather than a hub id. */
+export function looksLikePath(ref: string): boolean {
   return ref.startsWith(".") || ref.startsWith("/") || ref.startsWith("~") || /^[A-Za-z]:[\\/]/.test(ref) || fs.existsSync(ref);
 }
 
@@ -122,14 +123,28 @@ export interface LoadedBert {
   contentHash: string;
 }
 
-/** sha256 of config.json and model.safetensors of a model folder. */
+const contentHashes = new Map<string, { stamp: string; hash: string }>();
+
+/**
+ * sha256 of config.json and model.safetensors of a model folder, computed once per process for files that have
+ * not changed since (by size and modification time): a bert-base checkpoint is 440 MB.
+ */
 export function modelContentHash(dir: string): string {
+  const stamp = REQUIRED.map((f) => {
+    const st = fs.statSync(path.join(dir, f));
+    return `${st.size}:${st.mtimeMs}`;
+  }).join("|");
+  const key = path.resolve(dir);
+  const known = contentHashes.get(key);
+  if (known?.stamp === stamp) return known.hash;
   const h = crypto.createHash("sha256");
   for (const f of REQUIRED) {
     h.update(f);
     h.update(fs.readFileSync(path.join(dir, f)));
   }
-  return h.digest("hex");
+  const hash = h.digest("hex");
+  contentHashes.set(key, { stamp, hash });
+  return hash;
 }
 
 /** Resolve, read and validate config + weights + tokenizer. */
