@@ -10,7 +10,7 @@ import { AdeflowError } from "../src/errors";
 import { POS_VOCAB } from "../src/pos/tags";
 import { RelationHead, RelationModel, relationHeadParameterCount, stackPosIds } from "../src/re";
 import { stackSequences } from "../src/bert/tokenizer";
-import { Rng } from "../src/train/rng";
+import { Rng } from "../src/random/rng";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";

@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { readSafetensors, writeSafetensors, type TensorMap } from "../bert/safetensors";
+import { readSafetensors, writeSafetensors, type TensorMap } from "../io/safetensors";
 import { AdeflowError } from "../errors";
 import { writeJsonAtomic } from "../io";
 import { repoRoot } from "../paths";

@@ -4,7 +4,7 @@ import type { WordAlignedTokenizer } from "../bert/tokenizer";
 import { loadCorpus } from "../corpus/load";
 import { NER_LABELS } from "../pipeline/rows";
 import { runSeedPipeline, type SeedPipelineOutput } from "../pipeline/seed-pipeline";
-import { TokenClassifier } from "../train/token-classifier";
+import { TokenClassifier } from "../bert/token-classifier";
 import { encodeNerRows, type NerExample } from "./ner-data";
 import { REPORTED, type NerEvaluation } from "./evaluate";
 import { scoresOf, type MetricRow } from "./results";

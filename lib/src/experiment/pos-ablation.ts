@@ -18,7 +18,7 @@ import { POS_VOCAB } from "../pos/tags";
 import { WordTagger, type TaggingCounts } from "../pos/tagger";
 import type { PosAlignedSequence } from "../re/model";
 import { VariableSnapshot } from "../train/snapshot";
-import { fitStudy, predictSequences, type EpochRecord } from "./fit";
+import { fitStudy, predictSequences, type EpochRecord } from "../train/fit";
 import { taskModelDir } from "./model-store";
 import { currentProfile, type Profile } from "./profile";
 import { createReModel, evaluateRe, prepareRe, type ReSetup } from "./re";

@@ -3,7 +3,7 @@ import { stackSequences } from "../bert/tokenizer";
 import type { Relation } from "../metrics/entity";
 import type { NerLabel } from "../pipeline/rows";
 import type { RelationModel } from "../re/model";
-import type { TokenClassifier } from "../train/token-classifier";
+import type { TokenClassifier } from "../bert/token-classifier";
 import { maskPredictedEntities, readRelations } from "./e2e";
 import { wordTagsFromPieces } from "./ner-data";
 import { firstPieceLabels } from "./pieces";

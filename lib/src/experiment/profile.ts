@@ -1,29 +1,20 @@
 import { AdeflowError } from "../errors";
 import * as path from "node:path";
 import { repoRoot } from "../paths";
+import type { TrainingSettings } from "../train/fit";
 
 /**
  * One place for the experiment settings. `full` is the study's; `quick` runs in minutes on a laptop CPU; `smoke`
  * is for tests. Chosen by `ADEFLOW_PROFILE` (default `quick`), the model by `ADEFLOW_MODEL` (a hub id or a
  * folder in the Hugging Face layout); the same two variables drive JupyterLab and `adeflow reproduce`.
  */
-export interface Profile {
+export interface Profile extends TrainingSettings {
   name: "full" | "quick" | "smoke";
   description: string;
   /** Hub id or folder; `ADEFLOW_MODEL` overrides. */
   model: string;
   /** Rows used from each split part (undefined = all). */
   maxRows: { train?: number; val?: number; test?: number };
-  epochs: number;
-  batchSize: number;
-  accumulationSteps: number;
-  learningRate: number;
-  /** The extra epoch on train + validation (0 = skipped). */
-  finalEpochs: number;
-  finalLearningRate: number;
-  maxGradNorm: number;
-  maxLength: number;
-  seed: number;
   /**
    * The POS-embedding ablation (notebook 07): seeds per arm (seed, seed + 1, ...), the embedding width, and
    * optionally fewer epochs than the profile's own (its runs otherwise train exactly as notebook 05).

@@ -8,7 +8,7 @@
  */
 import * as fs from "node:fs";
 import { AdeflowError } from "../errors";
-import { writeFileAtomic } from "../io";
+import { writeFileAtomic } from "./atomic";
 
 export interface NamedTensor {
   shape: number[];

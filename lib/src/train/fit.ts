@@ -2,11 +2,27 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { stackSequences, type AlignedBatch, type AlignedSequence } from "../bert/tokenizer";
-import { Trainer } from "../train/trainer";
-import { computeClassWeights } from "../train/loss";
+import { Trainer } from "./trainer";
+import { computeClassWeights } from "../bert/loss";
 import { pooledClassWeights } from "./class-weights";
 import { detectProgressMode, Progress, type ProgressMode } from "../progress";
-import type { Profile } from "./profile";
+
+/**
+ * The settings the study's training loop reads. An experiment profile (`experiment/profile.ts`) is one of these
+ * plus what the experiments around it need (rows, model, ablation), so the loop knows nothing of experiments.
+ */
+export interface TrainingSettings {
+  epochs: number;
+  batchSize: number;
+  accumulationSteps: number;
+  learningRate: number;
+  /** The extra epoch on train + validation (0 = skipped). */
+  finalEpochs: number;
+  finalLearningRate: number;
+  maxGradNorm: number;
+  maxLength: number;
+  seed: number;
+}
 
 /** What the training loop needs of a model (the NER token classifier and the RE model both have it). */
 export interface TrainableTokenModel {
@@ -33,7 +49,7 @@ export interface StudyFitResult {
 }
 
 export interface StudyFitOptions {
-  profile: Profile;
+  profile: TrainingSettings;
   numClasses: number;
   /** Messages and the summary line of each epoch (losses); batch progress is shown only when this is given. */
   log?: (line: string) => void;
@@ -52,7 +68,7 @@ export interface StudyFitOptions {
 const batchesOf = <T>(items: readonly T[], size: number): T[][] =>
   Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
 
-function meanLoss(model: TrainableTokenModel, seqs: readonly AlignedSequence[], weights: tf.Tensor1D, profile: Profile, bar?: Progress): number {
+function meanLoss(model: TrainableTokenModel, seqs: readonly AlignedSequence[], weights: tf.Tensor1D, profile: TrainingSettings, bar?: Progress): number {
   let sum = 0;
   let n = 0;
   batchesOf(seqs, profile.batchSize).forEach((chunk, b) => {
@@ -79,7 +95,7 @@ function epochProgress(options: Pick<StudyFitOptions, "log" | "progress">): Epoc
 }
 
 /** One pass over `seqs` in a seeded order; returns the mean training loss. */
-function runEpoch(trainer: Trainer, model: TrainableTokenModel, seqs: readonly AlignedSequence[], weights: tf.Tensor1D, profile: Profile, label: string, progress: EpochProgress): number {
+function runEpoch(trainer: Trainer, model: TrainableTokenModel, seqs: readonly AlignedSequence[], weights: tf.Tensor1D, profile: TrainingSettings, label: string, progress: EpochProgress): number {
   const order = trainer.shuffle(seqs.length);
   const batches = batchesOf(order, profile.batchSize);
   const bar = progress(label, batches.length);
@@ -193,7 +209,7 @@ export interface PredictOptions {
 }
 
 /** Arg-max labels of every sequence, batch by batch. */
-export function predictSequences(model: TrainableTokenModel, seqs: readonly AlignedSequence[], profile: Pick<Profile, "batchSize" | "maxLength">, options: PredictOptions = {}): Int32Array[] {
+export function predictSequences(model: TrainableTokenModel, seqs: readonly AlignedSequence[], profile: Pick<TrainingSettings, "batchSize" | "maxLength">, options: PredictOptions = {}): Int32Array[] {
   const out: Int32Array[] = [];
   const chunks = batchesOf(seqs, profile.batchSize);
   const bar = epochProgress(options)(options.label ?? "predicting", chunks.length);

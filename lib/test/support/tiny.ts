@@ -2,18 +2,20 @@
  * Deterministic generation of the tiny test checkpoint (lib/test/fixtures/tiny-bert): a
  * 2-layer, hidden-32, 4-head BERT with a cased WordPiece vocabulary built from the ADE
  * corpus sentences and seeded random weights, in the Hugging Face folder layout.
- * Regenerate with `node scripts/make-tiny-checkpoint.js` (after `npx tsc -b`).
+ * Regenerate with `node scripts/make-tiny-checkpoint.js` (after `npx tsc -b`). Test support, not library: the
+ * checkpoint it writes is committed and the smoke profile loads it like any other folder.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { AdeflowError } from "../errors";
-import { repoRoot } from "../paths";
-import type { BertConfig } from "./config";
-import { BertEncoder } from "./encoder";
-import { serializeSafetensors, type TensorMap } from "./safetensors";
-import { writeFileAtomic } from "../io";
-import { hubName } from "./weights";
-import { buildWordPieceVocab, makeTokenizerConfig, makeTokenizerJson } from "./wordpiece";
+import { AdeflowError } from "../../src/errors";
+import { parseDrugEffectRelations, parseNegativeSentences } from "../../src/corpus/parse";
+import { repoRoot } from "../../src/paths";
+import type { BertConfig } from "../../src/bert/config";
+import { BertEncoder } from "../../src/bert/encoder";
+import { serializeSafetensors, type TensorMap } from "../../src/io/safetensors";
+import { writeFileAtomic } from "../../src/io";
+import { hubName } from "../../src/bert/weights";
+import { buildWordPieceVocab, makeTokenizerConfig, makeTokenizerJson } from "../../src/bert/wordpiece";
 
 export const TINY_SEED = 20240917;
 
@@ -26,30 +28,19 @@ export function tinyCorpusDir(): string {
   return env ? path.resolve(env) : path.resolve(repoRoot(), "../shared/data/ade-corpus-v2");
 }
 
-/** Distinct sentences of DRUG-AE.rel and ADE-NEG.txt, in file order. */
+/**
+ * Distinct sentences of DRUG-AE.rel and ADE-NEG.txt, in file order, read with the corpus's own parsers (so a
+ * malformed file fails with its file and line here too).
+ */
 export function readCorpusSentences(dir = tinyCorpusDir()): string[] {
-  const seen = new Set<string>();
-  const out: string[] = [];
-  const push = (s: string) => {
-    if (s && !seen.has(s)) {
-      seen.add(s);
-      out.push(s);
-    }
+  const read = (name: string): string => {
+    const file = path.join(dir, name);
+    if (!fs.existsSync(file)) throw new AdeflowError(`${file}: corpus file not found (set ADE_CORPUS_DIR to the ADE Corpus V2 folder)`);
+    return fs.readFileSync(file, "utf8");
   };
-  const rel = path.join(dir, "DRUG-AE.rel");
-  const neg = path.join(dir, "ADE-NEG.txt");
-  for (const f of [rel, neg]) {
-    if (!fs.existsSync(f)) throw new AdeflowError(`${f}: corpus file not found (set ADE_CORPUS_DIR to the ADE Corpus V2 folder)`);
-  }
-  for (const line of fs.readFileSync(rel, "utf8").split("\n")) {
-    const parts = line.split("|");
-    if (parts.length >= 2) push(parts[1].trim());
-  }
-  for (const line of fs.readFileSync(neg, "utf8").split("\n")) {
-    const m = /^\S+\s+NEG\s+(.*)$/.exec(line.trim());
-    if (m) push(m[1].trim());
-  }
-  return out;
+  const relations = parseDrugEffectRelations(read("DRUG-AE.rel"), "DRUG-AE.rel").records.map((r) => r.sentence);
+  const negatives = parseNegativeSentences(read("ADE-NEG.txt"), "ADE-NEG.txt").records.map((r) => r.sentence);
+  return [...new Set([...relations, ...negatives].map((s) => s.trim()).filter((s) => s.length > 0))];
 }
 
 export function tinyConfig(vocabSize: number): BertConfig & Record<string, unknown> {

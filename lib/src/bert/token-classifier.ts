@@ -4,11 +4,11 @@
  * named map (`bert.<canonical>` and `classifier.weight/bias`) for the Trainer.
  */
 import * as tf from "@tensorflow/tfjs";
-import type { BertEncoder } from "../bert/encoder";
-import { linear } from "../bert/encoder";
-import type { AlignedBatch } from "../bert/tokenizer";
+import type { BertEncoder } from "./encoder";
+import { linear } from "./encoder";
+import type { AlignedBatch } from "./tokenizer";
 import { weightedCrossEntropy } from "./loss";
-import { Rng } from "./rng";
+import { Rng } from "../random/rng";
 
 export class TokenClassifier {
   readonly weight: tf.Variable;

@@ -16,7 +16,7 @@
  * non-ignored position has loss 0.
  */
 import * as tf from "@tensorflow/tfjs";
-import { IGNORE_INDEX } from "../bert/tokenizer";
+import { IGNORE_INDEX } from "./tokenizer";
 
 export function sequenceClassWeights(labels: ArrayLike<number>, numClasses: number): Float64Array | undefined {
   const counts = new Float64Array(numClasses);
