@@ -15,8 +15,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { BackendInfo } from "../src/backend";
-import { PROFILES, TINY_CHECKPOINT } from "../src/experiment/profile";
-import { createReModel, loadReModel, saveReModel, type ReSetup } from "../src/experiment/re";
+import { PROFILES, TINY_CHECKPOINT } from "../src/experiment/shared/profile";
+import { createReModel, loadReModel, saveReModel, type ReSetup } from "../src/experiment/re/task";
 
 const SMALL = { lstmUnits: 4, denseUnits: 6, seqLen: 8, numClasses: 3 };
 const V = POS_VOCAB.length;

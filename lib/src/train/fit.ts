@@ -111,7 +111,7 @@ function runEpoch(trainer: Trainer, model: TrainableTokenModel, seqs: readonly A
 
 /**
  * The study's training: weighted cross-entropy with class weights from the training labels (validation loss
- * with the validation labels' weights, as the seed did), AdamW, linear decay without warm-up, clipping,
+ * with the validation labels' weights, as the study did), AdamW, linear decay without warm-up, clipping,
  * accumulation; then optionally one more epoch on train + validation at the final learning rate with the two
  * sets' weights pooled by size. Checkpoints after each epoch make an interrupted run resume.
  */

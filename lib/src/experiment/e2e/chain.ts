@@ -1,5 +1,5 @@
-import { entitiesFromTags, type Entity, type Relation } from "../metrics/entity";
-import { DRUG_MASK, EFFECT_MASK, type NerLabel } from "../pipeline/rows";
+import { entitiesFromTags, type Entity, type Relation } from "../../metrics/entity";
+import { DRUG_MASK, EFFECT_MASK, type NerLabel } from "../../pipeline/rows";
 
 /**
  * The two models chained on raw text, as the study describes it: NER tags turned back into words, predicted

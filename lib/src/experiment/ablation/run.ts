@@ -12,17 +12,17 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { writeJsonAtomic } from "../io";
-import { posIdsForSequence } from "../pos/align";
-import { POS_VOCAB } from "../pos/tags";
-import { WordTagger, type TaggingCounts } from "../pos/tagger";
-import type { PosAlignedSequence } from "../re/model";
-import { VariableSnapshot } from "../train/snapshot";
-import { fitStudy, predictSequences, type EpochRecord } from "../train/fit";
-import { taskModelDir } from "./model-store";
-import { currentProfile, type Profile } from "./profile";
-import { createReModel, evaluateRe, prepareRe, type ReSetup } from "./re";
-import { RE_CLASSES, type ReExample } from "./re-data";
+import { writeJsonAtomic } from "../../io";
+import { posIdsForSequence } from "../../pos/align";
+import { POS_VOCAB } from "../../pos/tags";
+import { WordTagger, type TaggingCounts } from "../../pos/tagger";
+import type { PosAlignedSequence } from "../../re/model";
+import { VariableSnapshot } from "../../train/snapshot";
+import { fitStudy, predictSequences, type EpochRecord } from "../../train/fit";
+import { taskModelDir } from "../shared/model-store";
+import { currentProfile, type Profile } from "../shared/profile";
+import { createReModel, evaluateRe, prepareRe, type ReSetup } from "../re/task";
+import { RE_CLASSES, type ReExample } from "../re/data";
 
 /** An RE example with its words' tags and, on its sequence, one POS id per sub-token. */
 export interface PosTaggedExample extends ReExample {

@@ -1,6 +1,6 @@
-import type { AlignedSequence, WordAlignedTokenizer } from "../bert/tokenizer";
-import { NER_LABEL_ID, NER_LABELS, type NerLabel, type NerRow } from "../pipeline/rows";
-import { firstPieceLabels } from "./pieces";
+import type { AlignedSequence, WordAlignedTokenizer } from "../../bert/tokenizer";
+import { NER_LABEL_ID, NER_LABELS, type NerLabel, type NerRow } from "../../pipeline/rows";
+import { firstPieceLabels } from "../shared/pieces";
 
 /**
  * NER inputs as the study builds them: each whitespace word paired with the tag at the same position

@@ -1,12 +1,12 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { readSafetensors, writeSafetensors, type TensorMap } from "../io/safetensors";
-import { AdeflowError } from "../errors";
-import { writeJsonAtomic } from "../io";
-import { repoRoot } from "../paths";
-import type { BackendInfo } from "../backend";
-import { loadBert, type LoadedBert } from "../bert/checkpoint";
+import { readSafetensors, writeSafetensors, type TensorMap } from "../../io/safetensors";
+import { AdeflowError } from "../../errors";
+import { writeJsonAtomic } from "../../io";
+import { repoRoot } from "../../paths";
+import type { BackendInfo } from "../../backend";
+import { loadBert, type LoadedBert } from "../../bert/checkpoint";
 import { describeProfile, type Profile } from "./profile";
 
 /**

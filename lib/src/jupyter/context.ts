@@ -10,7 +10,7 @@ export function notebookResultsDir(name: string): string {
 }
 
 /**
- * The seed pipeline's reference sample, when this clone sits beside the workplace's `shared/` folder
+ * The study's pipeline's reference sample, when this clone sits beside the workplace's `shared/` folder
  * (`ADEFLOW_REFERENCE_SAMPLE` overrides). Users without it get `undefined` and the notebook says so.
  */
 export function referenceSampleFile(): string | undefined {

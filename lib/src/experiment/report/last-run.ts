@@ -5,9 +5,9 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { AdeflowError } from "../errors";
-import { writeFileAtomic } from "../io";
-import { markdownCell } from "../viz/table";
+import { AdeflowError } from "../../errors";
+import { writeFileAtomic } from "../../io";
+import { markdownCell } from "../../viz/table";
 
 export type LastRunRow = {
   notebook: string;

@@ -1,9 +1,9 @@
-import { relationScores, type Prf, type Relation } from "../metrics/entity";
-import { tokenScores, type TokenScores } from "../metrics/token";
-import type { SeedPipelineOutput } from "../pipeline/seed-pipeline";
-import { goldRelations } from "./e2e";
-import { nerWordsAndTags } from "./ner-data";
-import type { AdePredictor } from "./predict";
+import { relationScores, type Prf, type Relation } from "../../metrics/entity";
+import { tokenScores, type TokenScores } from "../../metrics/token";
+import type { StudyPipelineOutput } from "../../pipeline/study-pipeline";
+import { goldRelations } from "./chain";
+import { nerWordsAndTags } from "../ner/data";
+import type { AdePredictor } from "./predictor";
 
 export interface EndToEndEvaluation {
   /** The field's measure: a predicted pair counts when both spans are exact and they are paired. */
@@ -17,7 +17,7 @@ export interface EndToEndEvaluation {
 }
 
 /** Chain NER and RE on the given rows of the study's frames and score the relations read off. */
-export function evaluateEndToEnd(predictor: AdePredictor, pipeline: SeedPipelineOutput, rows: readonly number[]): EndToEndEvaluation {
+export function evaluateEndToEnd(predictor: AdePredictor, pipeline: StudyPipelineOutput, rows: readonly number[]): EndToEndEvaluation {
   const gold: Relation[][] = [];
   const predicted: Relation[][] = [];
   const yTrue: number[] = [];

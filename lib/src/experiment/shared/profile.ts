@@ -1,7 +1,7 @@
-import { AdeflowError } from "../errors";
+import { AdeflowError } from "../../errors";
 import * as path from "node:path";
-import { repoRoot } from "../paths";
-import type { TrainingSettings } from "../train/fit";
+import { repoRoot } from "../../paths";
+import type { TrainingSettings } from "../../train/fit";
 
 /**
  * One place for the experiment settings. `full` is the study's; `quick` runs in minutes on a laptop CPU; `smoke`

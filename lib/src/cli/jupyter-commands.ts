@@ -1,8 +1,8 @@
 import { spawn } from "node:child_process";
 import * as path from "node:path";
 import { locateCorpus } from "../corpus/locate";
-import { executeNotebook, selectNotebooks } from "../notebooks/execute";
-import { findJupyterPython, jupyterEnv, registerKernel } from "../notebooks/jupyter";
+import { executeNotebook, selectNotebooks } from "../jupyter/execute";
+import { findJupyterPython, jupyterEnv, registerKernel } from "../jupyter/jupyter";
 import { notebooksDir, resultsDir } from "../paths";
 import type { Command } from "./command";
 

@@ -1,6 +1,6 @@
-"""Writes lib/test/fixtures/seed-class-weights.json: the study's class-weight computation (its
+"""Writes lib/test/fixtures/study-class-weights.json: the study's class-weight computation (its
 `compute_weights`, numpy + scikit-learn's compute_class_weight('balanced')) on small label sequences.
-Run: /usr/bin/python3 scripts/seed_class_weights_reference.py"""
+Run: /usr/bin/python3 scripts/study_class_weights_reference.py"""
 import json
 import numpy as np
 from sklearn.utils import class_weight
@@ -21,4 +21,4 @@ def compute_weights(data):
 
 cases = [[[-100, 0, 0, 0, 1, -100]], [[-100, 0, 3, 4, 4, 0, -100, -100], [0, 1, 2, 0, 0], [0, 0, 0, 0, 0, 3]], [[2, 2, 1, 0, 4, 3, 3]]]
 out = [{"sequences": c, "weights": compute_weights([np.array(s) for s in c]).tolist()} for c in cases]
-json.dump(out, open("lib/test/fixtures/seed-class-weights.json", "w"), indent=1)
+json.dump(out, open("lib/test/fixtures/study-class-weights.json", "w"), indent=1)

@@ -1,4 +1,4 @@
-import type { AlignedSequence } from "../bert/tokenizer";
+import type { AlignedSequence } from "../../bert/tokenizer";
 
 /**
  * Each word's label from its first sub-token (the usual convention); a word cut off by truncation keeps

@@ -2,10 +2,10 @@ import type { Corpus } from "../corpus/records";
 import { buildNerRows, buildReRows, concatenationsPerK, drawConcatenations } from "./augment";
 import { preprocess, type PreprocessCounts } from "./preprocess";
 import type { NerRow, PreprocessedRow, ReRow } from "./rows";
-import { seedSplit, type SplitIndices } from "./split";
+import { studySplit, type SplitIndices } from "./split";
 
 /** The study's data pipeline end to end: preprocessing, augmentation and split, with every count. */
-export interface SeedPipelineOutput {
+export interface StudyPipelineOutput {
   preprocessed: PreprocessedRow[];
   ner: NerRow[];
   re: ReRow[];
@@ -23,12 +23,12 @@ export interface PipelineCounts extends PreprocessCounts {
   split: { train: number; val: number; test: number };
 }
 
-export function runSeedPipeline(corpus: Pick<Corpus, "relations">, seed = 0): SeedPipelineOutput {
+export function runStudyPipeline(corpus: Pick<Corpus, "relations">, seed = 0): StudyPipelineOutput {
   const { rows, counts } = preprocess(corpus.relations);
   const draws = drawConcatenations(rows.length, seed);
   const ner = buildNerRows(rows, draws);
   const re = buildReRows(rows, draws);
-  const split = seedSplit(ner.length, seed);
+  const split = studySplit(ner.length, seed);
   return {
     preprocessed: rows,
     ner,
@@ -45,3 +45,8 @@ export function runSeedPipeline(corpus: Pick<Corpus, "relations">, seed = 0): Se
     },
   };
 }
+
+/** @deprecated Renamed `runStudyPipeline` ("seed" now only means a random seed); kept for one release. */
+export const runSeedPipeline = runStudyPipeline;
+/** @deprecated Renamed `StudyPipelineOutput`; kept for one release. */
+export type SeedPipelineOutput = StudyPipelineOutput;

@@ -1,7 +1,7 @@
 /** The ablation's charts: tag shares inside and outside entities, and each arm's mean with one standard deviation. */
-import { bar, COLORS, figure, type Figure } from "../viz/figure";
-import type { TagDistribution } from "../pos/stats";
-import type { ArmSummaryRow } from "./ablation-report";
+import { bar, COLORS, figure, type Figure } from "../../viz/figure";
+import type { TagDistribution } from "../../pos/stats";
+import type { ArmSummaryRow } from "./report";
 
 export function tagDistributionFigure(d: TagDistribution): Figure {
   const rows = d.rows.filter((r) => r.inside + r.outside > 0);

@@ -2,9 +2,9 @@
  * The ablation's numbers turned into tables and a conclusion. Nothing here is written in advance: every
  * sentence of the conclusion is chosen by the measured differences and their paired t-tests.
  */
-import { meanStd, pairedTTest, type PairedTTest } from "../stats/ttest";
-import type { AblationArm, AblationRun } from "./pos-ablation";
-import { PROFILES, type Profile } from "./profile";
+import { meanStd, pairedTTest, type PairedTTest } from "../../stats/ttest";
+import type { AblationArm, AblationRun } from "./run";
+import { PROFILES, type Profile } from "../shared/profile";
 
 /** The measures compared, each a numeric field of AblationRun, with the label the tables and charts use. */
 export const ABLATION_MEASURES = [

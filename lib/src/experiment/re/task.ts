@@ -1,25 +1,25 @@
-import { relationScores, type Prf, type Relation } from "../metrics/entity";
-import { confusionMatrix, tokenScores, type TokenScores } from "../metrics/token";
-import type { BackendInfo } from "../backend";
-import type { LoadedBert } from "../bert/checkpoint";
-import { DRUG_MASK, EFFECT_MASK } from "../pipeline/rows";
-import type { SeedPipelineOutput } from "../pipeline/seed-pipeline";
-import { RelationModel } from "../re/model";
-import { readRelations, type MaskedForRe } from "./e2e";
-import { firstPieceLabels, scoredPositions } from "./pieces";
-import { REPORTED } from "./evaluate";
-import { loadTaskModel, saveTaskModel, taskModelDir, type StoredModelInfo } from "./model-store";
-import { prepareTask } from "./ner";
-import { currentProfile, type Profile } from "./profile";
-import { encodeReRows, RE_CLASSES, type ReExample } from "./re-data";
-import { scoresOf, type MetricRow } from "./results";
+import { relationScores, type Prf, type Relation } from "../../metrics/entity";
+import { confusionMatrix, tokenScores, type TokenScores } from "../../metrics/token";
+import type { BackendInfo } from "../../backend";
+import type { LoadedBert } from "../../bert/checkpoint";
+import { DRUG_MASK, EFFECT_MASK } from "../../pipeline/rows";
+import type { StudyPipelineOutput } from "../../pipeline/study-pipeline";
+import { RelationModel } from "../../re/model";
+import { readRelations, type MaskedForRe } from "../e2e/chain";
+import { firstPieceLabels, scoredPositions } from "../shared/pieces";
+import { REPORTED } from "../shared/reported";
+import { loadTaskModel, saveTaskModel, taskModelDir, type StoredModelInfo } from "../shared/model-store";
+import { prepareTask } from "../shared/task";
+import { currentProfile, type Profile } from "../shared/profile";
+import { encodeReRows, RE_CLASSES, type ReExample } from "./data";
+import { scoresOf, type MetricRow } from "../report/run-record";
 
 /** Everything an RE run starts from. */
 export interface ReSetup {
   profile: Profile;
   backend: BackendInfo;
   bert: LoadedBert;
-  pipeline: SeedPipelineOutput;
+  pipeline: StudyPipelineOutput;
   train: ReExample[];
   val: ReExample[];
   test: ReExample[];

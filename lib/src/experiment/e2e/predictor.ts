@@ -1,15 +1,15 @@
-import type { LoadedBert } from "../bert/checkpoint";
-import { stackSequences } from "../bert/tokenizer";
-import type { Relation } from "../metrics/entity";
-import type { NerLabel } from "../pipeline/rows";
-import type { RelationModel } from "../re/model";
-import type { TokenClassifier } from "../bert/token-classifier";
-import { maskPredictedEntities, readRelations } from "./e2e";
-import { wordTagsFromPieces } from "./ner-data";
-import { firstPieceLabels } from "./pieces";
-import { loadNerModel } from "./ner";
-import { loadReModel } from "./re";
-import type { StoredModelInfo } from "./model-store";
+import type { LoadedBert } from "../../bert/checkpoint";
+import { stackSequences } from "../../bert/tokenizer";
+import type { Relation } from "../../metrics/entity";
+import type { NerLabel } from "../../pipeline/rows";
+import type { RelationModel } from "../../re/model";
+import type { TokenClassifier } from "../../bert/token-classifier";
+import { maskPredictedEntities, readRelations } from "./chain";
+import { wordTagsFromPieces } from "../ner/data";
+import { firstPieceLabels } from "../shared/pieces";
+import { loadNerModel } from "../ner/task";
+import { loadReModel } from "../re/task";
+import type { StoredModelInfo } from "../shared/model-store";
 
 /** A word of the input with its character offsets in the original text. */
 export interface Word {

@@ -1,5 +1,5 @@
-import type { AlignedSequence, WordAlignedTokenizer } from "../bert/tokenizer";
-import type { ReRow } from "../pipeline/rows";
+import type { AlignedSequence, WordAlignedTokenizer } from "../../bert/tokenizer";
+import type { ReRow } from "../../pipeline/rows";
 
 /** RE inputs as the study builds them: masked words, one association label per word copied to its sub-tokens. */
 export interface ReExample {

@@ -1,14 +1,8 @@
-import { confusionMatrix, tokenScores, type TokenScores } from "../metrics/token";
-import { entityScores, type EntityScores } from "../metrics/entity";
-import { NER_LABELS, type NerLabel } from "../pipeline/rows";
-import { wordTagsFromPieces, type NerExample } from "./ner-data";
-import { scoredPositions } from "./pieces";
-
-/** The study's figures (token level, macro over the classes present), to print next to ours. */
-export const REPORTED = {
-  ner: { precision: 0.733, recall: 0.925, f1: 0.806 },
-  re: { precision: 0.884, recall: 0.874, f1: 0.878 },
-} as const;
+import { confusionMatrix, tokenScores, type TokenScores } from "../../metrics/token";
+import { entityScores, type EntityScores } from "../../metrics/entity";
+import { NER_LABELS, type NerLabel } from "../../pipeline/rows";
+import { wordTagsFromPieces, type NerExample } from "./data";
+import { scoredPositions } from "../shared/pieces";
 
 export interface NerEvaluation {
   /** The study's metric: sub-token positions with a label. */
