@@ -8,7 +8,7 @@ import { spawnSync } from "node:child_process";
 import { numberFlag, parseFlags, UsageError, type Command } from "../src/cli/command";
 import { commands, findCommand, main } from "../src/cli/main";
 import { dataStatsCommand } from "../src/cli/data";
-import { labCommand } from "../src/cli/notebooks";
+import { labCommand } from "../src/cli/jupyter-commands";
 import { repoRoot } from "../src/paths";
 import { testCorpusDir } from "./helpers";
 

@@ -9,7 +9,7 @@ import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../src/backend";
 import { describeFault, InputFileError } from "../src/errors";
 import { readJsonFile, sweepDeadTemporaries, writeFileAtomic } from "../src/io";
-import { readModelInfo } from "../src/experiment/model-store";
+import { readModelInfo } from "../src/experiment/shared/model-store";
 import { KEPT_CHECKPOINTS, listCheckpoints, Trainer } from "../src/train/trainer";
 import { repoRoot } from "../src/paths";
 

@@ -6,8 +6,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { initBackend } from "../src/backend";
 import { loadBert } from "../src/bert/checkpoint";
-import { createNerModel, loadNerModel, nerModelDir, saveNerModel, type NerSetup } from "../src/experiment/ner";
-import { PROFILES } from "../src/experiment/profile";
+import { createNerModel, loadNerModel, nerModelDir, saveNerModel, type NerSetup } from "../src/experiment/ner/task";
+import { PROFILES } from "../src/experiment/shared/profile";
 import { tinyCheckpointDir } from "../src/paths";
 
 /** A copy of the tiny checkpoint in `<parent>/tiny-bert`; `alter` changes its last weight (another model, same name). */

@@ -4,8 +4,8 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { executeNotebook, NotebookCellError, NotebookInterrupted } from "../src/notebooks/execute";
-import { findJupyterPython } from "../src/notebooks/jupyter";
+import { executeNotebook, NotebookCellError, NotebookInterrupted } from "../src/jupyter/execute";
+import { findJupyterPython } from "../src/jupyter/jupyter";
 import { processAlive } from "../src/io";
 
 function jupyterMissing(): string | undefined {

@@ -3,11 +3,11 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { executeNotebook, listNotebooks, selectNotebooks } from "../src/notebooks/execute";
-import { findJupyterPython } from "../src/notebooks/jupyter";
+import { executeNotebook, listNotebooks, selectNotebooks } from "../src/jupyter/execute";
+import { findJupyterPython } from "../src/jupyter/jupyter";
 import { readJson, testCorpusDir } from "./helpers";
-import { nerModelDir } from "../src/experiment/ner";
-import { currentProfile } from "../src/experiment/profile";
+import { nerModelDir } from "../src/experiment/ner/task";
+import { currentProfile } from "../src/experiment/shared/profile";
 
 /**
  * Executes the notebooks headlessly through Jupyter and the tslab kernel, as `adeflow reproduce` does, into

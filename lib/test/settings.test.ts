@@ -6,7 +6,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { kernelEnvironment, readmeWithSettings, setting, SETTINGS, settingsMarkdown } from "../src/settings";
-import { findJupyterPython } from "../src/notebooks/jupyter";
+import { findJupyterPython } from "../src/jupyter/jupyter";
 import { repoRoot } from "../src/paths";
 import { testCorpusDir } from "./helpers";
 

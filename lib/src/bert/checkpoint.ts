@@ -19,7 +19,7 @@ import { AdeflowError } from "../errors";
 import { setting } from "../settings";
 import { readBodyWithProgress } from "../download";
 import { readBertConfig, type BertConfig } from "./config";
-import { readSafetensors } from "./safetensors";
+import { readSafetensors } from "../io/safetensors";
 import { writeFileAtomic } from "../io";
 import { mapEncoderWeights } from "./weights";
 import { BertEncoder } from "./encoder";

@@ -2,7 +2,7 @@ import { AdeflowError, describeFault } from "../errors";
 import { settingsText } from "../settings";
 import { commandHelp, parseFlags, UsageError, usageLine, type Command } from "./command";
 import { dataExportCommand, dataStatsCommand } from "./data";
-import { labCommand, reproduceCommand, setupCommand } from "./notebooks";
+import { labCommand, reproduceCommand, setupCommand } from "./jupyter-commands";
 import { predictCommand } from "./predict";
 import { encodeCommand } from "./encode";
 import { benchCommand } from "./bench";

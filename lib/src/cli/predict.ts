@@ -1,8 +1,8 @@
 import { initBackend } from "../backend";
-import { nerModelDir } from "../experiment/ner";
-import { AdePredictor } from "../experiment/predict";
-import { currentProfile } from "../experiment/profile";
-import { reModelDir } from "../experiment/re";
+import { nerModelDir } from "../experiment/ner/task";
+import { AdePredictor } from "../experiment/e2e/predictor";
+import { currentProfile } from "../experiment/shared/profile";
+import { reModelDir } from "../experiment/re/task";
 import { UsageError, type Command } from "./command";
 
 export const predictCommand: Command = {

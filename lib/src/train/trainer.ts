@@ -19,11 +19,11 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { AdeflowError, describeFault } from "../errors";
-import { readSafetensors, writeSafetensors, type TensorMap } from "../bert/safetensors";
+import { readSafetensors, writeSafetensors, type TensorMap } from "../io/safetensors";
 import { readJsonFile, sweepDeadTemporaries, writeFileAtomic } from "../io";
 import { AdamW } from "./optim";
 import { clipCoefficient, globalNorm, linearScheduleFactor } from "./optim";
-import { Rng } from "./rng";
+import { Rng } from "../random/rng";
 
 /** Checkpoints kept in a folder: the newest, and the previous one to fall back on. */
 export const KEPT_CHECKPOINTS = 2;

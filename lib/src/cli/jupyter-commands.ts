@@ -1,0 +1,73 @@
+import { spawn } from "node:child_process";
+import * as path from "node:path";
+import { locateCorpus } from "../corpus/locate";
+import { AdeflowError } from "../errors";
+import { executeNotebook, selectNotebooks } from "../jupyter/execute";
+import { findJupyterPython, jupyterEnv, registerKernel } from "../jupyter/jupyter";
+import { notebooksDir, resultsDir } from "../paths";
+import { kernelEnvironment } from "../settings";
+import { CORPUS_DIR_FLAG } from "./data";
+import type { Command } from "./command";
+
+export const setupCommand: Command = {
+  path: ["setup"],
+  summary: "register the tslab kernel for this clone and fetch (or verify) the corpus",
+  flags: { "corpus-dir": CORPUS_DIR_FLAG },
+  async run(flags) {
+    registerKernel();
+    const location = await locateCorpus({ corpusDir: flags.values.get("corpus-dir") });
+    console.error(`corpus: ${location.dir} (${location.origin}), checksums verified`);
+  },
+};
+
+export const reproduceCommand: Command = {
+  path: ["reproduce"],
+  summary: "execute the notebooks headlessly, in order, saving executed copies under results/",
+  flags: {
+    only: { type: "string", value: "NAME", description: "one notebook: its number (02), name (preprocessing) or file name" },
+    "corpus-dir": CORPUS_DIR_FLAG,
+  },
+  async run(flags) {
+    const notebooks = selectNotebooks(flags.values.get("only"));
+    // fail before starting Jupyter when the corpus is not there; the kernel reads the very folder checked here
+    const corpus = await locateCorpus({ corpusDir: flags.values.get("corpus-dir") });
+    const env = jupyterEnv(kernelEnvironment({ ADE_CORPUS_DIR: corpus.dir }));
+    for (const nb of notebooks) {
+      console.error(`running ${path.relative(process.cwd(), nb)}`);
+      const done = await executeNotebook(nb, { env });
+      console.error(`  -> ${path.relative(process.cwd(), done.executedCopy)} (${done.seconds.toFixed(1)} s)`);
+    }
+    console.error(`results in ${resultsDir()}`);
+  },
+};
+
+/** Run a child to its end; resolves to its exit status, or to the signal that ended it. */
+export function waitForChild(child: ReturnType<typeof spawn>): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  return new Promise((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code, signal) => resolve({ code, signal }));
+  });
+}
+
+export const labCommand: Command = {
+  path: ["lab"],
+  summary: "open the notebooks in JupyterLab (or the classic Notebook) with the project's kernel",
+  flags: { "no-browser": { type: "boolean", description: "do not open a browser, print the address" } },
+  async run(flags) {
+    const python = findJupyterPython();
+    const env = jupyterEnv();
+    for (const app of ["lab", "notebook"]) {
+      const probe = spawn(python, ["-m", app === "lab" ? "jupyterlab" : "notebook", "--version"], { env, stdio: "ignore" });
+      if ((await waitForChild(probe)).code !== 0) continue;
+      const args = ["-m", "jupyter", app, `--notebook-dir=${notebooksDir()}`, ...(flags.switches.has("no-browser") ? ["--no-browser"] : [])];
+      const child = spawn(python, args, { env, stdio: "inherit" });
+      const { code, signal } = await waitForChild(child);
+      // Ctrl-C reaches Jupyter too and it stops cleanly (status 0); anything else is Jupyter refusing or failing
+      if (code !== 0 && signal !== "SIGINT") {
+        throw new AdeflowError(`jupyter ${app} (${python}) ${signal ? `was ended by ${signal}` : `exited with status ${code}`}; its messages are above`);
+      }
+      return;
+    }
+    throw new AdeflowError(`neither JupyterLab nor Notebook is installed for ${python}: \`pip install jupyterlab\` (or apt-get install jupyter-notebook)`);
+  },
+};
