@@ -7,7 +7,7 @@ import { UsageError, type Command } from "./command";
 
 export const predictCommand: Command = {
   path: ["predict"],
-  summary: "drugs, effects (character offsets) and drug -> effect relations in a text, as JSON",
+  summary: "drugs, effects (offsets in code points, texts of any length) and drug -> effect relations in a text, as JSON",
   positionals: "TEXT",
   flags: {
     text: { type: "string", value: "TEXT", description: "the text (or give it as positional words)" },

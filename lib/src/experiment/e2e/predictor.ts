@@ -4,7 +4,8 @@ import type { Relation } from "../../metrics/entity";
 import type { NerLabel } from "../../pipeline/rows";
 import type { RelationModel } from "../../re/model";
 import type { TokenClassifier } from "../../bert/token-classifier";
-import { maskPredictedEntities, readRelations } from "./chain";
+import { maskPredictedEntities, readRelations, type MaskedForRe } from "./chain";
+import { bestWindowPerWord, codePointOffsets, wordWindows } from "./windows";
 import { wordTagsFromPieces } from "../ner/data";
 import { firstPieceLabels } from "../shared/pieces";
 import { loadNerModel } from "../ner/task";
@@ -29,16 +30,22 @@ export function wordsWithOffsets(text: string): Word[] {
 export interface ExtractedEntity {
   type: "Drug" | "Effect";
   text: string;
+  /** Unicode code points from the start of the text (Python's `text[start:end]`; in JavaScript `[...text].slice(start, end)`). */
   start: number;
   end: number;
 }
 
 export interface Extraction {
   text: string;
+  /** The unit of every `start` and `end`. */
+  offsets: "unicode code points";
   entities: ExtractedEntity[];
   /** Indices into `entities`. */
   relations: { drug: number; effect: number }[];
-  /** Words past the model's input length were not read. */
+  /** Words read, and the windows of at most the model's positions they were read in (1 when the text fits). */
+  words: number;
+  windows: number;
+  /** A single word had more pieces than the model's positions and was cut (every other word is read). */
   truncated: boolean;
 }
 
@@ -68,25 +75,78 @@ export class AdePredictor {
     return { tags, maskedWords: masked.words, associations, rePieces: rePred, relations: readRelations(masked, associations), truncated: nerSeq.truncated || reSeq.truncated };
   }
 
+  /**
+   * NER tags of every word of a text of any length: windows that fit the model, each word tagged by the window
+   * where it has the most context (see windows.ts).
+   */
+  tagLongText(words: readonly string[]): { tags: NerLabel[]; windows: number; truncated: boolean } {
+    const tok = this.ner.bert.tokenizer;
+    const windows = wordWindows(words.map((w) => tok.wordIds(w).length), this.maxLength - 2);
+    const best = bestWindowPerWord(windows, words.length);
+    const tags = new Array<NerLabel>(words.length).fill("O");
+    let truncated = false;
+    windows.forEach((w, k) => {
+      const slice = words.slice(w.start, w.end);
+      const seq = tok.encodeWords(slice, undefined, this.maxLength);
+      truncated ||= seq.truncated;
+      const local = wordTagsFromPieces(seq, this.ner.model.predict(stackSequences([seq], this.maxLength)), slice.length);
+      for (let i = w.start; i < w.end; i++) if (best[i] === k) tags[i] = local[i - w.start];
+    });
+    return { tags, windows: windows.length, truncated };
+  }
+
+  /** Relations over the masked words of a text of any length: each window read on its own, the pairs joined. */
+  relationsOfLongText(masked: MaskedForRe): { relations: Relation[]; truncated: boolean } {
+    const tok = this.re.bert.tokenizer;
+    const windows = wordWindows(masked.words.map((w) => tok.wordIds(w).length), this.maxLength - 2);
+    const seen = new Set<string>();
+    const relations: Relation[] = [];
+    let truncated = false;
+    for (const w of windows) {
+      const part: MaskedForRe = { words: masked.words.slice(w.start, w.end), entityAt: masked.entityAt.slice(w.start, w.end) };
+      const seq = tok.encodeWords(part.words, undefined, this.maxLength);
+      truncated ||= seq.truncated;
+      const associations = firstPieceLabels(seq, this.re.model.predict(stackSequences([seq], this.maxLength)), part.words.length);
+      // entities keep their word spans in the whole text, so a pair found by two windows is one relation
+      for (const r of readRelations(part, associations)) {
+        const key = `${r.drug.start}:${r.drug.end}:${r.effect.start}:${r.effect.end}`;
+        if (!seen.has(key)) {
+          seen.add(key);
+          relations.push(r);
+        }
+      }
+    }
+    return { relations, truncated };
+  }
+
   extract(text: string): Extraction {
     const words = wordsWithOffsets(text);
-    const out = this.predictWords(words.map((w) => w.text));
+    const wordTexts = words.map((w) => w.text);
+    const ner = this.tagLongText(wordTexts);
+    const masked = maskPredictedEntities(wordTexts, ner.tags);
+    const re = this.relationsOfLongText(masked);
+    const cp = codePointOffsets(text);
     const byKey = new Map<string, ExtractedEntity>();
     const keyOf = (type: "Drug" | "Effect", start: number, end: number): string => {
       const key = `${type}:${start}:${end}`;
-      if (!byKey.has(key)) byKey.set(key, { type, text: text.slice(words[start].start, words[end].end), start: words[start].start, end: words[end].end });
+      const from = words[start].start;
+      const to = words[end].end;
+      if (!byKey.has(key)) byKey.set(key, { type, text: text.slice(from, to), start: cp[from], end: cp[to] });
       return key;
     };
     // every predicted entity is reported, related or not
-    for (const e of maskPredictedEntities(words.map((w) => w.text), out.tags).entityAt) if (e) keyOf(e.type as "Drug" | "Effect", e.start, e.end);
-    const pairs = out.relations.map((r) => [keyOf("Drug", r.drug.start, r.drug.end), keyOf("Effect", r.effect.start, r.effect.end)]);
+    for (const e of masked.entityAt) if (e) keyOf(e.type as "Drug" | "Effect", e.start, e.end);
+    const pairs = re.relations.map((r) => [keyOf("Drug", r.drug.start, r.drug.end), keyOf("Effect", r.effect.start, r.effect.end)]);
     const keys = [...byKey.keys()].sort((a, b) => byKey.get(a)!.start - byKey.get(b)!.start);
     const index = new Map(keys.map((k, i) => [k, i]));
     return {
       text,
+      offsets: "unicode code points",
       entities: keys.map((k) => byKey.get(k)!),
       relations: pairs.map(([d, e]) => ({ drug: index.get(d)!, effect: index.get(e)! })),
-      truncated: out.truncated,
+      words: words.length,
+      windows: ner.windows,
+      truncated: ner.truncated || re.truncated,
     };
   }
 }
