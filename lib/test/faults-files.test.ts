@@ -12,6 +12,7 @@ import { readJsonFile, sweepDeadTemporaries, writeFileAtomic } from "../src/io";
 import { readModelInfo } from "../src/experiment/shared/model-store";
 import { KEPT_CHECKPOINTS, listCheckpoints, Trainer } from "../src/train/trainer";
 import { repoRoot } from "../src/paths";
+import { notebookResultsDir } from "../src/jupyter/context";
 
 const tmp = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), `adeflow-${prefix}-`));
 
@@ -138,4 +139,22 @@ tf.setBackend("cpu").then(() => {
   const last = r.stderr.trim().split("\n").pop()!; // after TensorFlow.js's own banner
   assert.match(last, new RegExp(`^saving the checkpoint ${ckpts}/ckpt-1 failed, the previous one is kept: .*EFBIG`));
   assert.deepEqual(fs.readdirSync(ckpts), ["ckpt-0"], "no .ckpt-1.tmp-* folder and no latest.json pointing at a torso");
+});
+
+test("a notebook's results folder holds one run: an earlier run's files go when a run starts, finished ablation runs stay", () => {
+  const results = tmp("results");
+  const before = process.env.ADEFLOW_RESULTS_DIR;
+  process.env.ADEFLOW_RESULTS_DIR = results;
+  try {
+    const dir = path.join(results, "01-eda");
+    fs.mkdirSync(path.join(dir, "runs"), { recursive: true });
+    for (const f of ["01-eda.ipynb", "summary.json", "lengths.html", "lengths.png", "plotly.min.js"]) fs.writeFileSync(path.join(dir, f), "earlier run");
+    fs.writeFileSync(path.join(dir, "runs", "seed-0.json"), "{}");
+    assert.equal(notebookResultsDir("01-eda"), dir);
+    assert.deepEqual(fs.readdirSync(dir), ["runs"]);
+    assert.deepEqual(fs.readdirSync(path.join(dir, "runs")), ["seed-0.json"]);
+  } finally {
+    if (before === undefined) delete process.env.ADEFLOW_RESULTS_DIR;
+    else process.env.ADEFLOW_RESULTS_DIR = before;
+  }
 });

@@ -4,6 +4,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { bar, chartDivHtml, chartHtml, figure, findChromium, inlineScriptSafe, jsonForScript, plotlySource, resetChartSession, saveChart, showChart } from "../src/viz";
+import { plotlyScriptPath } from "../src/viz/html";
+import { SHARED_PLOTLY } from "../src/viz/save";
 
 const fig = figure([bar(["alpha", "beta"], [3, 7], { name: "counts <b>&</b>" })], "A </script> test", "kind", "count");
 
@@ -56,18 +58,28 @@ test("showChart sends the plotly bundle with the first chart of a session only",
   assert.equal(occurrences(sent[2], bundleMarker()), 1);
 });
 
-test("saveChart writes the page atomically, without temp files; PNG skipped on request", () => {
+test("saveChart writes the page atomically, without temp files; PNG skipped on request; one plotly copy per folder", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "adeflow-viz-"));
   try {
     const saved = saveChart(fig, path.join(dir, "sub", "chart.html"), { png: false });
     assert.equal(saved.html, path.join(dir, "sub", "chart.html"));
     assert.equal(saved.png, undefined);
     assert.ok(saved.pngSkipped);
-    assert.deepEqual(fs.readdirSync(path.join(dir, "sub")), ["chart.html"]);
-    assert.equal(fs.readFileSync(saved.html, "utf8"), chartHtml(fig));
-    // saving again replaces the file, still without leftovers
+    assert.deepEqual(fs.readdirSync(path.join(dir, "sub")).sort(), ["chart.html", SHARED_PLOTLY]);
+    const page = fs.readFileSync(saved.html, "utf8");
+    assert.equal(page, chartHtml(fig, { plotlySrc: SHARED_PLOTLY }));
+    assert.equal(occurrences(page, bundleMarker()), 0, "the page does not carry its own plotly");
+    assert.ok(page.includes(`<script src="${SHARED_PLOTLY}"></script>`));
+    assert.ok(page.length < 10_000, `${page.length} bytes`);
+    assert.ok(fs.readFileSync(path.join(dir, "sub", SHARED_PLOTLY)).equals(fs.readFileSync(plotlyScriptPath())));
+    // saving again, and a second chart, replace and add pages; still one plotly and no leftovers
     saveChart(fig, path.join(dir, "sub", "chart"), { png: false });
-    assert.deepEqual(fs.readdirSync(path.join(dir, "sub")), ["chart.html"]);
+    saveChart(fig, path.join(dir, "sub", "other"), { png: false });
+    assert.deepEqual(fs.readdirSync(path.join(dir, "sub")).sort(), ["chart.html", "other.html", SHARED_PLOTLY]);
+    // a copy that was cut short is written again
+    fs.truncateSync(path.join(dir, "sub", SHARED_PLOTLY), 100);
+    saveChart(fig, path.join(dir, "sub", "chart"), { png: false });
+    assert.ok(fs.readFileSync(path.join(dir, "sub", SHARED_PLOTLY)).equals(fs.readFileSync(plotlyScriptPath())));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -82,7 +94,7 @@ test("saveChart without Chromium returns a reason instead of failing", () => {
     assert.equal(saved.png, undefined);
     assert.match(saved.pngSkipped ?? "", /Chromium/);
     assert.throws(() => saveChart(fig, path.join(dir, "c.html"), { png: true }), /Chromium/);
-    assert.deepEqual(fs.readdirSync(dir), ["c.html"]);
+    assert.deepEqual(fs.readdirSync(dir).sort(), ["c.html", SHARED_PLOTLY]);
   } finally {
     if (before === undefined) delete process.env.ADEFLOW_CHROMIUM;
     else process.env.ADEFLOW_CHROMIUM = before;
@@ -98,7 +110,7 @@ test("saveChart writes a PNG beside the page when Chromium is installed", { skip
     const png = fs.readFileSync(saved.png!);
     assert.deepEqual([...png.subarray(1, 4)], [...Buffer.from("PNG")]);
     assert.equal(png.readUInt32BE(16), 400); // IHDR width
-    assert.deepEqual(fs.readdirSync(dir).sort(), ["c.html", "c.png"]);
+    assert.deepEqual(fs.readdirSync(dir).sort(), ["c.html", "c.png", SHARED_PLOTLY]);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -3,10 +3,20 @@ import * as path from "node:path";
 import { resultsDir, repoRoot } from "../paths";
 import { setting } from "../settings";
 
-/** The results folder of one notebook (`results/<name>/`), created on first use. */
+/** What outlives a run in a notebook's results folder: finished ablation runs, read back by the next run. */
+export const KEPT_ACROSS_RUNS: readonly string[] = ["runs"];
+
+/**
+ * The results folder of one notebook (`results/<name>/`), emptied for a new run: a notebook calls this once, at
+ * its start, so the folder holds one run only (no metrics, charts or PNGs of an earlier run beside this one's,
+ * whether it fails or not). `KEPT_ACROSS_RUNS` stays.
+ */
 export function notebookResultsDir(name: string): string {
   const dir = path.join(resultsDir(), name);
   fs.mkdirSync(dir, { recursive: true });
+  for (const entry of fs.readdirSync(dir)) {
+    if (!KEPT_ACROSS_RUNS.includes(entry)) fs.rmSync(path.join(dir, entry), { recursive: true, force: true });
+  }
   return dir;
 }
 

@@ -46,11 +46,16 @@ export interface ChartHtmlOptions {
   title?: string;
   /** Fill the browser window (default true): the saved page and its PNG then have the window's size. */
   fullWindow?: boolean;
+  /**
+   * Load plotly.js from this relative address (a copy beside the page, shared by every chart of its folder)
+   * instead of inlining the 4.8 MB bundle into each page. Still offline: the copy is a local file.
+   */
+  plotlySrc?: string;
 }
 
 const figureTitle = (fig: Figure): string => fig.layout.title?.text ?? "chart";
 
-/** A self-contained HTML page: plotly.js inlined once, then the figure drawn into one div. No network. */
+/** An HTML page: plotly.js inlined once (or from a local copy, `plotlySrc`), then the figure in one div. No network. */
 export function chartHtml(fig: Figure, options: ChartHtmlOptions = {}): string {
   const title = options.title ?? figureTitle(fig);
   const fullWindow = options.fullWindow ?? true;
@@ -62,7 +67,7 @@ export function chartHtml(fig: Figure, options: ChartHtmlOptions = {}): string {
     '<meta charset="utf-8">',
     `<title>${escapeHtml(title)}</title>`,
     "<style>html,body{margin:0;padding:0;background:#fff;}</style>",
-    `<script>${plotlySource()}</script>`,
+    options.plotlySrc ? `<script src="${escapeHtml(options.plotlySrc)}"></script>` : `<script>${plotlySource()}</script>`,
     "</head>",
     "<body>",
     `<div id="chart" style="${size}"></div>`,

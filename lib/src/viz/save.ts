@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { writeFileAtomic } from "../io";
 import type { Figure } from "./figure";
-import { chartHtml } from "./html";
+import { chartHtml, plotlyScriptPath } from "./html";
 import { setting } from "../settings";
 
 /** Where Debian's Chromium lives; `ADEFLOW_CHROMIUM` overrides it. */
@@ -34,13 +34,28 @@ export interface SavedChart {
   pngSkipped?: string;
 }
 
+/** The name of the plotly.js copy that the saved charts of one folder share. */
+export const SHARED_PLOTLY = "plotly.min.js";
+
+/** Put plotly.js beside the charts of `dir` once (again when it is missing or differs in size from the bundle). */
+export function ensureSharedPlotly(dir: string): string {
+  const target = path.join(dir, SHARED_PLOTLY);
+  const source = plotlyScriptPath();
+  const existing = fs.existsSync(target) ? fs.statSync(target).size : -1;
+  if (existing !== fs.statSync(source).size) writeFileAtomic(target, fs.readFileSync(source));
+  return target;
+}
+
 /**
- * Write the chart as a self-contained HTML page (atomically), and a static PNG next to it when Chromium is
- * there. `file` should end in `.html`; the PNG takes the same name with `.png`.
+ * Write the chart as an HTML page (atomically) that loads plotly.js from one copy in its folder
+ * (`plotly.min.js`, written once), and a static PNG next to it when Chromium is there. `file` should end in
+ * `.html`; the PNG takes the same name with `.png`. The page works offline and from any folder it is copied
+ * to together with that one file.
  */
 export function saveChart(fig: Figure, file: string, options: SaveChartOptions = {}): SavedChart {
   const html = path.resolve(file.endsWith(".html") ? file : `${file}.html`);
-  writeFileAtomic(html, chartHtml(fig));
+  ensureSharedPlotly(path.dirname(html));
+  writeFileAtomic(html, chartHtml(fig, { plotlySrc: SHARED_PLOTLY }));
   const want = options.png ?? "auto";
   if (want === false) return { html, pngSkipped: "PNG not requested" };
   if (want === "auto" && setting("ADEFLOW_PNG") === "0") return { html, pngSkipped: "ADEFLOW_PNG=0" };
