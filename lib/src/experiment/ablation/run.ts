@@ -12,7 +12,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { writeJsonAtomic } from "../../io";
+import { readJsonFile, writeJsonAtomic } from "../../io";
 import { posIdsForSequence } from "../../pos/align";
 import { POS_VOCAB } from "../../pos/tags";
 import { WordTagger, type TaggingCounts } from "../../pos/tagger";
@@ -114,13 +114,15 @@ function fingerprintOf(setup: PosAblationSetup, arm: AblationArm, seed: number, 
   return JSON.stringify({ profile: training, splitSeed: setup.profile.seed, model: setup.bert.contentHash, arm, seed, posEmbeddingSize: width, rows: [setup.train.length, setup.val.length, setup.test.length] });
 }
 
-function readFinishedRun(file: string, fingerprint: string): AblationRun | undefined {
+function readFinishedRun(file: string, fingerprint: string, log: (line: string) => void): AblationRun | undefined {
   if (!fs.existsSync(file)) return undefined;
   try {
-    const saved = JSON.parse(fs.readFileSync(file, "utf8")) as { fingerprint?: string; run?: AblationRun };
+    const saved = readJsonFile<{ fingerprint?: string; run?: AblationRun }>(file, "finished ablation run");
     return saved.fingerprint === fingerprint && saved.run ? { ...saved.run, reused: true } : undefined;
-  } catch {
-    return undefined; // unreadable (e.g. from an older layout): train again, it will be replaced
+  } catch (err) {
+    // unreadable (torn, or from an older layout): train again, it will be replaced
+    log(`${(err as Error).message}; training this run again`);
+    return undefined;
   }
 }
 
@@ -179,7 +181,7 @@ export function runPosAblation(setup: PosAblationSetup, options: PosAblationOpti
       for (const arm of ABLATION_ARMS) {
         const fingerprint = fingerprintOf(setup, arm, seed, size);
         const file = options.runsDir && path.join(options.runsDir, `${slug(arm, seed)}.json`);
-        const done = file ? readFinishedRun(file, fingerprint) : undefined;
+        const done = file ? readFinishedRun(file, fingerprint, log) : undefined;
         if (done) {
           log(`${arm}, seed ${seed}: finished earlier, read back from ${file}`);
           runs.push(done);
