@@ -27,7 +27,11 @@ export const dataDir = (): string => path.join(repoRoot(), "data");
 /** Where notebooks write their results; `ADEFLOW_RESULTS_DIR` redirects it (the tests use a temporary folder). */
 export const resultsDir = (): string => setting("ADEFLOW_RESULTS_DIR") ?? path.join(repoRoot(), "results");
 export const notebooksDir = (): string => path.join(repoRoot(), "notebooks");
-/** The project's tiny generated BERT checkpoint: the `smoke` profile's model and the tests'. */
+
+/**
+ * The project's tiny test checkpoint (a 2-layer, 32-wide BERT in the Hugging Face layout, made by
+ * lib/test/support/tiny.ts): the model of the smoke profile, the benchmarks' small model and the tests'.
+ */
 export const tinyCheckpointDir = (): string => path.join(repoRoot(), "lib", "test", "fixtures", "tiny-bert");
 /**
  * The corpus folder the tests and the tiny checkpoint's vocabulary read: `ADE_CORPUS_DIR`, else the

@@ -13,6 +13,8 @@ import { readModelInfo } from "../src/experiment/shared/model-store";
 import { KEPT_CHECKPOINTS, listCheckpoints, Trainer } from "../src/train/trainer";
 import { repoRoot } from "../src/paths";
 import { notebookResultsDir } from "../src/jupyter/context";
+import { openRun } from "../src/experiment/report/notebook-run";
+import { PROFILES } from "../src/experiment/shared/profile";
 
 const tmp = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), `adeflow-${prefix}-`));
 
@@ -141,7 +143,7 @@ tf.setBackend("cpu").then(() => {
   assert.deepEqual(fs.readdirSync(ckpts), ["ckpt-0"], "no .ckpt-1.tmp-* folder and no latest.json pointing at a torso");
 });
 
-test("a notebook's results folder holds one run: an earlier run's files go when a run starts, finished ablation runs stay", () => {
+test("a notebook's results folder holds one run: an earlier run's files go when a run starts, finished ablation runs stay", async () => {
   const results = tmp("results");
   const before = process.env.ADEFLOW_RESULTS_DIR;
   process.env.ADEFLOW_RESULTS_DIR = results;
@@ -153,6 +155,13 @@ test("a notebook's results folder holds one run: an earlier run's files go when 
     assert.equal(notebookResultsDir("01-eda"), dir);
     assert.deepEqual(fs.readdirSync(dir), ["runs"]);
     assert.deepEqual(fs.readdirSync(path.join(dir, "runs")), ["seed-0.json"]);
+    // the training notebooks' first cell does the same
+    const train = path.join(results, "07-pos-ablation");
+    fs.mkdirSync(path.join(train, "runs"), { recursive: true });
+    for (const f of ["07-pos-ablation.ipynb", "summary.json", "scores.png"]) fs.writeFileSync(path.join(train, f), "earlier run");
+    const run = await openRun("07-pos-ablation", { profile: PROFILES.smoke(), log: () => {}, display: { html: () => {} } });
+    assert.equal(run.results, train);
+    assert.deepEqual(fs.readdirSync(train), ["runs"]);
   } finally {
     if (before === undefined) delete process.env.ADEFLOW_RESULTS_DIR;
     else process.env.ADEFLOW_RESULTS_DIR = before;

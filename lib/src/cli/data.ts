@@ -7,7 +7,7 @@ import { UsageError, type Command, type FlagSpec, type Flags } from "./command";
 /** The corpus folder flag every corpus-reading command takes. */
 export const CORPUS_DIR_FLAG: FlagSpec = { type: "string", value: "DIR", description: "the corpus folder (instead of ADE_CORPUS_DIR or the downloaded copy)" };
 
-/** The counts `adeflow data stats` prints, with the names the issue and the reference sample use. */
+/** The counts `adeflow data stats` prints, named as the study's README and the reference sample name them. */
 export function statsObject(out: StudyPipelineOutput, negatives: number, doses: number, corpusDir: string, seconds: number) {
   const c = out.counts;
   return {

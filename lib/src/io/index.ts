@@ -4,3 +4,4 @@
  */
 export * from "./atomic";
 export * from "./safetensors";
+export * from "./run-folder";

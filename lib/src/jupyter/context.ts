@@ -2,22 +2,14 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { resultsDir, repoRoot } from "../paths";
 import { setting } from "../settings";
-
-/** What outlives a run in a notebook's results folder: finished ablation runs, read back by the next run. */
-export const KEPT_ACROSS_RUNS: readonly string[] = ["runs"];
+import { startRunFolder } from "../io/run-folder";
 
 /**
- * The results folder of one notebook (`results/<name>/`), emptied for a new run: a notebook calls this once, at
- * its start, so the folder holds one run only (no metrics, charts or PNGs of an earlier run beside this one's,
- * whether it fails or not). `KEPT_ACROSS_RUNS` stays.
+ * The results folder of one notebook (`results/<name>/`), emptied for a new run (see `startRunFolder`): a
+ * notebook calls this once, at its start. Finished ablation runs (`runs/`) stay.
  */
 export function notebookResultsDir(name: string): string {
-  const dir = path.join(resultsDir(), name);
-  fs.mkdirSync(dir, { recursive: true });
-  for (const entry of fs.readdirSync(dir)) {
-    if (!KEPT_ACROSS_RUNS.includes(entry)) fs.rmSync(path.join(dir, entry), { recursive: true, force: true });
-  }
-  return dir;
+  return startRunFolder(path.join(resultsDir(), name));
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { ProfileRecord } from "../report/records";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
@@ -56,7 +57,7 @@ export interface StoredModelInfo {
   /** sha256 of the base checkpoint's config.json and model.safetensors (see `modelContentHash`). */
   baseModelHash?: string;
   labels: string[];
-  profile: Record<string, unknown>;
+  profile: ProfileRecord | Record<string, unknown>;
   [key: string]: unknown;
 }
 

@@ -2,6 +2,7 @@ import { AdeflowError } from "../../errors";
 import { tinyCheckpointDir } from "../../paths";
 import { setting } from "../../settings";
 import type { TrainingSettings } from "../../train/fit";
+import type { ProfileRecord } from "../report/records";
 
 /**
  * One place for the experiment settings. `full` is the study's; `quick` runs in minutes on a laptop CPU; `smoke`
@@ -28,6 +29,7 @@ const STUDY = { batchSize: 8, accumulationSteps: 4, learningRate: 2e-4, maxGradN
 // 3,072 BERT features it joins).
 const POS_EMBEDDING_SIZE = 32;
 
+/** The smoke profile's model: the project's tiny test checkpoint. */
 export const TINY_CHECKPOINT = tinyCheckpointDir;
 
 export const PROFILES: Record<Profile["name"], () => Profile> = {
@@ -80,7 +82,7 @@ export function currentProfile(env: NodeJS.ProcessEnv = process.env): Profile {
 }
 
 /** Settings as a flat record, for printing and for every result file. */
-export function describeProfile(p: Profile): Record<string, string | number> {
+export function describeProfile(p: Profile): ProfileRecord {
   return {
     profile: p.name,
     model: p.model,
