@@ -2,16 +2,18 @@ import { spawn } from "node:child_process";
 import * as path from "node:path";
 import { locateCorpus } from "../corpus/locate";
 import { executeNotebook, selectNotebooks } from "../notebooks/execute";
-import { findJupyterPython, jupyterEnv, registerKernel } from "../notebooks/jupyter";
+import { ensureJupyter, ensureKernel, jupyterEnv, registerKernel } from "../notebooks/jupyter";
+import { findJupyter, serverUi } from "../notebooks/python-env";
 import { notebooksDir, resultsDir } from "../paths";
 import type { Command } from "./command";
 
 export const setupCommand: Command = {
   path: ["setup"],
-  summary: "register the tslab kernel for this clone and fetch (or verify) the corpus",
-  usage: "adeflow setup [--corpus-dir DIR]",
+  summary: "find Jupyter (or install JupyterLab into .venv/), register the tslab kernel for this clone, fetch (or verify) the corpus",
+  usage: "adeflow setup [--venv] [--corpus-dir DIR]",
   async run(flags) {
-    registerKernel();
+    const jupyter = ensureJupyter({ forceVenv: flags.switches.has("venv") });
+    registerKernel(undefined, jupyter.python);
     const location = await locateCorpus({ corpusDir: flags.values.get("corpus-dir") });
     console.error(`corpus: ${location.dir} (${location.origin}), checksums verified`);
   },
@@ -36,20 +38,15 @@ export const reproduceCommand: Command = {
 
 export const labCommand: Command = {
   path: ["lab"],
-  summary: "open the notebooks in JupyterLab (or the classic Notebook) with the project's kernel",
+  summary: "open the notebooks in JupyterLab 4 (or Notebook 7) with the project's kernel",
   usage: "adeflow lab [--no-browser]",
   async run(flags) {
-    const python = findJupyterPython();
-    const env = jupyterEnv();
-    for (const app of ["lab", "notebook"]) {
-      const probe = spawn(python, ["-m", app === "lab" ? "jupyterlab" : "notebook", "--version"], { env, stdio: "ignore" });
-      const ok = await new Promise<boolean>((resolve) => probe.on("close", (code) => resolve(code === 0)));
-      if (!ok) continue;
-      const args = ["-m", "jupyter", app, `--notebook-dir=${notebooksDir()}`, ...(flags.switches.has("no-browser") ? ["--no-browser"] : [])];
-      const child = spawn(python, args, { env, stdio: "inherit" });
-      await new Promise((resolve) => child.on("close", resolve));
-      return;
-    }
-    throw new Error(`neither JupyterLab nor Notebook is installed for ${python}: \`pip install jupyterlab\` (or apt-get install jupyter-notebook)`);
+    const jupyter = findJupyter("server");
+    const ui = serverUi(jupyter.probe) ?? "lab";
+    ensureKernel(undefined, jupyter.python);
+    console.error(`${ui === "lab" ? "JupyterLab" : "Notebook"} from ${jupyter.python} (${jupyter.origin})`);
+    const args = ["-m", ui === "lab" ? "jupyterlab" : "notebook", `--ServerApp.root_dir=${notebooksDir()}`, ...(flags.switches.has("no-browser") ? ["--no-browser"] : [])];
+    const child = spawn(jupyter.python, args, { env: jupyterEnv(process.env, jupyter.python), stdio: "inherit" });
+    await new Promise((resolve) => child.on("close", resolve));
   },
 };

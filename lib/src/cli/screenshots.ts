@@ -8,9 +8,12 @@ import { cellProblems } from "../notebooks/expectations";
 import { resultsDir } from "../paths";
 import type { Command } from "./command";
 
+/** The top of each notebook, which is what the README's pictures are for; a whole notebook can be 5,000 px. */
+const SCREENSHOT_MAX_HEIGHT = 2400;
+
 export const screenshotsCommand: Command = {
   path: ["screenshots"],
-  summary: "run the notebooks in headless Chromium through a Jupyter server and save a full-page PNG of each",
+  summary: "run the notebooks in headless Chromium through JupyterLab and save the top of each as a JPEG",
   usage: "adeflow screenshots [--out DIR] [--only NAME] [--profile full|quick|smoke] [--timeout SECONDS]",
   async run(flags) {
     const notebooks = selectNotebooks(flags.values.get("only"));
@@ -24,7 +27,7 @@ export const screenshotsCommand: Command = {
     // fail before starting Jupyter and Chromium when the corpus is not there
     await locateCorpus({ corpusDir: flags.values.get("corpus-dir") });
     if (flags.values.has("corpus-dir")) env.ADE_CORPUS_DIR = path.resolve(flags.values.get("corpus-dir")!);
-    const run = await runNotebooksInBrowser({ notebooks, screenshotsDir: out, env, timeoutSeconds: timeout });
+    const run = await runNotebooksInBrowser({ notebooks, screenshotsDir: out, screenshotMaxHeight: SCREENSHOT_MAX_HEIGHT, env, timeoutSeconds: timeout });
     const problems = run.runs.flatMap((r) => (r.failure ? [r.failure] : [...cellProblems(r.notebook, r.expectations, r.cells), ...r.pageErrors.map((e) => `${r.notebook}: page error ${e}`)]));
     problems.push(...run.blockedRequests.map((url) => `request to ${url} blocked (only loopback is allowed)`));
     console.error(`${run.runs.filter((r) => r.screenshot).length} screenshots in ${out} (${run.seconds.toFixed(0)} s)`);

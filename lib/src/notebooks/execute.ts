@@ -66,7 +66,8 @@ export async function executeNotebook(
   options: { timeoutSeconds?: number; log?: (line: string) => void } = {},
 ): Promise<ExecutedNotebook> {
   const log = options.log ?? ((line: string) => process.stderr.write(line + "\n"));
-  ensureKernel(log);
+  const python = findJupyterPython();
+  ensureKernel(log, python);
   // progress bars redraw one line with \r: in place on a terminal, as whole lines into a log or a caller's `log`
   const stem = path.basename(notebook, ".ipynb");
   const live = new LiveOutput({
@@ -75,14 +76,13 @@ export async function executeNotebook(
     write: (chunk) => void process.stderr.write(chunk),
     line: log,
   });
-  const python = findJupyterPython();
   const outDir = path.join(resultsDir(), stem);
   fs.mkdirSync(outDir, { recursive: true });
   const executedCopy = path.join(outDir, `${stem}.ipynb`);
   const script = path.join(repoRoot(), "lib", "python", "execute_notebook.py");
   const started = Date.now();
   const child = spawn(python, [script, notebook, executedCopy, KERNEL_NAME, String(options.timeoutSeconds ?? 3600)], {
-    env: jupyterEnv(),
+    env: jupyterEnv(process.env, python),
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stderr = "";
