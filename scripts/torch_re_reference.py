@@ -16,7 +16,7 @@ side loads exactly the same numbers; everything is written to
 lib/test/fixtures/torch-re/reference.json, which the TS test (lib/test/re-torch.test.ts)
 compares against. Run with the project's environment (PyTorch's CPU build from PyPI):
 
-    node scripts/reference-env.js && .venv/bin/python scripts/torch_re_reference.py
+    "$(node scripts/reference-env.js)" scripts/torch_re_reference.py
 """
 import json
 import os

@@ -187,7 +187,7 @@ export interface VenvOptions {
 /**
  * Make (or bring up to date) a virtual environment with the given requirements. Nothing happens when it was
  * already installed from the same files; a venv whose install was cut off has no marker and is made again.
- * pip's output goes to the terminal, so a slow download is visible.
+ * pip's output goes to stderr (the terminal), so a slow download is visible and stdout stays clean.
  */
 export function ensureVenv(options: VenvOptions = {}): string {
   const dir = options.dir ?? projectVenvDir();
@@ -203,7 +203,7 @@ export function ensureVenv(options: VenvOptions = {}): string {
   if (installed === undefined) {
     const base = options.basePython ?? findBasePython();
     log(`creating ${dir} with ${base}`);
-    const made = spawnSync(base, ["-m", "venv", "--clear", dir], { stdio: ["ignore", "inherit", "inherit"] });
+    const made = spawnSync(base, ["-m", "venv", "--clear", dir], { stdio: ["ignore", 2, 2] });
     if (made.status !== 0) throw new AdeflowError(`\`${base} -m venv ${dir}\` failed (exit ${made.status ?? made.signal}); see its message above`);
     installed = {};
   }
@@ -211,7 +211,7 @@ export function ensureVenv(options: VenvOptions = {}): string {
   fs.rmSync(marker, { force: true });
   log(`installing ${stale.map(name).join(", ")} into ${dir} with pip`);
   const pip = spawnSync(python, ["-m", "pip", "install", "--disable-pip-version-check", ...stale.flatMap((f) => ["-r", f])], {
-    stdio: ["ignore", "inherit", "inherit"],
+    stdio: ["ignore", 2, 2],
   });
   if (pip.status !== 0) {
     throw new AdeflowError(`pip could not install ${stale.map(name).join(", ")} into ${dir} (exit ${pip.status ?? pip.signal}); see pip's message above`);
