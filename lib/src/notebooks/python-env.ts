@@ -92,12 +92,11 @@ export function probeJupyter(python: string): JupyterProbe | undefined {
 export function describeProbe(p: JupyterProbe | undefined): string {
   if (!p) return "does not run";
   const parts = [
-    p.jupyterlab ? `JupyterLab ${p.jupyterlab}` : undefined,
+    p.jupyterlab ? `JupyterLab ${p.jupyterlab}` : "no JupyterLab",
     p.notebook ? `Notebook ${p.notebook}` : undefined,
     p.nbclient ? `nbclient ${p.nbclient}` : "no nbclient",
     p.ipython ? undefined : "no IPython",
   ];
-  if (!p.jupyterlab && !p.notebook) parts.unshift("no JupyterLab");
   return parts.filter(Boolean).join(", ");
 }
 
