@@ -5,11 +5,14 @@
 //   "$(node scripts/reference-env.js)" scripts/seqeval_reference.py
 // runs a script with the real libraries. The tests never need this: they read the committed fixtures.
 // Build first: `npm run build`.
-const { ensureVenv, jupyterRequirements, referenceRequirements } = require("../lib/dist/src/notebooks/python-env");
+const { ensureVenv, jupyterRequirements, referenceRequirements } = require("../lib/dist/src/jupyter/python-env");
 const { AdeflowError } = require("../lib/dist/src/errors");
 
 try {
-  const python = ensureVenv({ requirements: [jupyterRequirements(), referenceRequirements()], log: (line) => console.error(line) });
+  const python = ensureVenv({
+    requirements: [jupyterRequirements(), referenceRequirements()],
+    log: (line) => console.error(line),
+  });
   console.log(python);
 } catch (err) {
   if (!(err instanceof AdeflowError)) throw err;
