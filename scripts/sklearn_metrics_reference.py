@@ -1,7 +1,7 @@
 """Writes lib/test/fixtures/sklearn-metrics.json: scikit-learn's macro precision/recall/F1 and normalized
 confusion matrices on cases where its conventions matter (a class never predicted, a class never true, ignored
 positions), so the TypeScript metric is tested against it without Python in CI.
-Run: /usr/bin/python3 scripts/sklearn_metrics_reference.py"""
+Run with the project environment: "$(node scripts/reference-env.js)" scripts/sklearn_metrics_reference.py"""
 import json
 import warnings
 import numpy as np

@@ -14,9 +14,9 @@ to every head parameter and to the input features.
 Weights and features are drawn here (seeded) and rounded to float32 so that the TypeScript
 side loads exactly the same numbers; everything is written to
 lib/test/fixtures/torch-re/reference.json, which the TS test (lib/test/re-torch.test.ts)
-compares against. Run with the system Python that has torch:
+compares against. Run with the project's environment (PyTorch's CPU build from PyPI):
 
-    /usr/bin/python3 scripts/torch_re_reference.py
+    "$(node scripts/reference-env.js)" scripts/torch_re_reference.py
 """
 import json
 import os

@@ -12,7 +12,7 @@ by scripts/make-torch-inputs.js and writes lib/test/fixtures/torch-reference/ref
 Computed in float64 so that the reference is (near) exact and the test measures the
 float32 error of the TypeScript side. Eval mode: no dropout.
 
-Run with the Debian python: /usr/bin/python3 scripts/torch_reference.py
+Run with the project environment: "$(node scripts/reference-env.js)" scripts/torch_reference.py
 (--checkpoint DIR --inputs FILE --out FILE to use another checkpoint, as
 scripts/check-deep-vs-torch.js does for a 12-layer bert-base-sized model).
 """

@@ -1,8 +1,10 @@
 /**
- * Cross-check against an independent PyTorch implementation (scripts/torch_reference.py,
- * float64). Fixtures are committed; CI needs no torch.
- * Tolerances: every hidden state max |diff| <= 1e-4; loss relative diff <= 1e-5;
- * every gradient max |diff| <= 1e-3 * max |reference| of that tensor.
+ * Cross-check against two references, both float64 and eval mode: an independent PyTorch implementation
+ * (scripts/torch_reference.py, BERT from torch.nn modules) and Hugging Face transformers' own BertModel and
+ * BertForTokenClassification (scripts/transformers_reference.py), on the same safetensors and inputs.
+ * Fixtures are committed; CI needs no torch.
+ * Tolerances: every hidden state and the logits max |diff| <= 1e-4; loss relative diff <= 1e-5; every
+ * gradient max |diff| <= 1e-4 and <= 1e-3 * max |reference| of that tensor.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -17,10 +19,24 @@ import { repoRoot } from "../src/paths";
 
 const FIX = path.join(repoRoot(), "lib", "test", "fixtures");
 const inputs = JSON.parse(fs.readFileSync(path.join(FIX, "torch-reference/inputs.json"), "utf8"));
-const ref = JSON.parse(fs.readFileSync(path.join(FIX, "torch-reference/reference.json"), "utf8"));
+const references: Record<string, any> = {
+  "PyTorch (torch.nn)": JSON.parse(fs.readFileSync(path.join(FIX, "torch-reference/reference.json"), "utf8")),
+  "transformers BertModel / BertForTokenClassification": JSON.parse(fs.readFileSync(path.join(FIX, "transformers-reference/reference.json"), "utf8")),
+};
 
+test("the two references agree with each other (hidden states, logits, gradients)", () => {
+  const [a, b] = Object.values(references);
+  const hidden = Math.max(...a.hidden_states.map((h: number[], i: number) => maxAbsDiff(h, b.hidden_states[i])));
+  const logits = maxAbsDiff(a.logits, b.logits);
+  const grads = Math.max(...Object.keys(a.grads).map((n) => maxAbsDiff(a.grads[n].data, b.grads[n].data)));
+  console.log(`torch.nn vs transformers: hidden ${hidden.toExponential(2)}, logits ${logits.toExponential(2)}, gradients ${grads.toExponential(2)}`);
+  assert.equal(a.hidden_states.length, b.hidden_states.length);
+  assert.deepEqual(Object.keys(a.grads).sort(), Object.keys(b.grads).sort());
+  for (const d of [hidden, logits, grads, Math.abs(a.loss - b.loss)]) assert.ok(d <= 1e-6, `references differ by ${d}`);
+});
 
-test("tiny-bert matches the PyTorch reference: hidden states, loss and gradients", async () => {
+for (const [label, ref] of Object.entries(references))
+test(`tiny-bert matches the ${label} reference: hidden states, logits, loss and gradients`, async () => {
   await tf.setBackend("cpu");
   const bert = await loadBert(path.join(FIX, "tiny-bert"));
   const B = inputs.input_ids.length;
@@ -41,9 +57,17 @@ test("tiny-bert matches the PyTorch reference: hidden states, loss and gradients
   const hs = bert.encoder.forward(ids, mask);
   assert.equal(hs.length, bert.config.num_hidden_layers + 1);
   const diffs = hs.map((h, i) => maxAbsDiff(h.dataSync(), ref.hidden_states[i]));
-  console.log(`max |hidden - torch| per state: ${diffs.map((d) => d.toExponential(2)).join(", ")}`);
+  console.log(`max |hidden - ${label}| per state: ${diffs.map((d) => d.toExponential(2)).join(", ")}`);
   diffs.forEach((d, i) => assert.ok(d <= 1e-4, `hidden state ${i}: max abs diff ${d}`));
   tf.dispose(hs);
+
+  const logits = tf.tidy(() => {
+    const h = bert.encoder.forward(ids, mask);
+    return linear(h[h.length - 1], hw, hb).dataSync();
+  });
+  const logitDiff = maxAbsDiff(logits, ref.logits);
+  console.log(`max |logits - ${label}|: ${logitDiff.toExponential(2)}`);
+  assert.ok(logitDiff <= 1e-4, `logits: max abs diff ${logitDiff}`);
 
   const vars = bert.encoder.variables;
   const wanted = inputs.grad_names.map((n: string) => vars.get(n)!);
@@ -65,8 +89,9 @@ test("tiny-bert matches the PyTorch reference: hidden states, loss and gradients
     }
     const scale = Math.max(...r.data.map((x: number) => Math.abs(x)));
     const rel = maxAbsDiff(g, r.data) / scale;
-    console.log(`grad ${name}: max|diff|/max|ref| = ${rel.toExponential(2)}`);
+    console.log(`grad ${name}: max|diff| = ${maxAbsDiff(g, r.data).toExponential(2)}, /max|ref| = ${rel.toExponential(2)}`);
     assert.ok(rel <= 1e-3, `gradient of ${name}: relative diff ${rel}`);
+    assert.ok(maxAbsDiff(g, r.data) <= 1e-4, `gradient of ${name}: max abs diff ${maxAbsDiff(g, r.data)}`);
   }
   tf.dispose([value, ...Object.values(grads), ids, mask, labels, hw, hb, cw]);
   bert.encoder.dispose();

@@ -6,28 +6,26 @@ import * as path from "node:path";
 import { runNotebooksInBrowser, type BrowserRun } from "../src/jupyter/browser-run";
 import { cellProblems } from "../src/jupyter/expectations";
 import { listNotebooks } from "../src/jupyter/execute";
-import { findJupyterPython } from "../src/jupyter/jupyter";
-import { detectJupyterUi } from "../src/jupyter/server";
+import { chooseJupyter, describeProbe } from "../src/jupyter/python-env";
 import { findChromium } from "../src/viz/save";
 import { testCorpusDir } from "./helpers";
 
 /**
  * Every notebook opened in headless Chromium against a real Jupyter server and run through the page, as a
  * reader would: then what the page shows is checked (no errors, charts drawn with data, tables and the
- * highlighted prediction present) and a full-page screenshot is taken. Needs Chromium and a Jupyter server
- * (JupyterLab or the classic Notebook); without them the test is skipped with the reason, except under CI,
- * where `.ci/run` installs both and a skip would hide a broken page.
+ * highlighted prediction present) and a screenshot of the notebook is taken. Needs Chromium and JupyterLab 4
+ * (`npm run setup` installs it into .venv/); without them the test is skipped with the reason, except under
+ * CI, where `.ci/run` sets both up and a skip would hide a broken page.
  * Screenshots go to a temporary folder, or to ADEFLOW_SCREENSHOTS_DIR when set (`adeflow screenshots`
  * writes the README's copies).
  */
 function missing(): string | undefined {
   const reasons: string[] = [];
   if (!findChromium()) reasons.push("no Chromium (apt-get install chromium, or set ADEFLOW_CHROMIUM)");
-  try {
-    if (!detectJupyterUi(findJupyterPython())) reasons.push("no Jupyter server (pip install jupyterlab, or apt-get install jupyter-notebook)");
-  } catch (err) {
-    reasons.push((err as Error).message);
-  }
+  const rejected: string[] = [];
+  const jupyter = chooseJupyter("server", undefined, rejected);
+  if (!jupyter) reasons.push(`no JupyterLab 4 (run \`npm run setup\`; tried ${rejected.join("; ")})`);
+  else if (!jupyter.probe.jupyterlab) reasons.push(`${jupyter.python} has Notebook 7 but not JupyterLab (${describeProbe(jupyter.probe)})`);
   if (reasons.length === 0) return undefined;
   if (process.env.CI) throw new Error(`browser test under CI: ${reasons.join("; ")}`);
   return reasons.join("; ");
@@ -57,6 +55,7 @@ test("every notebook runs in a browser without errors and shows its charts, tabl
     log: (line) => t.diagnostic(line),
   });
   t.diagnostic(`${run.ui} UI, ${run.runs.length} notebooks in ${run.seconds.toFixed(1)} s; screenshots in ${screenshots}`);
+  assert.equal(run.ui, "lab", "the browser test drives JupyterLab");
 
   assert.deepEqual(run.runs.map((r) => r.notebook), notebooks.map((f) => path.basename(f)), "every notebook of the folder, in order");
   for (const r of run.runs) {
@@ -73,7 +72,7 @@ test("every notebook runs in a browser without errors and shows its charts, tabl
   assert.deepEqual(run.blockedRequests, [], "no request leaves loopback");
 });
 
-test("in the browser, a failing cell and a cell that hangs are reported with the notebook and the cell", { skip, timeout: 5 * 60_000 }, async (t) => {
+test("in the browser, a failing cell and a cell that hangs are reported with the notebook and the cell; restart and run all starts a new kernel", { skip, timeout: 5 * 60_000 }, async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "adeflow-browser-bad-"));
   const template = JSON.parse(fs.readFileSync(listNotebooks()[0], "utf8"));
   const write = (name: string, sources: string[]) => {
@@ -84,11 +83,25 @@ test("in the browser, a failing cell and a cell that hangs are reported with the
   // a compile error (tslab prints it on stderr and the kernel drops the queued cells)
   const broken = write("98-broken.ipynb", ['console.log("fine");', 'const n: number = "not a number";', 'console.log("never reached");']);
   const slow = write("99-slow.ipynb", ['console.log("fine");', "await new Promise((resolve) => setTimeout(resolve, 120_000));"]);
-  const run = await runNotebooksInBrowser({ notebooks: [broken, slow], timeoutSeconds: 15, log: (line) => t.diagnostic(line) });
+  // a counter that lives in the kernel: a plain re-run would print 2, a restarted kernel prints 1 again
+  const restart = write("97-restart.ipynb", [
+    "const g = globalThis as any;\ng.runs = (g.runs ?? 0) + 1;\nconsole.log(`runs in this kernel: ${g.runs}`);",
+    'console.log("second cell");',
+  ]);
+  const run = await runNotebooksInBrowser({ notebooks: [broken, slow], timeoutSeconds: 30, log: (line) => t.diagnostic(line) });
+  assert.equal(run.ui, "lab");
   const [b, s] = run.runs;
   assert.equal(b.failure, undefined);
   const problems = cellProblems(b.notebook, b.expectations, b.cells);
   assert.match(problems.join("\n"), /98-broken\.ipynb code cell 2 \(`const n: number = "not a number";`\): error on stderr: 1:\d+ - Type 'string' is not assignable/);
   assert.match(problems.join("\n"), /98-broken\.ipynb code cell 3 .*did not run/);
-  assert.match(s.failure ?? "", /99-slow\.ipynb: still running after 15 s, in code cell 2 \(`await new Promise/);
+  assert.match(s.failure ?? "", /99-slow\.ipynb: still running 30 s after Run All, in code cell 2 \(`await new Promise/);
+
+  const restarted = await runNotebooksInBrowser({ notebooks: [restart], timeoutSeconds: 120, restartAndRunAll: ["97-restart.ipynb"], log: (line) => t.diagnostic(line) });
+  const [r] = restarted.runs;
+  assert.equal(r.failure, undefined, r.failure);
+  assert.deepEqual(r.beforeRestart?.map((c) => [c.executionCount, c.stdout]), [[1, "runs in this kernel: 1"], [2, "second cell"]]);
+  assert.deepEqual(r.cells.map((c) => [c.executionCount, c.stdout]), [[1, "runs in this kernel: 1"], [2, "second cell"]], "after the restart, a new kernel ran every cell");
+  assert.deepEqual(cellProblems(r.notebook, r.expectations, r.cells), []);
+  assert.deepEqual([...b.pageErrors, ...s.pageErrors, ...r.pageErrors], [], "no JavaScript error in the page");
 });

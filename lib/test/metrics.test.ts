@@ -6,7 +6,7 @@ import { fixture, readJson } from "./helpers";
 
 const close = (a: number, b: number, what: string) => assert.ok(Math.abs(a - b) < 1e-12, `${what}: ${a} != ${b}`);
 
-// Values printed by scikit-learn 1.2 (scripts/sklearn_metrics_reference.py).
+// Values printed by scikit-learn 1.9 from PyPI (scripts/sklearn_metrics_reference.py).
 for (const [i, c] of (readJson(fixture("sklearn-metrics.json")) as any[]).entries()) {
   test(`token macro P/R/F1 and normalized confusion equal scikit-learn's, case ${i}`, () => {
     const s = tokenScores(c.true, c.pred);
@@ -56,6 +56,38 @@ test("entity scores by hand: exact span and type only; empty predictions give 0,
   const empty = entityScores(truth, [["O", "O", "O", "O"], ["O", "O"]]);
   assert.deepEqual([empty.micro.precision, empty.micro.recall, empty.micro.f1], [0, 0, 0]);
   assert.throws(() => entityScores(truth, [["O"], ["O", "O"]]), /sentence 0: 4 true tags but 1 predicted/);
+});
+
+// seqeval 1.2.2's own entities and classification report, both modes (scripts/seqeval_reference.py)
+const seqeval = readJson(fixture("seqeval.json")) as any;
+for (const c of seqeval.cases) {
+  for (const mode of ["default", "strict"] as const) {
+    test(`entities and entity scores equal seqeval's (${mode} mode, IOB2): ${c.name}`, () => {
+      const asTuples = (tags: string[]) => entitiesFromTags(tags, mode).map((e) => [e.type, e.start, e.end]);
+      assert.deepEqual(c.true.map(asTuples), c.entities[mode].true, "true entities");
+      assert.deepEqual(c.pred.map(asTuples), c.entities[mode].pred, "predicted entities");
+      const s = entityScores(c.true, c.pred, mode);
+      const want = c.scores[mode];
+      for (const k of ["precision", "recall", "f1"] as const) {
+        close(s.micro[k], want.micro[k], `micro ${k}`);
+        // seqeval's macro over no entity type at all is NaN (null in the file); adeflow's is 0
+        close(s.macro[k], want.macro[k] ?? 0, `macro ${k}`);
+      }
+      assert.equal(s.micro.support, want.micro.support, "support");
+      assert.deepEqual(Object.keys(s.perType).sort(), Object.keys(want.per_type).sort(), "entity types");
+      for (const [type, w] of Object.entries(want.per_type) as [string, any][]) {
+        for (const k of ["precision", "recall", "f1", "support"] as const) close(s.perType[type][k], w[k], `${type} ${k}`);
+      }
+    });
+  }
+}
+
+test("the two modes part where an I- starts an entity: seqeval's strict-mode example", () => {
+  // README of seqeval: true B-NP I-NP O, predicted I-NP I-NP O: default mode reads the prediction as an NP
+  // over words 0-1 (F1 1), strict mode finds no predicted entity (F1 0)
+  assert.equal(entityScores([["B-NP", "I-NP", "O"]], [["I-NP", "I-NP", "O"]]).micro.f1, 1);
+  assert.equal(entityScores([["B-NP", "I-NP", "O"]], [["I-NP", "I-NP", "O"]], "strict").micro.f1, 0);
+  assert.throws(() => entitiesFromTags(["B-Drug", "E-Drug"], "strict"), /tag 1 "E-Drug" is not an IOB2 tag/);
 });
 
 test("relation scores: both spans exact and paired", () => {

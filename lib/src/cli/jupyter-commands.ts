@@ -3,7 +3,8 @@ import * as path from "node:path";
 import { locateCorpus } from "../corpus/locate";
 import { AdeflowError } from "../errors";
 import { executeNotebook, selectNotebooks } from "../jupyter/execute";
-import { findJupyterPython, jupyterEnv, registerKernel } from "../jupyter/jupyter";
+import { ensureJupyter, ensureKernel, jupyterEnv, registerKernel } from "../jupyter/jupyter";
+import { findJupyter, serverUi } from "../jupyter/python-env";
 import { notebooksDir, resultsDir } from "../paths";
 import { kernelEnvironment } from "../settings";
 import { CORPUS_DIR_FLAG } from "./data";
@@ -11,10 +12,14 @@ import type { Command } from "./command";
 
 export const setupCommand: Command = {
   path: ["setup"],
-  summary: "register the tslab kernel for this clone and fetch (or verify) the corpus",
-  flags: { "corpus-dir": CORPUS_DIR_FLAG },
+  summary: "find Jupyter (or install JupyterLab into .venv/), register the tslab kernel for this clone, fetch (or verify) the corpus",
+  flags: {
+    venv: { type: "boolean", description: "install JupyterLab into the project's .venv/ and use it even when another Jupyter is found" },
+    "corpus-dir": CORPUS_DIR_FLAG,
+  },
   async run(flags) {
-    registerKernel();
+    const jupyter = ensureJupyter({ forceVenv: flags.switches.has("venv") });
+    registerKernel(undefined, jupyter.python);
     const location = await locateCorpus({ corpusDir: flags.values.get("corpus-dir") });
     console.error(`corpus: ${location.dir} (${location.origin}), checksums verified`);
   },
@@ -51,23 +56,19 @@ export function waitForChild(child: ReturnType<typeof spawn>): Promise<{ code: n
 
 export const labCommand: Command = {
   path: ["lab"],
-  summary: "open the notebooks in JupyterLab (or the classic Notebook) with the project's kernel",
+  summary: "open the notebooks in JupyterLab 4 (or Notebook 7) with the project's kernel",
   flags: { "no-browser": { type: "boolean", description: "do not open a browser, print the address" } },
   async run(flags) {
-    const python = findJupyterPython();
-    const env = jupyterEnv();
-    for (const app of ["lab", "notebook"]) {
-      const probe = spawn(python, ["-m", app === "lab" ? "jupyterlab" : "notebook", "--version"], { env, stdio: "ignore" });
-      if ((await waitForChild(probe)).code !== 0) continue;
-      const args = ["-m", "jupyter", app, `--notebook-dir=${notebooksDir()}`, ...(flags.switches.has("no-browser") ? ["--no-browser"] : [])];
-      const child = spawn(python, args, { env, stdio: "inherit" });
-      const { code, signal } = await waitForChild(child);
-      // Ctrl-C reaches Jupyter too and it stops cleanly (status 0); anything else is Jupyter refusing or failing
-      if (code !== 0 && signal !== "SIGINT") {
-        throw new AdeflowError(`jupyter ${app} (${python}) ${signal ? `was ended by ${signal}` : `exited with status ${code}`}; its messages are above`);
-      }
-      return;
+    const jupyter = findJupyter("server");
+    const ui = serverUi(jupyter.probe) ?? "lab";
+    ensureKernel(undefined, jupyter.python);
+    console.error(`${ui === "lab" ? "JupyterLab" : "Notebook"} from ${jupyter.python} (${jupyter.origin})`);
+    const args = ["-m", ui === "lab" ? "jupyterlab" : "notebook", `--ServerApp.root_dir=${notebooksDir()}`, ...(flags.switches.has("no-browser") ? ["--no-browser"] : [])];
+    const child = spawn(jupyter.python, args, { env: jupyterEnv(kernelEnvironment(), jupyter.python), stdio: "inherit" });
+    const { code, signal } = await waitForChild(child);
+    // Ctrl-C reaches Jupyter too and it stops cleanly (status 0); anything else is Jupyter refusing or failing
+    if (code !== 0 && signal !== "SIGINT") {
+      throw new AdeflowError(`${ui === "lab" ? "jupyter lab" : "jupyter notebook"} (${jupyter.python}) ${signal ? `was ended by ${signal}` : `exited with status ${code}`}; its messages are above`);
     }
-    throw new AdeflowError(`neither JupyterLab nor Notebook is installed for ${python}: \`pip install jupyterlab\` (or apt-get install jupyter-notebook)`);
   },
 };

@@ -10,9 +10,12 @@ import { kernelEnvironment } from "../settings";
 import { CORPUS_DIR_FLAG } from "./data";
 import { numberFlag, type Command } from "./command";
 
+/** The top of each notebook, which is what the README's pictures are for; a whole notebook can be 5,000 px. */
+const SCREENSHOT_MAX_HEIGHT = 2400;
+
 export const screenshotsCommand: Command = {
   path: ["screenshots"],
-  summary: "run the notebooks in headless Chromium through a Jupyter server and save a full-page PNG of each",
+  summary: "run the notebooks in headless Chromium through JupyterLab and save the top of each as a JPEG",
   flags: {
     out: { type: "string", value: "DIR", description: "where the PNGs go (default results/screenshots)" },
     only: { type: "string", value: "NAME", description: "one notebook: its number, name or file name" },
@@ -29,7 +32,7 @@ export const screenshotsCommand: Command = {
     const corpus = await locateCorpus({ corpusDir: flags.values.get("corpus-dir") });
     const env = kernelEnvironment({ ADEFLOW_PROFILE: profile, ADE_CORPUS_DIR: corpus.dir });
     currentProfile(env); // an unknown profile fails here, not in the first training cell
-    const run = await runNotebooksInBrowser({ notebooks, screenshotsDir: out, env, timeoutSeconds: timeout });
+    const run = await runNotebooksInBrowser({ notebooks, screenshotsDir: out, screenshotMaxHeight: SCREENSHOT_MAX_HEIGHT, env, timeoutSeconds: timeout });
     const problems = run.runs.flatMap((r) => (r.failure ? [r.failure] : [...cellProblems(r.notebook, r.expectations, r.cells), ...r.pageErrors.map((e) => `${r.notebook}: page error ${e}`)]));
     problems.push(...run.blockedRequests.map((url) => `request to ${url} blocked (only loopback is allowed)`));
     console.error(`${run.runs.filter((r) => r.screenshot).length} screenshots in ${out} (${run.seconds.toFixed(0)} s)`);

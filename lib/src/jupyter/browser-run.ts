@@ -8,7 +8,7 @@ import { CHROMIUM_ARGS, findChromium } from "../viz/save";
 import { driveNotebook, type CellView } from "./browser";
 import { notebookExpectations, type CellExpectation } from "./expectations";
 import { listNotebooks } from "./execute";
-import { ensureKernel } from "./jupyter";
+import { ensureKernel, findJupyterPython } from "./jupyter";
 import { startJupyterServer, type JupyterServer, type JupyterUi } from "./server";
 
 /**
@@ -21,8 +21,14 @@ import { startJupyterServer, type JupyterServer, type JupyterUi } from "./server
 export interface BrowserRunOptions {
   /** Notebook files to run, in order (default: every notebook in `notebooks/`, sorted). */
   notebooks?: string[];
-  /** Write `<notebook>.png` (full page) here; no screenshots when unset. */
+  /** Write `<notebook>.png` (the whole notebook) here; no screenshots when unset. */
   screenshotsDir?: string;
+  /** `jpg` (default: a tenth of a PNG's size for these pages) or `png`. */
+  screenshotFormat?: "png" | "jpg";
+  /** Keep only the top of each notebook in its screenshot, this many pixels. */
+  screenshotMaxHeight?: number;
+  /** Notebook file names that, after running all cells, are restarted and run all again from the Kernel menu. */
+  restartAndRunAll?: string[];
   /** Environment of the Jupyter server and so of its kernels (profile, results and models folders). */
   env?: NodeJS.ProcessEnv;
   /** Per notebook, from opening the page to the last cell's output (default 600 s). */
@@ -38,6 +44,8 @@ export interface NotebookRun {
   seconds: number;
   expectations: CellExpectation[];
   cells: CellView[];
+  /** The page after the first run, for a notebook also restarted and run again (`restartAndRunAll`). */
+  beforeRestart?: CellView[];
   screenshot?: string;
   /** Uncaught JavaScript errors in the page (a chart that throws, a broken output renderer). */
   pageErrors: string[];
@@ -80,16 +88,17 @@ export async function runNotebooksInBrowser(options: BrowserRunOptions = {}): Pr
   // loaded here, not at the top: the library (and so every notebook) must load without playwright-core
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { chromium: playwright } = require("playwright-core") as typeof import("playwright-core");
-  ensureKernel(log);
+  const python = findJupyterPython("server");
+  ensureKernel(log, python);
   const started = Date.now();
   const workspace = notebookWorkspace(notebooks);
   const blockedRequests: string[] = [];
   const runs: NotebookRun[] = [];
   // each resource is released even when a later one fails to start
   try {
-    const server = await startJupyterServer({ rootDir: workspace, env: options.env, ui: options.ui });
+    const server = await startJupyterServer({ rootDir: workspace, env: options.env, ui: options.ui, python });
     try {
-      log(`Jupyter (${server.ui === "lab" ? "JupyterLab" : "classic Notebook"}) on ${server.base}, notebooks copied to ${workspace}`);
+      log(`Jupyter (${server.ui === "lab" ? "JupyterLab" : "Notebook 7"}, ${server.python}) on ${server.base}, notebooks copied to ${workspace}`);
       const browser = await playwright.launch({ executablePath: chromium, headless: true, args: CHROMIUM_ARGS });
       try {
         const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -143,10 +152,13 @@ async function runOne(
       name,
       expectations,
       timeoutMs: (options.timeoutSeconds ?? 600) * 1000,
-      screenshot: options.screenshotsDir ? path.join(options.screenshotsDir, `${stem}.png`) : undefined,
+      serverIdle: async () => (await server.kernels()).some((k) => k.path.endsWith(name) && k.state === "idle" && k.connections > 0),
+      restartAndRunAll: options.restartAndRunAll?.includes(name),
+      screenshot: options.screenshotsDir ? path.join(options.screenshotsDir, `${stem}.${options.screenshotFormat ?? "jpg"}`) : undefined,
+      screenshotMaxHeight: options.screenshotMaxHeight,
     });
     log(`[${stem}] ${done.cells.length} code cells run in ${done.seconds.toFixed(1)} s${done.screenshot ? ` -> ${done.screenshot}` : ""}`);
-    return { notebook: name, seconds: done.seconds, expectations, cells: done.cells, screenshot: done.screenshot, pageErrors };
+    return { notebook: name, seconds: done.seconds, expectations, cells: done.cells, beforeRestart: done.beforeRestart, screenshot: done.screenshot, pageErrors };
   } catch (err) {
     const failure = (err as Error).message;
     log(`[${stem}] FAILED: ${failure}`);

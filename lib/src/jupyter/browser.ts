@@ -6,19 +6,22 @@ import type { CellExpectation } from "./expectations";
 import type { JupyterUi } from "./server";
 
 /**
- * Driving one notebook page the way a person does: open it, run every cell, wait until the kernel is done,
- * then read what the page shows under each cell (prompts, errors, charts, tables, highlights). What differs
- * between JupyterLab and the classic Notebook is kept in a small driver per UI; the reading is shared.
+ * Driving one notebook page the way a person does: open it, run every cell from the menu, wait until the
+ * kernel is done, then read what the page shows under each cell (prompts, errors, charts, tables,
+ * highlights). JupyterLab 4 and Notebook 7 share the front end, so one driver serves both; only the page of
+ * a notebook and the side panels differ.
  */
 
 /** What the page shows under one code cell. */
 export interface CellView {
-  /** The number in the prompt (`In [7]`), or null when the cell never ran (e.g. after an earlier error). */
+  /** The number in the prompt (`[7]:`), or null when the cell never ran (e.g. after an earlier error). */
   executionCount: number | null;
   /** Text of error outputs (tracebacks). */
   errors: string[];
   /** Text written to stderr; tslab reports TypeScript compile errors there. */
   stderr: string;
+  /** Text written to stdout (`console.log`). */
+  stdout: string;
   charts: ChartView[];
   tables: number;
   /** Highlighted entities (`mark.adeflow-entity`) in extraction outputs. */
@@ -34,96 +37,78 @@ export interface ChartView {
   note?: string;
 }
 
-interface UiDriver {
-  selectors: { codeCell: string; prompt: string; error: string; stderr: string };
-  /** Until the notebook is rendered and its kernel is started and idle. */
-  waitReady(page: Page, timeoutMs: number): Promise<void>;
-  runAll(page: Page): Promise<void>;
-  /** Whether the kernel reports itself idle (the prompts alone can lag a reply). */
-  kernelIdle(page: Page): Promise<boolean>;
-  /** Make the whole notebook part of the page's height, so a full-page screenshot shows every cell. */
-  unclipForScreenshot(page: Page): Promise<void>;
-}
-
-const classic: UiDriver = {
-  selectors: {
-    codeCell: "#notebook-container .cell.code_cell",
-    prompt: ".input_prompt",
-    error: ".output_error",
-    stderr: ".output_stderr",
-  },
-  async waitReady(page, timeoutMs) {
-    await page.waitForFunction(
-      () => {
-        const w = window as any;
-        const kernel = w.Jupyter?.notebook?.kernel;
-        return !!kernel && kernel.is_connected() && !!document.querySelector("#kernel_indicator_icon.kernel_idle_icon");
-      },
-      undefined,
-      { timeout: timeoutMs, polling: 250 },
-    );
-  },
-  async runAll(page) {
-    // Kernel -> Restart & Run All needs a confirmation click; on a kernel started for this page, running
-    // all cells is the same thing. Autosave off: the page must never write outputs into the notebook file.
-    await page.evaluate(() => {
-      const nb = (window as any).Jupyter.notebook;
-      nb.set_autosave_interval(0);
-      nb.execute_all_cells();
-    });
-  },
-  kernelIdle: (page) => page.evaluate(() => !!document.querySelector("#kernel_indicator_icon.kernel_idle_icon")),
-  async unclipForScreenshot(page) {
-    // The classic page scrolls inside #site with a fixed height; let the document grow instead.
-    await page.addStyleTag({
-      content:
-        "html,body{height:auto!important;overflow:visible!important}" +
-        "#site{height:auto!important;overflow:visible!important;display:block!important}" +
-        "#header{position:static!important}",
-    });
-  },
+const SELECTORS = {
+  codeCell: ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell",
+  prompt: ".jp-InputPrompt",
+  error: '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.error"]',
+  stderr: '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]',
+  stdout: '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stdout"]',
 };
+type Selectors = typeof SELECTORS;
 
-/** JupyterLab 3/4. Not exercised where only the classic Notebook is installed (see the README). */
-const lab: UiDriver = {
-  selectors: {
-    codeCell: ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell",
-    prompt: ".jp-InputPrompt",
-    error: '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.error"]',
-    stderr: '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]',
-  },
-  async waitReady(page, timeoutMs) {
-    await page.waitForSelector(".jp-NotebookPanel .jp-Notebook .jp-Cell", { timeout: timeoutMs });
-    await page.waitForFunction(labKernelIdle, undefined, { timeout: timeoutMs, polling: 250 }).catch(async () => {
-      // older Labs have no execution indicator: fall back to the kernel name being shown
-      await page.waitForSelector(".jp-KernelName", { timeout: timeoutMs });
-    });
-  },
-  async runAll(page) {
-    await page.click('#jp-MainMenu .lm-MenuBar-itemLabel:text-is("Run"), #jp-MainMenu .p-MenuBar-itemLabel:text-is("Run")');
-    await page.click('.lm-Menu-itemLabel:text-is("Run All Cells"), .p-Menu-itemLabel:text-is("Run All Cells")');
-  },
-  kernelIdle: (page) => page.evaluate(labKernelIdle),
-  async unclipForScreenshot(page) {
-    await page.addStyleTag({
-      content:
-        "html,body,#main,.jp-LabShell,.lm-DockPanel,.jp-NotebookPanel,.jp-WindowedPanel-outer,.jp-Notebook{" +
-        "height:auto!important;overflow:visible!important;position:static!important;contain:none!important}" +
-        ".jp-Cell{content-visibility:visible!important}",
-    });
-  },
-};
-
-/** Runs in the page (so it may use nothing from this module): JupyterLab's toolbar execution indicator. */
-function labKernelIdle(): boolean {
-  const indicator = document.querySelector(".jp-Notebook-ExecutionIndicator");
+/** Runs in the page (so it may use nothing from this module): the notebook toolbar's kernel indicator. */
+function kernelIndicatorIdle(): boolean {
+  const indicator = document.querySelector(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator");
   return indicator ? indicator.getAttribute("data-status") === "idle" : false;
 }
 
-export const drivers: Record<JupyterUi, UiDriver> = { notebook: classic, lab };
+/** The page says idle, and so does the server, with this page connected to the kernel. */
+async function kernelIdle(page: Page, serverIdle: () => Promise<boolean>): Promise<boolean> {
+  return (await page.evaluate(kernelIndicatorIdle)) && (await serverIdle());
+}
+
+/** Until the notebook is rendered and its kernel has started, is connected and idle (twice in a row). */
+async function waitReady(page: Page, serverIdle: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  await page.waitForSelector(`${SELECTORS.codeCell}`, { timeout: timeoutMs });
+  const deadline = Date.now() + timeoutMs;
+  // the indicator shows "idle" for a moment before the kernel's connection is up; running cells then would
+  // open the kernel chooser instead
+  for (let idle = 0; idle < 2; ) {
+    if (Date.now() > deadline) throw new Error("the kernel did not become idle");
+    await new Promise((r) => setTimeout(r, 500));
+    idle = (await kernelIdle(page, serverIdle)) ? idle + 1 : 0;
+  }
+}
+
+/** Click a menu bar entry, then an item of the menu it opens (the text up to any trailing ellipsis). */
+async function menu(page: Page, title: string, item: string): Promise<void> {
+  await page.click(`#jp-MainMenu .lm-MenuBar-itemLabel:text-is("${title}"), #jp-menu-panel .lm-MenuBar-itemLabel:text-is("${title}")`);
+  await page.click(`.lm-Menu-content .lm-Menu-itemLabel:text-matches("^${item}(…|\\.\\.\\.)?$")`);
+}
+
+/** Run → Run All Cells. */
+export async function runAllCells(page: Page): Promise<void> {
+  await menu(page, "Run", "Run All Cells");
+}
+
+/** Kernel → Restart Kernel and Run All Cells…, confirmed in its dialog. */
+export async function restartAndRunAll(page: Page): Promise<void> {
+  await menu(page, "Kernel", "Restart Kernel and Run All Cells");
+  await page.click(".jp-Dialog .jp-Dialog-button.jp-mod-accept");
+}
+
+/**
+ * Show the whole notebook for a screenshot: side panels closed (JupyterLab opens the file browser), the
+ * window as tall as the notebook, so the notebook panel holds every cell without scrolling.
+ */
+async function fitWholeNotebook(page: Page, width: number): Promise<void> {
+  await page.evaluate(() => {
+    for (const tab of Array.from(document.querySelectorAll(".jp-SideBar .lm-TabBar-tab.lm-mod-current"))) (tab as HTMLElement).click();
+  });
+  const extra = await page.evaluate(() => {
+    const scroller = document.querySelector(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-WindowedPanel-outer") as HTMLElement | null;
+    if (!scroller) return 0;
+    scroller.scrollTop = 0; // running all cells scrolled to the last one
+    return scroller.scrollHeight - scroller.clientHeight;
+  });
+  const viewport = page.viewportSize();
+  await page.setViewportSize({ width, height: (viewport?.height ?? 900) + Math.max(0, extra) });
+  // plotly's responsive charts redraw on resize
+  await new Promise((r) => setTimeout(r, 800));
+}
 
 /** Read every code cell of the page (runs in the browser). */
-async function readCells(page: Page, selectors: UiDriver["selectors"]): Promise<(CellView & { running: boolean })[]> {
+async function readCells(page: Page, selectors: Selectors): Promise<(CellView & { running: boolean })[]> {
   return page.evaluate((sel) => {
     const text = (el: Element) => (el as HTMLElement).innerText ?? el.textContent ?? "";
     return Array.from(document.querySelectorAll(sel.codeCell)).map((cell) => {
@@ -153,6 +138,7 @@ async function readCells(page: Page, selectors: UiDriver["selectors"]): Promise<
         running: inBrackets === "*",
         errors: Array.from(cell.querySelectorAll(sel.error)).map((e) => text(e).trim().slice(0, 3000)),
         stderr: Array.from(cell.querySelectorAll(sel.stderr)).map((e) => text(e)).join("\n").trim(),
+        stdout: Array.from(cell.querySelectorAll(sel.stdout)).map((e) => text(e)).join("\n").trim(),
         charts,
         tables: cell.querySelectorAll("table").length,
         highlights: cell.querySelectorAll(".adeflow-extraction mark.adeflow-entity").length,
@@ -175,12 +161,22 @@ export interface DriveOptions {
   /** Its code cells' expectations (for the number and first line of the cell a timeout stopped in). */
   expectations: CellExpectation[];
   timeoutMs: number;
-  /** Write a full-page PNG here. */
+  /** Whether the server reports this notebook's kernel idle with a page connected. */
+  serverIdle: () => Promise<boolean>;
+  /** After running all cells, Kernel → Restart Kernel and Run All Cells, and read the page again. */
+  restartAndRunAll?: boolean;
+  /** Write a screenshot of the notebook here: `.png`, or `.jpg` (a fraction of the size; quality 60). */
   screenshot?: string;
+  /** Width of the window (default 1280); its height grows to the notebook's for the screenshot. */
+  width?: number;
+  /** Keep only the top of the notebook in the screenshot, this many pixels (default: all of it). */
+  screenshotMaxHeight?: number;
 }
 
 export interface DrivenNotebook {
   cells: CellView[];
+  /** The page after the first run, when `restartAndRunAll` ran all cells a second time. */
+  beforeRestart?: CellView[];
   seconds: number;
   screenshot?: string;
 }
@@ -188,45 +184,70 @@ export interface DrivenNotebook {
 const describeCell = (e: CellExpectation | undefined, n: number) => `code cell ${n}${e ? ` (\`${e.firstLine.slice(0, 80)}\`)` : ""}`;
 
 /**
- * Open `url`, run all cells, wait until no cell is running and the kernel is idle, read the page, and take the
- * screenshot. A timeout names the notebook and the cell still running.
+ * Wait until, twice in a row, no prompt shows `*` and the kernel is idle (a queued cell also shows `*`; after
+ * an error the kernel drops the queued cells, which keep a blank prompt), then return what the page shows.
  */
-export async function driveNotebook(page: Page, url: string, options: DriveOptions): Promise<DrivenNotebook> {
-  const driver = drivers[options.ui];
-  const started = Date.now();
-  const deadline = started + options.timeoutMs;
-  await page.goto(url, { waitUntil: "domcontentloaded", timeout: options.timeoutMs });
-  try {
-    await driver.waitReady(page, options.timeoutMs);
-  } catch (err) {
-    throw new BrowserNotebookError(`${options.name}: the page or its kernel did not become ready within ${options.timeoutMs / 1000} s (${(err as Error).message.split("\n")[0]})`);
-  }
-  await driver.runAll(page);
-  // Done when, twice in a row, no prompt shows `*` and the kernel is idle: a cell that is queued but not yet
-  // started also shows `*`, and after an error the kernel drops the queued cells, so they keep a blank prompt.
+async function settle(page: Page, options: DriveOptions, deadline: number): Promise<CellView[]> {
   let settled = 0;
   let cells: (CellView & { running: boolean })[] = [];
   while (settled < 2) {
     await new Promise((r) => setTimeout(r, 500));
-    cells = await readCells(page, driver.selectors);
-    const busy = cells.some((c) => c.running) || !(await driver.kernelIdle(page));
+    cells = await readCells(page, SELECTORS);
+    const busy = cells.some((c) => c.running) || !(await kernelIdle(page, options.serverIdle));
     settled = busy ? 0 : settled + 1;
     if (busy && Date.now() > deadline) {
       const at = cells.findIndex((c) => c.running);
       const where = at >= 0 ? describeCell(options.expectations[at], at + 1) : "the kernel (busy, no cell running)";
-      throw new BrowserNotebookError(`${options.name}: still running after ${options.timeoutMs / 1000} s, in ${where}`);
+      throw new BrowserNotebookError(`${options.name}: still running ${options.timeoutMs / 1000} s after Run All, in ${where}`);
     }
+  }
+  return cells.map(({ running: _running, ...view }) => view);
+}
+
+/**
+ * Open `url`, run all cells, wait until no cell is running and the kernel is idle, read the page, and take the
+ * screenshot. A timeout names the notebook and the cell still running.
+ */
+export async function driveNotebook(page: Page, url: string, options: DriveOptions): Promise<DrivenNotebook> {
+  const started = Date.now();
+  await page.goto(url, { waitUntil: "domcontentloaded", timeout: options.timeoutMs });
+  try {
+    await waitReady(page, options.serverIdle, options.timeoutMs);
+  } catch (err) {
+    throw new BrowserNotebookError(`${options.name}: the page or its kernel did not become ready within ${options.timeoutMs / 1000} s (${(err as Error).message.split("\n")[0]})`);
+  }
+  // the time limit is for running the cells: a kernel that is slow to start on a busy machine is not a hang
+  await runAllCells(page);
+  let cells = await settle(page, options, Date.now() + options.timeoutMs);
+  let beforeRestart: CellView[] | undefined;
+  if (options.restartAndRunAll) {
+    beforeRestart = cells;
+    await restartAndRunAll(page);
+    // the page must first leave idle (restarting, then busy), or the old outputs would count as the new run
+    await page.waitForFunction(
+      (sel) => {
+        const indicator = document.querySelector(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator");
+        return indicator?.getAttribute("data-status") !== "idle" || Array.from(document.querySelectorAll(sel)).some((p) => (p.textContent ?? "").includes("*"));
+      },
+      `${SELECTORS.codeCell} ${SELECTORS.prompt}`,
+      { timeout: 30_000, polling: 50 },
+    );
+    cells = await settle(page, options, Date.now() + options.timeoutMs);
   }
   const seconds = (Date.now() - started) / 1000;
   let screenshot: string | undefined;
   if (options.screenshot) {
-    await driver.unclipForScreenshot(page);
+    await fitWholeNotebook(page, options.width ?? 1280);
     fs.mkdirSync(path.dirname(options.screenshot), { recursive: true });
-    // written beside the target and renamed, so a half-written PNG never replaces a good one
-    const tmp = `${options.screenshot}.tmp-${process.pid}.png`;
-    await page.screenshot({ path: tmp, fullPage: true });
+    // written beside the target and renamed, so a half-written image never replaces a good one
+    const jpeg = /\.jpe?g$/i.test(options.screenshot);
+    const tmp = `${options.screenshot}.tmp-${process.pid}${jpeg ? ".jpg" : ".png"}`;
+    const box = await page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)").first().boundingBox();
+    if (!box) throw new BrowserNotebookError(`${options.name}: the notebook is not on the page, no screenshot`);
+    const clip = { ...box, height: Math.min(box.height, options.screenshotMaxHeight ?? Infinity) };
+    await page.screenshot({ path: tmp, clip, type: jpeg ? "jpeg" : "png", ...(jpeg ? { quality: 60 } : {}) });
     fs.renameSync(tmp, options.screenshot);
     screenshot = options.screenshot;
   }
-  return { cells: cells.map(({ running: _running, ...view }) => view), seconds, screenshot };
+  return { cells, beforeRestart, seconds, screenshot };
 }

@@ -78,7 +78,8 @@ export async function executeNotebook(
   options: { timeoutSeconds?: number; log?: (line: string) => void; env?: NodeJS.ProcessEnv } = {},
 ): Promise<ExecutedNotebook> {
   const log = options.log ?? ((line: string) => process.stderr.write(line + "\n"));
-  ensureKernel(log);
+  const python = findJupyterPython();
+  ensureKernel(log, python);
   // progress bars redraw one line with \r: in place on a terminal, as whole lines into a log or a caller's `log`
   const stem = path.basename(notebook, ".ipynb");
   const live = new LiveOutput({
@@ -87,14 +88,13 @@ export async function executeNotebook(
     write: (chunk) => void process.stderr.write(chunk),
     line: log,
   });
-  const python = findJupyterPython();
   const outDir = path.join(resultsDir(), stem);
   fs.mkdirSync(outDir, { recursive: true });
   const executedCopy = path.join(outDir, `${stem}.ipynb`);
   const script = path.join(repoRoot(), "lib", "python", "execute_notebook.py");
   const started = Date.now();
   const child = spawn(python, [script, notebook, executedCopy, KERNEL_NAME, String(options.timeoutSeconds ?? 3600)], {
-    env: options.env ?? jupyterEnv(),
+    env: options.env ? jupyterEnv(options.env, python) : jupyterEnv(undefined, python),
     stdio: ["ignore", "pipe", "pipe"],
   });
   // Killing adeflow stops the notebook: the runner shuts its kernel down and saves the executed copy so far.

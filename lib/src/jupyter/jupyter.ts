@@ -4,6 +4,7 @@ import * as path from "node:path";
 import { AdeflowError } from "../errors";
 import { repoRoot } from "../paths";
 import { kernelEnvironment, setting } from "../settings";
+import { ensureVenv, findJupyter, chooseJupyter, describeProbe, meetsNeed, projectVenvDir, probeJupyter, type JupyterChoice, type JupyterNeed } from "./python-env";
 
 /**
  * Finding Jupyter and registering the tslab kernel project-locally, so nobody needs to know where Jupyter
@@ -21,30 +22,56 @@ export function projectKernelSpec(): string {
 }
 
 /**
- * The environment for any Jupyter process: project kernels first, and every folder setting absolute, so a
- * kernel working in notebooks/ reads and writes the folders the command checked.
+ * The environment for any Jupyter process: project kernels first, every folder setting absolute (so a kernel
+ * working in notebooks/ reads and writes the folders the command checked), and the folder of the Python that
+ * runs Jupyter first on PATH, so that anything Jupyter starts by name (`jupyter`, `python`) is from the same
+ * environment, without activating it.
  */
-export function jupyterEnv(base: NodeJS.ProcessEnv = kernelEnvironment()): NodeJS.ProcessEnv {
+export function jupyterEnv(base: NodeJS.ProcessEnv = kernelEnvironment(), python?: string): NodeJS.ProcessEnv {
   const own = path.join(projectJupyterDir(), "share", "jupyter");
-  return { ...base, JUPYTER_PATH: [own, setting("JUPYTER_PATH", base)].filter(Boolean).join(path.delimiter) };
+  const env: NodeJS.ProcessEnv = { ...base, JUPYTER_PATH: [own, setting("JUPYTER_PATH", base)].filter(Boolean).join(path.delimiter) };
+  if (python && path.isAbsolute(python)) env.PATH = [path.dirname(python), base.PATH].filter(Boolean).join(path.delimiter);
+  return env;
 }
 
-const canImport = (python: string, modules: string): boolean =>
-  spawnSync(python, ["-c", `import ${modules}`], { stdio: "ignore" }).status === 0;
+/** A Python that can run notebooks headlessly (nbclient and jupyter_client); see python-env.ts for the search. */
+export function findJupyterPython(need: JupyterNeed = "headless"): string {
+  return findJupyter(need).python;
+}
 
 /**
- * A Python that can run notebooks (has nbclient and jupyter_client). `ADEFLOW_PYTHON` wins; then the first
- * `python3` on PATH (a pip-installed JupyterLab); then Debian's `/usr/bin/python3` (its Jupyter packages are
- * not visible to a pyenv or virtualenv python3 that may come first on PATH).
+ * Make sure this clone has a Jupyter a person can open: the first usable one found (JupyterLab 4 or
+ * Notebook 7, nbclient, IPython), else the project's `.venv/` made from requirements/jupyter.txt.
+ * `forceVenv` (`adeflow setup --venv`, `ADEFLOW_JUPYTER=venv`) makes and uses the venv even when another
+ * Jupyter is there. Says which one is used and why.
  */
-export function findJupyterPython(): string {
-  const candidates = [setting("ADEFLOW_PYTHON"), "python3", "/usr/bin/python3", "python"].filter((p): p is string => !!p);
-  for (const python of candidates) if (canImport(python, "nbclient, jupyter_client")) return python;
-  throw new AdeflowError(
-    `no Python with Jupyter found (tried ${candidates.join(", ")}). Install it: ` +
-      "`pip install jupyterlab` (any OS), or on Debian/Ubuntu `apt-get install jupyter-client python3-nbclient " +
-      "jupyter-nbconvert python3-ipython`; or point ADEFLOW_PYTHON at a python that has it.",
-  );
+export function ensureJupyter(options: { forceVenv?: boolean; log?: (line: string) => void } = {}): JupyterChoice {
+  const log = options.log ?? console.error;
+  const mode = process.env.ADEFLOW_JUPYTER ?? "auto";
+  if (mode !== "auto" && mode !== "venv") throw new AdeflowError(`ADEFLOW_JUPYTER=${mode}: expected "venv" (always the project's .venv/) or "auto"`);
+  const forceVenv = options.forceVenv || mode === "venv";
+  if (forceVenv && process.env.ADEFLOW_PYTHON) {
+    throw new AdeflowError(`ADEFLOW_PYTHON=${process.env.ADEFLOW_PYTHON} and the project's venv were both asked for: unset one of them`);
+  }
+  if (!forceVenv) {
+    const rejected: string[] = [];
+    const found = chooseJupyter("server", undefined, rejected);
+    if (found) {
+      log(`Jupyter: ${found.python} (${found.origin}; ${describeProbe(found.probe)})`);
+      return found;
+    }
+    if (process.env.ADEFLOW_PYTHON) return findJupyter("server"); // the explicit choice does not work: say so
+    log(`no usable Jupyter found (${rejected.join("; ")}); installing one into the project's environment`);
+  }
+  const dir = projectVenvDir();
+  const python = ensureVenv({ dir, log });
+  const probe = probeJupyter(python);
+  if (!probe || !meetsNeed(probe, "server")) {
+    throw new AdeflowError(`${python}: the project's environment was installed but lacks Jupyter (${describeProbe(probe)}); delete ${dir} and run setup again`);
+  }
+  const choice: JupyterChoice = { python, origin: `the project's environment (${dir})`, probe };
+  log(`Jupyter: ${python} (${choice.origin}; ${describeProbe(probe)})`);
+  return choice;
 }
 
 /** The tslab executable of this clone. */
@@ -55,8 +82,7 @@ export function tslabBinary(): string {
 }
 
 /** Register the tslab kernel in the project's own Jupyter folder (idempotent). */
-export function registerKernel(log: (line: string) => void = console.error): string {
-  const python = findJupyterPython();
+export function registerKernel(log: (line: string) => void = console.error, python: string = findJupyterPython()): string {
   const result = spawnSync(
     tslabBinary(),
     ["install", `--python=${python}`, `--binary=${tslabBinary()}`, `--prefix=${projectJupyterDir()}`],
@@ -73,7 +99,7 @@ export function registerKernel(log: (line: string) => void = console.error): str
 }
 
 /** Register the kernel only when this clone has not yet got a spec pointing at its own tslab. */
-export function ensureKernel(log: (line: string) => void = console.error): void {
+export function ensureKernel(log: (line: string) => void = console.error, python?: string): void {
   const spec = projectKernelSpec();
   if (fs.existsSync(spec)) {
     try {
@@ -83,5 +109,5 @@ export function ensureKernel(log: (line: string) => void = console.error): void 
       // unreadable spec: register again
     }
   }
-  registerKernel(log);
+  registerKernel(log, python);
 }

@@ -1,10 +1,15 @@
 /**
- * The field's metric: entity-level strict precision, recall and F1, with seqeval's (conlleval's) reading of
- * IOB tags in its default mode: an entity starts at B-X, or at I-X after O or after another type (an I-
- * without a B- still starts an entity, as seqeval does), and ends where the type changes, at B, or at O.
- * A predicted entity counts only when its type, first and last word equal a true entity's. Sentences are
- * scored separately (an entity never runs across two sentences).
+ * The field's metric: entity-level precision, recall and F1 with exact matching (a predicted entity counts
+ * only when its type, first and last word equal a true entity's), as seqeval computes it. Two readings of
+ * the tags, seqeval's two modes:
+ * - `default` (conlleval's): an entity starts at B-X, or at I-X after O or after another type (an I- without
+ *   a B- still starts an entity), and ends where the type changes, at B, or at O;
+ * - `strict` with the IOB2 scheme: an entity is B-X followed by any I-X; an I- that does not continue an
+ *   entity of its type belongs to none.
+ * Sentences are scored separately (an entity never runs across two sentences).
  */
+export type EntityMode = "default" | "strict";
+
 export interface Entity {
   type: string;
   start: number;
@@ -30,8 +35,9 @@ function startOfChunk(prevTag: string, tag: string, prevType: string, type: stri
   return tag !== "O" && tag !== "." && prevType !== type;
 }
 
-/** seqeval's `get_entities` for one sentence. */
-export function entitiesFromTags(tags: readonly string[]): Entity[] {
+/** seqeval's entities of one sentence: `get_entities` (default mode), or `Entities(..., IOB2)` (strict). */
+export function entitiesFromTags(tags: readonly string[], mode: EntityMode = "default"): Entity[] {
+  if (mode === "strict") return strictIob2Entities(tags);
   const out: Entity[] = [];
   let prevTag = "O";
   let prevType = "";
@@ -43,6 +49,26 @@ export function entitiesFromTags(tags: readonly string[]): Entity[] {
     prevTag = tag;
     prevType = type;
   });
+  return out;
+}
+
+function strictIob2Entities(tags: readonly string[]): Entity[] {
+  const out: Entity[] = [];
+  const parts = tags.map((t, i) => {
+    const [prefix, type] = split(t);
+    if (prefix !== "B" && prefix !== "I" && prefix !== "O") throw new RangeError(`tag ${i} "${t}" is not an IOB2 tag (B-, I- or O)`);
+    return { prefix, type };
+  });
+  for (let i = 0; i < parts.length; ) {
+    if (parts[i].prefix !== "B") {
+      i++;
+      continue;
+    }
+    let j = i + 1;
+    while (j < parts.length && parts[j].prefix === "I" && parts[j].type === parts[i].type) j++;
+    out.push({ type: parts[i].type, start: i, end: j - 1 });
+    i = j;
+  }
   return out;
 }
 
@@ -71,8 +97,15 @@ export interface EntityScores {
   macro: Omit<Prf, "support">;
 }
 
-/** Per type, micro and macro (mean over the types present in truth or prediction, as seqeval's report). */
-export function entityScores(truth: readonly (readonly string[])[], predicted: readonly (readonly string[])[]): EntityScores {
+/**
+ * Per type, micro and macro (mean over the types present in truth or prediction, as seqeval's report; with
+ * no entity at all the macro scores are 0, where seqeval's mean of nothing is NaN).
+ */
+export function entityScores(
+  truth: readonly (readonly string[])[],
+  predicted: readonly (readonly string[])[],
+  mode: EntityMode = "default",
+): EntityScores {
   if (truth.length !== predicted.length) throw new RangeError(`${truth.length} true sentences but ${predicted.length} predicted`);
   const counts = new Map<string, PrfCounts>();
   const get = (t: string) => counts.get(t) ?? counts.set(t, { truePositives: 0, predicted: 0, actual: 0 }).get(t)!;
@@ -80,8 +113,8 @@ export function entityScores(truth: readonly (readonly string[])[], predicted: r
   truth.forEach((tags, s) => {
     if (tags.length !== predicted[s].length) throw new RangeError(`sentence ${s}: ${tags.length} true tags but ${predicted[s].length} predicted`);
     const key = (e: Entity) => `${e.type}\u0000${e.start}\u0000${e.end}`;
-    const gold = entitiesFromTags(tags);
-    const pred = entitiesFromTags(predicted[s]);
+    const gold = entitiesFromTags(tags, mode);
+    const pred = entitiesFromTags(predicted[s], mode);
     const goldKeys = new Set(gold.map(key));
     for (const e of gold) get(e.type).actual++;
     for (const e of pred) {
