@@ -6,9 +6,11 @@
 import * as tf from "@tensorflow/tfjs";
 import type { BertEncoder } from "../bert/encoder";
 import { linear } from "../bert/encoder";
+import { exampleDropout } from "../ops/example-dropout";
 import type { AlignedBatch } from "../bert/tokenizer";
 import { weightedCrossEntropy } from "./loss";
 import { Rng } from "./rng";
+import type { WorkerModelRecipe } from "./worker-model";
 
 export class TokenClassifier {
   readonly weight: tf.Variable;
@@ -21,6 +23,11 @@ export class TokenClassifier {
     for (let i = 0; i < w.length; i++) w[i] = 0.02 * rng.normal();
     this.weight = tf.tidy(() => tf.variable(tf.tensor2d(w, [numLabels, H]), true));
     this.bias = tf.tidy(() => tf.variable(tf.zeros([numLabels]), true));
+  }
+
+  /** How a data-parallel worker rebuilds this model (its weights come from this one). */
+  workerRecipe(): WorkerModelRecipe {
+    return { kind: "token-classifier", config: this.encoder.config, numLabels: this.numLabels };
   }
 
   params(): Map<string, tf.Variable> {
@@ -36,7 +43,7 @@ export class TokenClassifier {
     return tf.tidy(() => {
       let x: tf.Tensor = last;
       const rate = this.encoder.config.hidden_dropout_prob;
-      if (training && rate > 0) x = tf.dropout(x, rate, undefined, (seed * 31 + 7) >>> 0);
+      if (training && rate > 0) x = exampleDropout(x, rate, seed, (s) => (s * 31 + 7) >>> 0);
       return linear(x, this.weight, this.bias) as tf.Tensor3D;
     });
   }
