@@ -11,3 +11,6 @@ export * from "./trainer";
 export * from "./token-classifier";
 export * from "./smoke";
 export * from "./snapshot";
+export * from "./data-parallel";
+export * from "./worker-count";
+export type { WorkerModelRecipe } from "./worker-model";
