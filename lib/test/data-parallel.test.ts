@@ -119,7 +119,7 @@ test("a worker whose model does not match the main thread's is an error naming t
     const batch = stackSequences(train.slice(0, 2), 128);
     assert.throws(() => group.microBatch(trainer, batch, undefined, (s, seed) => other.loss(s, undefined, true, seed)), /another model's trainer/);
   } finally {
-    group.close();
+    await group.close();
   }
 });
 

@@ -29,6 +29,7 @@ import type { AlignedBatch } from "../bert/tokenizer";
 import type { Command } from "./command";
 import { benchPosHead, type PosHeadBenchRow } from "./bench-pos";
 import { benchTagging, type TaggingBenchRow } from "./bench-tagging";
+import { benchWorkers, type WorkerBenchRow } from "./bench-workers";
 
 export interface BenchRow {
   engine: string;
@@ -56,7 +57,7 @@ interface Plan {
   train: boolean;
 }
 
-function randomBatch(cfg: BertConfig, B: number, T: number, seed: number): AlignedBatch {
+export function randomBatch(cfg: BertConfig, B: number, T: number, seed: number): AlignedBatch {
   let s = seed >>> 0;
   const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
   const n = B * T;
@@ -65,7 +66,7 @@ function randomBatch(cfg: BertConfig, B: number, T: number, seed: number): Align
   return { batch: B, seqLen: T, inputIds: ids, attentionMask: new Int32Array(n).fill(1), labels, wordIndex: new Int32Array(n), sequences: [] };
 }
 
-function tinyEncoder(): BertEncoder {
+export function tinyEncoder(): BertEncoder {
   const dir = path.join(repoRoot(), "lib", "test", "fixtures", "tiny-bert");
   const cfg = readBertConfig(path.join(dir, "config.json"));
   return BertEncoder.fromTensors(cfg, mapEncoderWeights(readSafetensors(path.join(dir, "model.safetensors")), cfg));
@@ -203,6 +204,12 @@ export function posHeadTable(rows: PosHeadBenchRow[]): string {
   return textTable(head, body);
 }
 
+export function workersTable(rows: WorkerBenchRow[]): string {
+  const head = ["engine (training, data-parallel)", "model", "threads", "tokens", "train tok/s", "speed-up", "efficiency", "vs pytorch, same threads", "tok/CPU-s", "CPU efficiency", "peak RSS MB", "load avg"];
+  const body = rows.map((r) => [r.engine, r.model, String(r.threads), `${r.batch}x${r.seq}`, fmt(r.train_tokens_per_s), fmt(r.speedup, 2), fmt(r.efficiency, 2), r.torch_ratio === undefined ? "-" : fmt(r.torch_ratio, 3), fmt(r.tokens_per_cpu_s), fmt(r.cpu_efficiency, 2), fmt(r.peak_rss_mb, 0), fmt(r.load_average, 1)]);
+  return textTable(head, body);
+}
+
 export function taggingTable(rows: TaggingBenchRow[]): string {
   const head = ["engine (RE rows of the corpus)", "rows", "words", "seconds", "words/s", "ratio"];
   return textTable(head, rows.map((r) => [r.engine, String(r.rows), String(r.words), fmt(r.seconds, 2), fmt(r.words_per_s, 0), fmt(r.ratio, 3)]));
@@ -225,12 +232,12 @@ export function addRatios(rows: BenchRow[]): void {
 export const benchCommand: Command = {
   path: ["bench"],
   summary: "BERT forward/training throughput and memory per backend (and PyTorch when available)",
-  usage: "adeflow bench [--backends cpu,wasm] [--models tiny,base,re-head,tagging] [--full] [--no-torch] [--json FILE]",
+  usage: "adeflow bench [--backends cpu,wasm] [--models tiny,base,re-head,tagging,workers] [--workers 1,2,...] [--full] [--no-torch] [--json FILE]",
   async run(flags) {
     const log = (s: string) => process.stderr.write(s + "\n");
     const wanted = (flags.values.get("backends") ?? "tensorflow,wasm,cpu").split(",").map((s) => s.trim()) as BackendName[];
-    const models = (flags.values.get("models") ?? "tiny,base,re-head,tagging").split(",").map((s) => s.trim());
-    for (const m of models) if (!["tiny", "base", "re-head", "tagging"].includes(m)) throw new AdeflowError(`--models: unknown model "${m}" (tiny, base, re-head, tagging)`);
+    const models = (flags.values.get("models") ?? "tiny,base,re-head,tagging,workers").split(",").map((s) => s.trim());
+    for (const m of models) if (!["tiny", "base", "re-head", "tagging", "workers"].includes(m)) throw new AdeflowError(`--models: unknown model "${m}" (tiny, base, re-head, tagging, workers)`);
     const full = flags.switches.has("full");
     const tinyIters = Number(flags.values.get("iters") ?? 5);
     const baseBatch = Number(flags.values.get("base-batch") ?? 1);
@@ -250,7 +257,7 @@ export const benchCommand: Command = {
         log(`skipping backend ${b}: ${(e as Error).message}`);
       }
     }
-    if (loaded.length === 0) throw new AdeflowError("no TensorFlow.js backend could be loaded");
+    if (loaded.length === 0 && plans.length > 0) throw new AdeflowError("no TensorFlow.js backend could be loaded");
     const rows: BenchRow[] = [];
     const started = performance.now();
     for (const plan of plans) {
@@ -269,6 +276,8 @@ export const benchCommand: Command = {
     // the POS ablation's cost, head only, on the fastest backend (each arm is the other's peer)
     const tagging: TaggingBenchRow[] = models.includes("tagging") ? await benchTagging(log) : [];
     const posHead: PosHeadBenchRow[] = models.includes("re-head") ? (await initBackend({ force: loaded[0].name }), benchPosHead(`tfjs ${loaded[0].name}`, { log })) : [];
+    const workerThreads = flags.values.get("workers")?.split(",").map((s) => Number(s.trim()));
+    const workers: WorkerBenchRow[] = models.includes("workers") ? benchWorkers({ threads: workerThreads, torch: !flags.switches.has("no-torch") && torchAvailable() }, log) : [];
     const result = {
       backends: loaded.map((b) => b.description),
       seconds: (performance.now() - started) / 1000,
@@ -276,10 +285,12 @@ export const benchCommand: Command = {
       rows,
       pos_head: posHead,
       tagging,
+      workers,
     };
     const posTable = posHead.length ? "\n\n" + posHeadTable(posHead) : "";
     const tagTable = tagging.length ? "\n\n" + taggingTable(tagging) : "";
-    process.stdout.write((rows.length ? benchTable(rows) : "(no BERT rows: --models has neither tiny nor base)") + posTable + tagTable + "\n\n" + JSON.stringify(result, null, 2) + "\n");
+    const workersText = workers.length ? "\n\n" + workersTable(workers) : "";
+    process.stdout.write((rows.length ? benchTable(rows) : "(no BERT rows: --models has neither tiny nor base)") + posTable + tagTable + workersText + "\n\n" + JSON.stringify(result, null, 2) + "\n");
     const jsonFile = flags.values.get("json");
     if (jsonFile) {
       fs.mkdirSync(path.dirname(path.resolve(jsonFile)), { recursive: true });

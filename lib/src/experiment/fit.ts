@@ -136,7 +136,7 @@ export function fitStudy(model: TrainableTokenModel, train: readonly AlignedSequ
   try {
     return fitStudyOn(group, parallel, model, train, val, options, started, progress);
   } finally {
-    group?.close();
+    void group?.close();
   }
 }
 

@@ -148,7 +148,7 @@ export class DataParallelGroup {
         if (status === WorkerStatus.Failed) throw new AdeflowError(`data-parallel worker ${i + 1} failed to start: ${group.errorOf(w)}`);
       }
     } catch (e) {
-      group.close();
+      void group.close();
       throw e;
     }
     return group;
@@ -259,10 +259,10 @@ export class DataParallelGroup {
     return new TextDecoder().decode(w.error.slice(0, end < 0 ? undefined : end)) || "no message";
   }
 
-  /** Stop the workers (their memory goes with them). */
-  close(): void {
+  /** Stop the workers (their memory goes with them); resolves when they have exited. */
+  async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const w of this.workers) void w.worker.terminate();
+    await Promise.all(this.workers.map((w) => w.worker.terminate()));
   }
 }
