@@ -7,9 +7,9 @@
  * shrinks, so a second measurement in the same process would inherit the first one's.
  *
  * One training step is the study's micro-batch step: token-classification head, weighted CE, backward, the
- * gradients of every thread summed, global-norm clip, AdamW (accumulation 1). The micro-batch is the same for
- * every thread count (`batch` rows), so that the rows compare the same work. One warm-up step (it allocates
- * AdamW's state and loads the workers' weights), then `iters` timed steps.
+ * gradients of every thread summed, global-norm clip, AdamW (accumulation 1, so the serial optimizer update
+ * and the weight copy to the workers count in every step: the worst case for scaling). One warm-up step (it
+ * allocates AdamW's state and loads the workers' weights), then `iters` timed steps.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -126,12 +126,12 @@ function runTorch(plan: WorkerPlan, log: (s: string) => void): WorkerBenchRow | 
 /** Speed-ups over each engine's 1-thread row, and tfjs over PyTorch at the same thread count. */
 export function addScaling(rows: WorkerBenchRow[]): void {
   for (const r of rows) {
-    const single = rows.find((o) => o.model === r.model && o.engine.split(" (")[0] === r.engine.split(" (")[0] && o.threads === 1 && o.batch === r.batch);
+    const single = rows.find((o) => o.model === r.model && o.engine.split(" (")[0] === r.engine.split(" (")[0] && o.threads === 1);
     r.speedup = single?.train_tokens_per_s && r.train_tokens_per_s ? r.train_tokens_per_s / single.train_tokens_per_s : null;
     r.efficiency = r.speedup ? r.speedup / r.threads : null;
     r.cpu_efficiency = single?.tokens_per_cpu_s && r.tokens_per_cpu_s ? r.tokens_per_cpu_s / single.tokens_per_cpu_s : null;
     if (r.engine.startsWith("tfjs")) {
-      const torch = rows.find((o) => o.model === r.model && o.engine.startsWith("pytorch") && o.threads === r.threads && o.batch === r.batch);
+      const torch = rows.find((o) => o.model === r.model && o.engine.startsWith("pytorch") && o.threads === r.threads);
       r.torch_ratio = torch?.train_tokens_per_s && r.train_tokens_per_s ? r.train_tokens_per_s / torch.train_tokens_per_s : null;
     }
   }
@@ -147,19 +147,28 @@ export interface WorkerBenchOptions {
   baseIters?: number;
 }
 
+/** 1, 2, 4, ... below the core count, and the core count. */
+export function defaultThreadCounts(cores: number): number[] {
+  const out: number[] = [];
+  for (let n = 1; n < cores; n *= 2) out.push(n);
+  out.push(cores);
+  return out;
+}
+
 /**
- * Every (model, thread count) for tfjs and for PyTorch. The micro-batch has as many rows as the largest thread
- * count (every worker gets rows), at least 8 for the tiny model; bert-base rows are 128 tokens each.
+ * Every (model, thread count) for tfjs and for PyTorch. Tiny: one micro-batch of max(8, most threads) rows for
+ * every thread count. bert-base: one 128-token row per thread (a WebAssembly heap holds about one bert-base
+ * training row, so one thread cannot take the largest micro-batch); throughput per token is compared.
  */
 export function benchWorkers(options: WorkerBenchOptions, log: (s: string) => void): WorkerBenchRow[] {
-  const threads = options.threads ?? Array.from({ length: os.availableParallelism() }, (_, i) => i + 1);
+  const threads = options.threads ?? defaultThreadCounts(os.availableParallelism());
   for (const n of threads) if (!Number.isInteger(n) || n < 1) throw new AdeflowError(`--workers: ${n} is not a thread count (1, 2, ...)`);
   const most = Math.max(...threads);
   const rows: WorkerBenchRow[] = [];
   for (const model of options.models ?? ["tiny", "base"]) {
-    const batch = model === "tiny" ? Math.max(8, most) : most;
     const iters = model === "tiny" ? (options.tinyIters ?? 5) : (options.baseIters ?? 1);
     for (const n of threads) {
+      const batch = model === "tiny" ? Math.max(8, most) : n;
       const plan: WorkerPlan = { model, threads: n, batch, seq: 128, iters };
       const r = runChild(plan, log);
       if (r) {
