@@ -6,20 +6,21 @@ import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../src/backend";
 import { loadBert } from "../src/bert/checkpoint";
-import { fitStudy } from "../src/experiment/fit";
-import { encodeNerRows } from "../src/experiment/ner-data";
-import { PROFILES, TINY_CHECKPOINT } from "../src/experiment/profile";
+import { fitStudy } from "../src/train/fit";
+import { encodeNerRows } from "../src/experiment/ner/data";
+import { PROFILES, TINY_CHECKPOINT } from "../src/experiment/shared/profile";
 import { readCorpus } from "../src/corpus/load";
-import { runSeedPipeline } from "../src/pipeline/seed-pipeline";
+import { runStudyPipeline } from "../src/pipeline/study-pipeline";
 import { exampleDropout } from "../src/ops/example-dropout";
-import { TokenClassifier } from "../src/train/token-classifier";
+import { TokenClassifier } from "../src/bert/token-classifier";
 import { Trainer } from "../src/train/trainer";
 import { DataParallelGroup, shardRows, sliceBatch } from "../src/train/data-parallel";
+import { workerRecipeFor } from "../src/train/worker-model";
 import { chooseTrainingThreads, workerBytesEstimate } from "../src/train/worker-count";
 import { stackSequences } from "../src/bert/tokenizer";
 import { maxAbsDiff, testCorpusDir } from "./helpers";
 
-const pipeline = runSeedPipeline(readCorpus(testCorpusDir()));
+const pipeline = runStudyPipeline(readCorpus(testCorpusDir()));
 // micro-batches of 5 rows (uneven shards over 2 and 3 threads), 2 per update, 2 epochs then the final one
 const profile = { ...PROFILES.smoke(), batchSize: 5, accumulationSteps: 2, epochs: 2, finalEpochs: 1 };
 
@@ -106,13 +107,13 @@ test("an interrupted 2-thread run resumed from its checkpoint ends byte-identica
 
 test("a worker whose model does not match the main thread's is an error naming the parameter", async () => {
   const { model, train } = await freshRun();
-  const recipe = { ...model.workerRecipe(), numLabels: 3 };
+  const recipe = { ...workerRecipeFor(model)!, numLabels: 3 } as const;
   assert.throws(
     () => DataParallelGroup.start(model.params(), recipe, { threads: 2, backend: "wasm" }),
     /worker 1 failed to start: .*classifier\.weight has shape \[3,\d+\], the main thread's \[5,\d+\]/,
   );
   // and a working group refuses another model's trainer instead of training the wrong variables
-  const group = DataParallelGroup.start(model.params(), model.workerRecipe(), { threads: 2, backend: "wasm" });
+  const group = DataParallelGroup.start(model.params(), workerRecipeFor(model)!, { threads: 2, backend: "wasm" });
   try {
     const other = new TokenClassifier(model.encoder, 5, 1);
     const trainer = new Trainer(other.params(), { totalSteps: 1, accumulationSteps: 1 });

@@ -19,8 +19,8 @@ import * as tf from "@tensorflow/tfjs";
 import { repoRoot } from "../paths";
 import { AdeflowError } from "../errors";
 import { initBackend } from "../backend";
-import { BertEncoder, BERT_BASE_CASED_CONFIG } from "../bert";
-import { TokenClassifier, Trainer, DataParallelGroup } from "../train";
+import { BertEncoder, BERT_BASE_CASED_CONFIG, TokenClassifier } from "../bert";
+import { Trainer, DataParallelGroup, workerRecipeFor } from "../train";
 import { randomBatch, tinyEncoder } from "./bench";
 
 export interface WorkerBenchRow {
@@ -73,7 +73,7 @@ async function measure(plan: WorkerPlan): Promise<WorkerBenchRow> {
   const clf = new TokenClassifier(enc, 5, 1);
   const batch = randomBatch(enc.config, plan.batch, plan.seq, 7);
   const trainer = new Trainer(clf.params(), { totalSteps: 100, accumulationSteps: 1 });
-  const group = plan.threads > 1 ? DataParallelGroup.start(clf.params(), clf.workerRecipe(), { threads: plan.threads, backend: backend.name }) : undefined;
+  const group = plan.threads > 1 ? DataParallelGroup.start(clf.params(), workerRecipeFor(clf)!, { threads: plan.threads, backend: backend.name }) : undefined;
   const step = () =>
     group ? group.microBatch(trainer, batch, undefined, (shard, seed) => clf.loss(shard, undefined, true, seed)) : trainer.microBatch((seed) => clf.loss(batch, undefined, true, seed));
   try {

@@ -23,8 +23,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { BertEncoder } from "../bert/encoder";
 import type { AlignedBatch, AlignedSequence } from "../bert/tokenizer";
 import { AdeflowError } from "../errors";
-import { weightedCrossEntropy } from "../train/loss";
-import type { WorkerModelRecipe } from "../train/worker-model";
+import { weightedCrossEntropy } from "../bert/loss";
 import { RelationHead, type RelationHeadOptions, type RelationParameterCount } from "./head";
 
 /** An aligned sequence with one POS id per position ([PAD] = 0 on specials and padding; see pos/align.ts). */
@@ -52,9 +51,9 @@ export class RelationModel {
   readonly layers: readonly number[];
   readonly frozenEncoder: boolean;
 
-  constructor(readonly encoder: BertEncoder, private readonly opts: RelationModelOptions = {}) {
+  constructor(readonly encoder: BertEncoder, readonly options: RelationModelOptions = {}) {
     const L = encoder.config.num_hidden_layers;
-    const layers = opts.layers ?? defaultRelationLayers(L);
+    const layers = options.layers ?? defaultRelationLayers(L);
     if (layers.length === 0) throw new AdeflowError("relation model: layers must name at least one hidden state");
     for (const l of layers) {
       if (!Number.isInteger(l) || l < 0 || l > L) {
@@ -62,13 +61,8 @@ export class RelationModel {
       }
     }
     this.layers = [...layers];
-    this.frozenEncoder = opts.frozenEncoder ?? false;
-    this.head = new RelationHead(layers.length * encoder.config.hidden_size, { ...opts, inputGradient: !this.frozenEncoder });
-  }
-
-  /** How a data-parallel worker rebuilds this model (its weights come from this one). */
-  workerRecipe(): WorkerModelRecipe {
-    return { kind: "relation", config: this.encoder.config, options: this.opts };
+    this.frozenEncoder = options.frozenEncoder ?? false;
+    this.head = new RelationHead(layers.length * encoder.config.hidden_size, { ...options, inputGradient: !this.frozenEncoder });
   }
 
   get seqLen(): number {

@@ -6,11 +6,11 @@
 import * as tf from "@tensorflow/tfjs";
 import { BertEncoder } from "../bert/encoder";
 import type { BertConfig } from "../bert/config";
-import type { NamedTensor } from "../bert/safetensors";
+import type { NamedTensor } from "../io/safetensors";
 import { expectedEncoderShapes } from "../bert/weights";
 import type { AlignedBatch } from "../bert/tokenizer";
+import { TokenClassifier } from "../bert/token-classifier";
 import { RelationModel, type RelationModelOptions } from "../re/model";
-import { TokenClassifier } from "./token-classifier";
 
 export type WorkerModelRecipe =
   | { kind: "token-classifier"; config: BertConfig; numLabels: number }
@@ -26,6 +26,13 @@ function zeroEncoder(config: BertConfig): BertEncoder {
   const tensors = new Map<string, NamedTensor>();
   for (const [name, shape] of expectedEncoderShapes(config)) tensors.set(name, { shape, data: new Float32Array(shape.reduce((a, b) => a * b, 1)) });
   return BertEncoder.fromTensors(config, tensors);
+}
+
+/** How a worker rebuilds `model`, or undefined for a model it does not know (which then trains in one thread). */
+export function workerRecipeFor(model: unknown): WorkerModelRecipe | undefined {
+  if (model instanceof TokenClassifier) return { kind: "token-classifier", config: model.encoder.config, numLabels: model.numLabels };
+  if (model instanceof RelationModel) return { kind: "relation", config: model.encoder.config, options: model.options };
+  return undefined;
 }
 
 export function buildWorkerModel(recipe: WorkerModelRecipe): WorkerModel {
