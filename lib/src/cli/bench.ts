@@ -232,7 +232,7 @@ export function addRatios(rows: BenchRow[]): void {
 export const benchCommand: Command = {
   path: ["bench"],
   summary: "BERT forward/training throughput and memory per backend (and PyTorch when available)",
-  usage: "adeflow bench [--backends cpu,wasm] [--models tiny,base,re-head,tagging,workers] [--workers 1,2,...] [--full] [--no-torch] [--json FILE]",
+  usage: "adeflow bench [--backends cpu,wasm] [--models tiny,base,re-head,tagging,workers] [--workers 1,2,...] [--worker-models tiny,base] [--full] [--no-torch] [--json FILE]",
   async run(flags) {
     const log = (s: string) => process.stderr.write(s + "\n");
     const wanted = (flags.values.get("backends") ?? "tensorflow,wasm,cpu").split(",").map((s) => s.trim()) as BackendName[];
@@ -277,7 +277,11 @@ export const benchCommand: Command = {
     const tagging: TaggingBenchRow[] = models.includes("tagging") ? await benchTagging(log) : [];
     const posHead: PosHeadBenchRow[] = models.includes("re-head") ? (await initBackend({ force: loaded[0].name }), benchPosHead(`tfjs ${loaded[0].name}`, { log })) : [];
     const workerThreads = flags.values.get("workers")?.split(",").map((s) => Number(s.trim()));
-    const workers: WorkerBenchRow[] = models.includes("workers") ? benchWorkers({ threads: workerThreads, torch: !flags.switches.has("no-torch") && torchAvailable() }, log) : [];
+    const workerModels = (flags.values.get("worker-models") ?? "tiny,base").split(",").map((s) => s.trim());
+    for (const m of workerModels) if (m !== "tiny" && m !== "base") throw new AdeflowError(`--worker-models: unknown model "${m}" (tiny, base)`);
+    const workers: WorkerBenchRow[] = models.includes("workers")
+      ? benchWorkers({ threads: workerThreads, models: workerModels as ("tiny" | "base")[], torch: !flags.switches.has("no-torch") && torchAvailable() }, log)
+      : [];
     const result = {
       backends: loaded.map((b) => b.description),
       seconds: (performance.now() - started) / 1000,
