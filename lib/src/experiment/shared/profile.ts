@@ -1,7 +1,7 @@
 import { AdeflowError } from "../../errors";
-import * as path from "node:path";
-import { repoRoot } from "../../paths";
+import { tinyCheckpointDir } from "../../paths";
 import type { TrainingSettings } from "../../train/fit";
+import type { ProfileRecord } from "../report/records";
 
 /**
  * One place for the experiment settings. `full` is the study's; `quick` runs in minutes on a laptop CPU; `smoke`
@@ -28,7 +28,8 @@ const STUDY = { batchSize: 8, accumulationSteps: 4, learningRate: 2e-4, maxGradN
 // 3,072 BERT features it joins).
 const POS_EMBEDDING_SIZE = 32;
 
-export const TINY_CHECKPOINT = (): string => path.join(repoRoot(), "lib", "test", "fixtures", "tiny-bert");
+/** The smoke profile's model: the project's tiny test checkpoint. */
+export const TINY_CHECKPOINT = tinyCheckpointDir;
 
 export const PROFILES: Record<Profile["name"], () => Profile> = {
   full: () => ({
@@ -79,7 +80,7 @@ export function currentProfile(env: NodeJS.ProcessEnv = process.env): Profile {
 }
 
 /** Settings as a flat record, for printing and for every result file. */
-export function describeProfile(p: Profile): Record<string, string | number> {
+export function describeProfile(p: Profile): ProfileRecord {
   return {
     profile: p.name,
     model: p.model,
