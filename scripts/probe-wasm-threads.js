@@ -17,6 +17,8 @@
 const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
+const { URL } = require("node:url"); // the same class as the global one, whose createObjectURL is patched
+const { performance } = require("node:perf_hooks");
 const tf = require("@tensorflow/tfjs");
 const wasm = require("@tensorflow/tfjs-backend-wasm");
 

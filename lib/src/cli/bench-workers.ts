@@ -73,9 +73,14 @@ async function measure(plan: WorkerPlan): Promise<WorkerBenchRow> {
   const clf = new TokenClassifier(enc, 5, 1);
   const batch = randomBatch(enc.config, plan.batch, plan.seq, 7);
   const trainer = new Trainer(clf.params(), { totalSteps: 100, accumulationSteps: 1 });
-  const group = plan.threads > 1 ? DataParallelGroup.start(clf.params(), workerRecipeFor(clf)!, { threads: plan.threads, backend: backend.name }) : undefined;
+  const group =
+    plan.threads > 1
+      ? DataParallelGroup.start(clf.params(), workerRecipeFor(clf)!, { threads: plan.threads, backend: backend.name })
+      : undefined;
   const step = () =>
-    group ? group.microBatch(trainer, batch, undefined, (shard, seed) => clf.loss(shard, undefined, true, seed)) : trainer.microBatch((seed) => clf.loss(batch, undefined, true, seed));
+    group
+      ? group.microBatch(trainer, batch, undefined, (shard, seed) => clf.loss(shard, undefined, true, seed))
+      : trainer.microBatch((seed) => clf.loss(batch, undefined, true, seed));
   try {
     step();
     const cpu = process.cpuUsage();
@@ -100,7 +105,11 @@ async function measure(plan: WorkerPlan): Promise<WorkerBenchRow> {
 
 function runChild(plan: WorkerPlan, log: (s: string) => void): WorkerBenchRow | undefined {
   try {
-    const out = execFileSync(process.execPath, [__filename, JSON.stringify(plan)], { encoding: "utf8", timeout: 900_000, stdio: ["ignore", "pipe", "pipe"] });
+    const out = execFileSync(process.execPath, [__filename, JSON.stringify(plan)], {
+      encoding: "utf8",
+      timeout: 900_000,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     return JSON.parse(out.trim().split("\n").pop()!) as WorkerBenchRow;
   } catch (e) {
     log(`  tfjs wasm ${plan.model} ${plan.threads} threads: failed (${(e as Error).message.split("\n")[0]})`);
@@ -112,11 +121,33 @@ function runTorch(plan: WorkerPlan, log: (s: string) => void): WorkerBenchRow | 
   const script = path.join(repoRoot(), "scripts", "torch_bench.py");
   const python = process.env.ADEFLOW_PYTHON ?? "/usr/bin/python3";
   try {
-    const args = [script, "--model", plan.model, "--batch", String(plan.batch), "--seq", String(plan.seq), "--iters", "1", "--train-iters", String(plan.iters), "--threads", String(plan.threads)];
+    const args = [
+      script,
+      "--model",
+      plan.model,
+      "--batch",
+      String(plan.batch),
+      "--seq",
+      String(plan.seq),
+      "--iters",
+      "1",
+      "--train-iters",
+      String(plan.iters),
+      "--threads",
+      String(plan.threads),
+    ];
     const out = execFileSync(python, args, { encoding: "utf8", timeout: 900_000, stdio: ["ignore", "pipe", "pipe"] });
     const j = JSON.parse(out.trim().split("\n").pop()!);
     const perCpu = j.train_cpu_s ? (plan.batch * plan.seq * plan.iters) / j.train_cpu_s : null;
-    return { engine: j.engine, ...plan, train_tokens_per_s: j.train_tokens_per_s, tokens_per_cpu_s: perCpu, peak_rss_mb: j.peak_rss_mb, load_average: os.loadavg()[0], note: "timed after one warm-up step" };
+    return {
+      engine: j.engine,
+      ...plan,
+      train_tokens_per_s: j.train_tokens_per_s,
+      tokens_per_cpu_s: perCpu,
+      peak_rss_mb: j.peak_rss_mb,
+      load_average: os.loadavg()[0],
+      note: "timed after one warm-up step",
+    };
   } catch (e) {
     log(`  pytorch ${plan.model} ${plan.threads} threads: failed (${(e as Error).message.split("\n")[0]})`);
     return undefined;
@@ -126,13 +157,18 @@ function runTorch(plan: WorkerPlan, log: (s: string) => void): WorkerBenchRow | 
 /** Speed-ups over each engine's 1-thread row, and tfjs over PyTorch at the same thread count. */
 export function addScaling(rows: WorkerBenchRow[]): void {
   for (const r of rows) {
-    const single = rows.find((o) => o.model === r.model && o.engine.split(" (")[0] === r.engine.split(" (")[0] && o.threads === 1);
-    r.speedup = single?.train_tokens_per_s && r.train_tokens_per_s ? r.train_tokens_per_s / single.train_tokens_per_s : null;
+    const single = rows.find(
+      (o) => o.model === r.model && o.engine.split(" (")[0] === r.engine.split(" (")[0] && o.threads === 1,
+    );
+    r.speedup =
+      single?.train_tokens_per_s && r.train_tokens_per_s ? r.train_tokens_per_s / single.train_tokens_per_s : null;
     r.efficiency = r.speedup ? r.speedup / r.threads : null;
-    r.cpu_efficiency = single?.tokens_per_cpu_s && r.tokens_per_cpu_s ? r.tokens_per_cpu_s / single.tokens_per_cpu_s : null;
+    r.cpu_efficiency =
+      single?.tokens_per_cpu_s && r.tokens_per_cpu_s ? r.tokens_per_cpu_s / single.tokens_per_cpu_s : null;
     if (r.engine.startsWith("tfjs")) {
       const torch = rows.find((o) => o.model === r.model && o.engine.startsWith("pytorch") && o.threads === r.threads);
-      r.torch_ratio = torch?.train_tokens_per_s && r.train_tokens_per_s ? r.train_tokens_per_s / torch.train_tokens_per_s : null;
+      r.torch_ratio =
+        torch?.train_tokens_per_s && r.train_tokens_per_s ? r.train_tokens_per_s / torch.train_tokens_per_s : null;
     }
   }
 }
@@ -162,7 +198,8 @@ export function defaultThreadCounts(cores: number): number[] {
  */
 export function benchWorkers(options: WorkerBenchOptions, log: (s: string) => void): WorkerBenchRow[] {
   const threads = options.threads ?? defaultThreadCounts(os.availableParallelism());
-  for (const n of threads) if (!Number.isInteger(n) || n < 1) throw new AdeflowError(`--workers: ${n} is not a thread count (1, 2, ...)`);
+  for (const n of threads)
+    if (!Number.isInteger(n) || n < 1) throw new AdeflowError(`--workers: ${n} is not a thread count (1, 2, ...)`);
   const most = Math.max(...threads);
   const rows: WorkerBenchRow[] = [];
   for (const model of options.models ?? ["tiny", "base"]) {
@@ -173,7 +210,9 @@ export function benchWorkers(options: WorkerBenchOptions, log: (s: string) => vo
       const r = runChild(plan, log);
       if (r) {
         rows.push(r);
-        log(`  tfjs wasm ${model} ${batch}x128, ${n} thread${n === 1 ? "" : "s"}: train ${r.train_tokens_per_s?.toFixed(1)} tokens/s, peak RSS ${r.peak_rss_mb?.toFixed(0)} MB`);
+        log(
+          `  tfjs wasm ${model} ${batch}x128, ${n} thread${n === 1 ? "" : "s"}: train ${r.train_tokens_per_s?.toFixed(1)} tokens/s, peak RSS ${r.peak_rss_mb?.toFixed(0)} MB`,
+        );
       }
       if (options.torch !== false) {
         const t = runTorch(plan, log);

@@ -7,7 +7,12 @@ import * as tf from "@tensorflow/tfjs";
  * is what lets data-parallel training give the weights of one process. With one row this is exactly
  * `tf.dropout(x, rate, undefined, siteSeed(seed))`.
  */
-export function exampleDropout(x: tf.Tensor, rate: number, seed: number, siteSeed: (exampleSeed: number) => number): tf.Tensor {
+export function exampleDropout(
+  x: tf.Tensor,
+  rate: number,
+  seed: number,
+  siteSeed: (exampleSeed: number) => number,
+): tf.Tensor {
   if (rate <= 0) return x;
   return tf.tidy(() => {
     const [rows, ...rest] = x.shape;

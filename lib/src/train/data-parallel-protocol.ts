@@ -15,7 +15,10 @@ export interface ParamSlot {
   size: number;
 }
 
-export function paramLayout(params: ReadonlyMap<string, { shape: number[]; size: number }>): { slots: ParamSlot[]; total: number } {
+export function paramLayout(params: ReadonlyMap<string, { shape: number[]; size: number }>): {
+  slots: ParamSlot[];
+  total: number;
+} {
   const slots: ParamSlot[] = [];
   let offset = 0;
   for (const [name, v] of params) {

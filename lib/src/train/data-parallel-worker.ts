@@ -6,7 +6,15 @@ import { parentPort, workerData } from "node:worker_threads";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../backend";
 import { buildWorkerModel, type WorkerModel } from "./worker-model";
-import { CONTROL_WORDS, ERROR_BYTES, STATUS, WEIGHTS_VERSION, WorkerStatus, type WorkerInit, type WorkerJob } from "./data-parallel-protocol";
+import {
+  CONTROL_WORDS,
+  ERROR_BYTES,
+  STATUS,
+  WEIGHTS_VERSION,
+  WorkerStatus,
+  type WorkerInit,
+  type WorkerJob,
+} from "./data-parallel-protocol";
 
 const init = workerData as WorkerInit;
 const control = new Int32Array(init.control, 0, CONTROL_WORDS);
@@ -46,7 +54,10 @@ function runJob(job: WorkerJob): void {
   const trainable = init.slots.filter((s) => params!.get(s.name)!.trainable);
   const classWeights = job.classWeights ? tf.tensor1d(job.classWeights) : undefined;
   try {
-    const { value, grads: g } = tf.variableGrads(() => model!.loss(job.shard, classWeights, true, job.seed), trainable.map((s) => params!.get(s.name)!));
+    const { value, grads: g } = tf.variableGrads(
+      () => model!.loss(job.shard, classWeights, true, job.seed),
+      trainable.map((s) => params!.get(s.name)!),
+    );
     lossOut[0] = value.dataSync()[0] * job.share;
     value.dispose();
     for (const slot of init.slots) {
@@ -73,10 +84,15 @@ async function start(): Promise<void> {
   for (const slot of init.slots) {
     const v = params.get(slot.name);
     if (!v) problems.push(`missing ${slot.name}`);
-    else if (v.shape.join(",") !== slot.shape.join(",")) problems.push(`${slot.name} has shape [${v.shape}], the main thread's [${slot.shape}]`);
+    else if (v.shape.join(",") !== slot.shape.join(","))
+      problems.push(`${slot.name} has shape [${v.shape}], the main thread's [${slot.shape}]`);
   }
-  if (params.size !== init.slots.length) problems.push(`${params.size} parameters, the main thread's model ${init.slots.length}`);
-  if (problems.length) throw new Error(`data-parallel worker ${init.index}: its model does not match the main thread's: ${problems.join("; ")}`);
+  if (params.size !== init.slots.length)
+    problems.push(`${params.size} parameters, the main thread's model ${init.slots.length}`);
+  if (problems.length)
+    throw new Error(
+      `data-parallel worker ${init.index}: its model does not match the main thread's: ${problems.join("; ")}`,
+    );
 }
 
 start().then(

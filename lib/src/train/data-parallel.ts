@@ -23,7 +23,17 @@ import { IGNORE_INDEX, type AlignedBatch } from "../bert/tokenizer";
 import type { BackendName } from "../backend";
 import type { MicroResult, Trainer } from "./trainer";
 import type { WorkerModelRecipe } from "./worker-model";
-import { CONTROL_WORDS, ERROR_BYTES, paramLayout, STATUS, WEIGHTS_VERSION, WorkerStatus, type ParamSlot, type WorkerInit, type WorkerJob } from "./data-parallel-protocol";
+import {
+  CONTROL_WORDS,
+  ERROR_BYTES,
+  paramLayout,
+  STATUS,
+  WEIGHTS_VERSION,
+  WorkerStatus,
+  type ParamSlot,
+  type WorkerInit,
+  type WorkerJob,
+} from "./data-parallel-protocol";
 
 /** Loss of some rows of a micro-batch on the main thread's model (training mode; `seed` drives dropout). */
 export type ShardLossFn = (shard: AlignedBatch, seed: number) => tf.Scalar;
@@ -105,7 +115,8 @@ export class DataParallelGroup {
     recipe: WorkerModelRecipe,
     options: DataParallelOptions,
   ) {
-    if (!(Number.isInteger(options.threads) && options.threads >= 2)) throw new AdeflowError(`data-parallel training needs 2 or more threads, got ${options.threads}`);
+    if (!(Number.isInteger(options.threads) && options.threads >= 2))
+      throw new AdeflowError(`data-parallel training needs 2 or more threads, got ${options.threads}`);
     const { slots, total } = paramLayout(params);
     this.slots = slots;
     this.weights = new Float32Array(new SharedArrayBuffer(total * 4));
@@ -139,13 +150,21 @@ export class DataParallelGroup {
    * Start `threads - 1` workers for the model whose parameters are `params` (rebuilt in each worker from
    * `recipe`) and wait until each has loaded its backend and model.
    */
-  static start(params: Map<string, tf.Variable>, recipe: WorkerModelRecipe, options: DataParallelOptions): DataParallelGroup {
+  static start(
+    params: Map<string, tf.Variable>,
+    recipe: WorkerModelRecipe,
+    options: DataParallelOptions,
+  ): DataParallelGroup {
     const group = new DataParallelGroup(params, recipe, options);
     try {
       for (const [i, w] of group.workers.entries()) {
         const status = waitWhile(w.control, WorkerStatus.Starting, options.startTimeoutMs ?? 10 * 60_000);
-        if (status === WorkerStatus.Starting) throw new AdeflowError(`data-parallel worker ${i + 1} did not start within ${Math.round((options.startTimeoutMs ?? 600_000) / 1000)} s`);
-        if (status === WorkerStatus.Failed) throw new AdeflowError(`data-parallel worker ${i + 1} failed to start: ${group.errorOf(w)}`);
+        if (status === WorkerStatus.Starting)
+          throw new AdeflowError(
+            `data-parallel worker ${i + 1} did not start within ${Math.round((options.startTimeoutMs ?? 600_000) / 1000)} s`,
+          );
+        if (status === WorkerStatus.Failed)
+          throw new AdeflowError(`data-parallel worker ${i + 1} failed to start: ${group.errorOf(w)}`);
       }
     } catch (e) {
       void group.close();
@@ -160,9 +179,18 @@ export class DataParallelGroup {
   }
 
   /** One micro-batch through `trainer`, its rows spread over the threads (see module comment). */
-  microBatch(trainer: Trainer, batch: AlignedBatch, classWeights: tf.Tensor1D | undefined, loss: ShardLossFn): MicroResult {
+  microBatch(
+    trainer: Trainer,
+    batch: AlignedBatch,
+    classWeights: tf.Tensor1D | undefined,
+    loss: ShardLossFn,
+  ): MicroResult {
     if (this.closed) throw new AdeflowError("internal: data-parallel group used after close()");
-    if (trainer.params.size !== this.params.size || this.slots.some((s) => trainer.params.get(s.name) !== this.params.get(s.name))) throw new AdeflowError("internal: data-parallel group used with another model's trainer");
+    if (
+      trainer.params.size !== this.params.size ||
+      this.slots.some((s) => trainer.params.get(s.name) !== this.params.get(s.name))
+    )
+      throw new AdeflowError("internal: data-parallel group used with another model's trainer");
     this.publishIfStale(trainer);
     const cw = classWeights ? (classWeights.dataSync() as Float32Array).slice() : null;
     const result = trainer.microBatchGrads((seed) => this.gradients(batch, cw, seed, loss));
@@ -182,14 +210,24 @@ export class DataParallelGroup {
   }
 
   private publish(trainer: Trainer): void {
-    for (const slot of this.slots) this.weights.set(this.params.get(slot.name)!.dataSync() as Float32Array, slot.offset);
+    for (const slot of this.slots)
+      this.weights.set(this.params.get(slot.name)!.dataSync() as Float32Array, slot.offset);
     this.weightsVersion++;
     for (const w of this.workers) Atomics.store(w.control, WEIGHTS_VERSION, this.weightsVersion);
     this.published = { trainer, step: trainer.step };
   }
 
-  private gradients(batch: AlignedBatch, classWeights: Float32Array | null, seed: number, loss: ShardLossFn): { loss: number; grads: Map<string, tf.Tensor> } {
-    const shards = shardRows(batch.batch, this.threads).map(([start, end]) => ({ start, end, batch: sliceBatch(batch, start, end) }));
+  private gradients(
+    batch: AlignedBatch,
+    classWeights: Float32Array | null,
+    seed: number,
+    loss: ShardLossFn,
+  ): { loss: number; grads: Map<string, tf.Tensor> } {
+    const shards = shardRows(batch.batch, this.threads).map(([start, end]) => ({
+      start,
+      end,
+      batch: sliceBatch(batch, start, end),
+    }));
     const total = labelledPositions(batch.labels);
     const share = (b: AlignedBatch) => (total === 0 ? 0 : labelledPositions(b.labels) / total);
     const busy: WorkerHandle[] = [];
@@ -208,7 +246,10 @@ export class DataParallelGroup {
     let ownLoss: number;
     let ownGrads: tf.NamedTensorMap;
     try {
-      const r = tf.variableGrads(() => loss(own, seed), trainable.map((s) => this.params.get(s.name)!));
+      const r = tf.variableGrads(
+        () => loss(own, seed),
+        trainable.map((s) => this.params.get(s.name)!),
+      );
       ownLoss = r.value.dataSync()[0];
       r.value.dispose();
       ownGrads = r.grads;
@@ -243,11 +284,16 @@ export class DataParallelGroup {
       const status = waitWhile(w.control, WorkerStatus.Busy, this.stepTimeoutMs);
       if (quiet) continue;
       const index = this.workers.indexOf(w) + 1;
-      if (status === WorkerStatus.Busy) throw new AdeflowError(`data-parallel worker ${index} did not finish its step within ${Math.round(this.stepTimeoutMs / 1000)} s`);
+      if (status === WorkerStatus.Busy)
+        throw new AdeflowError(
+          `data-parallel worker ${index} did not finish its step within ${Math.round(this.stepTimeoutMs / 1000)} s`,
+        );
       if (status === WorkerStatus.Failed) {
         const message = this.errorOf(w);
         if (/RuntimeError/.test(message)) {
-          throw new AdeflowError(`data-parallel worker ${index} failed in WebAssembly (${message}); this is usually its 4 GiB memory limit: use fewer rows per micro-batch, or fewer workers (ADEFLOW_WORKERS)`);
+          throw new AdeflowError(
+            `data-parallel worker ${index} failed in WebAssembly (${message}); this is usually its 4 GiB memory limit: use fewer rows per micro-batch, or fewer workers (ADEFLOW_WORKERS)`,
+          );
         }
         throw new AdeflowError(`data-parallel worker ${index} failed: ${message}`);
       }

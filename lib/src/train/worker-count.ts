@@ -38,7 +38,10 @@ export function workerBytesEstimate(parameters: number, rows: number): number {
 
 export function parseWorkerCount(value: string): number {
   const n = Number(value.trim());
-  if (!Number.isInteger(n) || n < 1) throw new AdeflowError(`ADEFLOW_WORKERS=${value}: expected a whole number of threads, 1 or more (1 trains in this thread only)`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new AdeflowError(
+      `ADEFLOW_WORKERS=${value}: expected a whole number of threads, 1 or more (1 trains in this thread only)`,
+    );
   return n;
 }
 
@@ -66,7 +69,9 @@ export function chooseTrainingThreads(input: ThreadChoiceInput): ThreadChoice {
     const affordable = 1 + Math.floor((0.8 * free) / perWorker);
     if (affordable < threads) {
       threads = affordable;
-      notes.push(`free memory ${(free / 2 ** 30).toFixed(1)} GiB holds ${affordable - 1} more worker${affordable === 2 ? "" : "s"} of about ${(perWorker / 2 ** 30).toFixed(1)} GiB`);
+      notes.push(
+        `free memory ${(free / 2 ** 30).toFixed(1)} GiB holds ${affordable - 1} more worker${affordable === 2 ? "" : "s"} of about ${(perWorker / 2 ** 30).toFixed(1)} GiB`,
+      );
     }
   }
   return { threads, why: notes.join("; ") };

@@ -24,13 +24,15 @@ export interface WorkerModel {
 
 function zeroEncoder(config: BertConfig): BertEncoder {
   const tensors = new Map<string, NamedTensor>();
-  for (const [name, shape] of expectedEncoderShapes(config)) tensors.set(name, { shape, data: new Float32Array(shape.reduce((a, b) => a * b, 1)) });
+  for (const [name, shape] of expectedEncoderShapes(config))
+    tensors.set(name, { shape, data: new Float32Array(shape.reduce((a, b) => a * b, 1)) });
   return BertEncoder.fromTensors(config, tensors);
 }
 
 /** How a worker rebuilds `model`, or undefined for a model it does not know (which then trains in one thread). */
 export function workerRecipeFor(model: unknown): WorkerModelRecipe | undefined {
-  if (model instanceof TokenClassifier) return { kind: "token-classifier", config: model.encoder.config, numLabels: model.numLabels };
+  if (model instanceof TokenClassifier)
+    return { kind: "token-classifier", config: model.encoder.config, numLabels: model.numLabels };
   if (model instanceof RelationModel) return { kind: "relation", config: model.encoder.config, options: model.options };
   return undefined;
 }
