@@ -13,11 +13,12 @@
  *
  * Weights are `tf.Variable`s (trainable unless frozen), kept in PyTorch layout
  * ([out, in] for Linear weights), keyed by canonical hub name (see weights.ts).
- * Dropout runs only with `training: true` and is seeded per call (`seed`), so a training step
- * is reproducible.
+ * Dropout runs only with `training: true` and is seeded per call (`seed`) and per example, so a
+ * training step is reproducible and the same when its batch is split across workers.
  */
 import * as tf from "@tensorflow/tfjs";
 import { linearFast } from "../ops/matmul";
+import { exampleDropout } from "../ops/example-dropout";
 import type { BertConfig } from "./config";
 import type { NamedTensor, TensorMap } from "../io/safetensors";
 import { expectedEncoderShapes, hubName } from "./weights";
@@ -120,10 +121,13 @@ export class BertEncoder {
     return x;
   }
 
-  /** Dropout with a seed fixed by (call seed, layer, site), so a recomputation repeats the masks. */
+  /**
+   * Dropout with a seed fixed by (call seed, example, layer, site), so a recomputation repeats the masks and an
+   * example's masks do not depend on the rest of its batch.
+   */
   private dropout(x: tf.Tensor, rate: number, training: boolean, seed: number, layer: number, site: number): tf.Tensor {
     if (!training || rate <= 0) return x;
-    return tf.dropout(x, rate, undefined, ((seed >>> 0) * 997 + (layer + 1) * 16 + site) >>> 0);
+    return exampleDropout(x, rate, seed, (s) => (s * 997 + (layer + 1) * 16 + site) >>> 0);
   }
 
   /** [batch, 1, 1, seq] additive attention bias: 0 for real tokens, FLOAT32_MIN for padding. */

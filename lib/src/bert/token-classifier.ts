@@ -9,6 +9,7 @@ import { linear } from "./encoder";
 import type { AlignedBatch } from "./tokenizer";
 import { weightedCrossEntropy } from "./loss";
 import { Rng } from "../random/rng";
+import { exampleDropout } from "../ops/example-dropout";
 
 export class TokenClassifier {
   readonly weight: tf.Variable;
@@ -36,7 +37,7 @@ export class TokenClassifier {
     return tf.tidy(() => {
       let x: tf.Tensor = last;
       const rate = this.encoder.config.hidden_dropout_prob;
-      if (training && rate > 0) x = tf.dropout(x, rate, undefined, (seed * 31 + 7) >>> 0);
+      if (training && rate > 0) x = exampleDropout(x, rate, seed, (s) => (s * 31 + 7) >>> 0);
       return linear(x, this.weight, this.bias) as tf.Tensor3D;
     });
   }

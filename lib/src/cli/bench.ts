@@ -26,9 +26,10 @@ import { initBackend, type BackendName } from "../backend";
 import { BertEncoder, BERT_BASE_CASED_CONFIG, readBertConfig, mapEncoderWeights, TokenClassifier, type BertConfig } from "../bert";
 import { Trainer } from "../train";
 import type { AlignedBatch } from "../bert/tokenizer";
-import { listFlag, numberFlag, type Command } from "./command";
+import { listFlag, numberFlag, UsageError, type Command } from "./command";
 import { benchPosHead, type PosHeadBenchRow } from "./bench-pos";
 import { benchTagging, type TaggingBenchRow } from "./bench-tagging";
+import { benchWorkers, type WorkerBenchRow } from "./bench-workers";
 
 export interface BenchRow {
   engine: string;
@@ -56,7 +57,7 @@ interface Plan {
   train: boolean;
 }
 
-function randomBatch(cfg: BertConfig, B: number, T: number, seed: number): AlignedBatch {
+export function randomBatch(cfg: BertConfig, B: number, T: number, seed: number): AlignedBatch {
   let s = seed >>> 0;
   const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
   const n = B * T;
@@ -65,7 +66,7 @@ function randomBatch(cfg: BertConfig, B: number, T: number, seed: number): Align
   return { batch: B, seqLen: T, inputIds: ids, attentionMask: new Int32Array(n).fill(1), labels, wordIndex: new Int32Array(n), sequences: [] };
 }
 
-function tinyEncoder(): BertEncoder {
+export function tinyEncoder(): BertEncoder {
   const dir = tinyCheckpointDir();
   const cfg = readBertConfig(path.join(dir, "config.json"));
   return BertEncoder.fromTensors(cfg, mapEncoderWeights(readSafetensors(path.join(dir, "model.safetensors")), cfg));
@@ -203,6 +204,12 @@ export function posHeadTable(rows: PosHeadBenchRow[]): string {
   return textTable(head, body);
 }
 
+export function workersTable(rows: WorkerBenchRow[]): string {
+  const head = ["engine (training, data-parallel)", "model", "threads", "tokens", "train tok/s", "speed-up", "efficiency", "vs pytorch, same threads", "tok/CPU-s", "CPU efficiency", "peak RSS MB", "load avg"];
+  const body = rows.map((r) => [r.engine, r.model, String(r.threads), `${r.batch}x${r.seq}`, fmt(r.train_tokens_per_s), fmt(r.speedup, 2), fmt(r.efficiency, 2), r.torch_ratio === undefined ? "-" : fmt(r.torch_ratio, 3), fmt(r.tokens_per_cpu_s), fmt(r.cpu_efficiency, 2), fmt(r.peak_rss_mb, 0), fmt(r.load_average, 1)]);
+  return textTable(head, body);
+}
+
 export function taggingTable(rows: TaggingBenchRow[]): string {
   const head = ["engine (RE rows of the corpus)", "rows", "words", "seconds", "words/s", "ratio"];
   return textTable(head, rows.map((r) => [r.engine, String(r.rows), String(r.words), fmt(r.seconds, 2), fmt(r.words_per_s, 0), fmt(r.ratio, 3)]));
@@ -222,12 +229,22 @@ export function addRatios(rows: BenchRow[]): void {
   }
 }
 
+/** `--workers 1,2,4`: positive whole thread counts, or undefined for the default. */
+function threadCountsFlag(raw: string | undefined): number[] | undefined {
+  if (raw === undefined) return undefined;
+  const counts = raw.split(",").map((s) => Number(s.trim()));
+  if (counts.length === 0 || counts.some((n) => !Number.isInteger(n) || n < 1)) throw new UsageError(`--workers ${raw}: expected a comma-separated list of thread counts (1, 2, ...)`);
+  return counts;
+}
+
 export const benchCommand: Command = {
   path: ["bench"],
   summary: "BERT forward/training throughput and memory per backend (and PyTorch when available)",
   flags: {
     backends: { type: "string", value: "LIST", description: "backends to time, in order (tensorflow, wasm, cpu; default all three)" },
-    models: { type: "string", value: "LIST", description: "what to time: tiny, base, re-head, tagging (default all)" },
+    models: { type: "string", value: "LIST", description: "what to time: tiny, base, re-head, tagging, workers (default all)" },
+    workers: { type: "string", value: "LIST", description: "thread counts for the workers rows (default 1, 2, 4 .. cores)" },
+    "worker-models": { type: "string", value: "LIST", description: "models for the workers rows: tiny, base (default both)" },
     full: { type: "boolean", description: "also train bert-base on the slower backends" },
     "no-torch": { type: "boolean", description: "skip the PyTorch comparison" },
     iters: { type: "string", value: "N", description: "timed iterations of the tiny model (default 5)" },
@@ -239,7 +256,7 @@ export const benchCommand: Command = {
   async run(flags) {
     const log = (s: string) => process.stderr.write(s + "\n");
     const wanted = listFlag<BackendName>(flags, "backends", ["tensorflow", "wasm", "cpu"], ["tensorflow", "wasm", "cpu"]);
-    const models = listFlag(flags, "models", ["tiny", "base", "re-head", "tagging"], ["tiny", "base", "re-head", "tagging"]);
+    const models = listFlag(flags, "models", ["tiny", "base", "re-head", "tagging", "workers"], ["tiny", "base", "re-head", "tagging", "workers"]);
     const full = flags.switches.has("full");
     const tinyIters = numberFlag(flags, "iters", 5, { integer: true, min: 1 });
     const baseBatch = numberFlag(flags, "base-batch", 1, { integer: true, min: 1 });
@@ -259,7 +276,7 @@ export const benchCommand: Command = {
         log(`skipping backend ${b}: ${(e as Error).message}`);
       }
     }
-    if (loaded.length === 0) throw new AdeflowError("no TensorFlow.js backend could be loaded");
+    if (loaded.length === 0 && plans.length > 0) throw new AdeflowError("no TensorFlow.js backend could be loaded");
     const rows: BenchRow[] = [];
     const started = performance.now();
     for (const plan of plans) {
@@ -278,6 +295,11 @@ export const benchCommand: Command = {
     // the POS ablation's cost, head only, on the fastest backend (each arm is the other's peer)
     const tagging: TaggingBenchRow[] = models.includes("tagging") ? await benchTagging(log) : [];
     const posHead: PosHeadBenchRow[] = models.includes("re-head") ? (await initBackend({ force: loaded[0].name }), benchPosHead(`tfjs ${loaded[0].name}`, { log })) : [];
+    const workerThreads = threadCountsFlag(flags.values.get("workers"));
+    const workerModels = listFlag(flags, "worker-models", ["tiny", "base"], ["tiny", "base"]);
+    const workers: WorkerBenchRow[] = models.includes("workers")
+      ? benchWorkers({ threads: workerThreads, models: workerModels, torch: !flags.switches.has("no-torch") && torchAvailable() }, log)
+      : [];
     const result = {
       backends: loaded.map((b) => b.description),
       seconds: (performance.now() - started) / 1000,
@@ -285,10 +307,12 @@ export const benchCommand: Command = {
       rows,
       pos_head: posHead,
       tagging,
+      workers,
     };
     const posTable = posHead.length ? "\n\n" + posHeadTable(posHead) : "";
     const tagTable = tagging.length ? "\n\n" + taggingTable(tagging) : "";
-    process.stdout.write((rows.length ? benchTable(rows) : "(no BERT rows: --models has neither tiny nor base)") + posTable + tagTable + "\n\n" + JSON.stringify(result, null, 2) + "\n");
+    const workersText = workers.length ? "\n\n" + workersTable(workers) : "";
+    process.stdout.write((rows.length ? benchTable(rows) : "(no BERT rows: --models has neither tiny nor base)") + posTable + tagTable + workersText + "\n\n" + JSON.stringify(result, null, 2) + "\n");
     const jsonFile = flags.values.get("json");
     if (jsonFile) {
       fs.mkdirSync(path.dirname(path.resolve(jsonFile)), { recursive: true });

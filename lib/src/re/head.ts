@@ -30,6 +30,7 @@ import * as tf from "@tensorflow/tfjs";
 import { AdeflowError } from "../errors";
 import { gelu } from "../bert/encoder";
 import { linearFast } from "../ops/matmul";
+import { exampleDropout } from "../ops/example-dropout";
 import { weightedCrossEntropy } from "../bert/loss";
 import { Rng } from "../random/rng";
 import { bidirectionalLstm, type LstmDirectionWeights } from "./lstm";
@@ -256,7 +257,7 @@ export class RelationHead {
       const [B, T] = features.shape;
       let x: tf.Tensor3D = features;
       if (posIds && this.posEmbeddingSize > 0) x = tf.concat([x, tf.gather(this.v("pos_embedding.weight"), posIds) as tf.Tensor3D], 2);
-      if (training && this.dropout > 0) x = tf.dropout(x, this.dropout, undefined, headDropoutSeed(seed)) as tf.Tensor3D;
+      if (training && this.dropout > 0) x = exampleDropout(x, this.dropout, seed, headDropoutSeed) as tf.Tensor3D;
       // the POS embedding learns through the LSTM's input gradient, so it is needed even on constant features
       const seq = bidirectionalLstm(x, this.direction(""), this.direction("_reverse"), this.inputGradient || this.posEmbeddingSize > 0);
       const flat = tf.reshape(seq, [B, T * 2 * this.lstmUnits]);

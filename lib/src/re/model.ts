@@ -51,9 +51,9 @@ export class RelationModel {
   readonly layers: readonly number[];
   readonly frozenEncoder: boolean;
 
-  constructor(readonly encoder: BertEncoder, opts: RelationModelOptions = {}) {
+  constructor(readonly encoder: BertEncoder, readonly options: RelationModelOptions = {}) {
     const L = encoder.config.num_hidden_layers;
-    const layers = opts.layers ?? defaultRelationLayers(L);
+    const layers = options.layers ?? defaultRelationLayers(L);
     if (layers.length === 0) throw new AdeflowError("relation model: layers must name at least one hidden state");
     for (const l of layers) {
       if (!Number.isInteger(l) || l < 0 || l > L) {
@@ -61,8 +61,8 @@ export class RelationModel {
       }
     }
     this.layers = [...layers];
-    this.frozenEncoder = opts.frozenEncoder ?? false;
-    this.head = new RelationHead(layers.length * encoder.config.hidden_size, { ...opts, inputGradient: !this.frozenEncoder });
+    this.frozenEncoder = options.frozenEncoder ?? false;
+    this.head = new RelationHead(layers.length * encoder.config.hidden_size, { ...options, inputGradient: !this.frozenEncoder });
   }
 
   get seqLen(): number {

@@ -3,6 +3,10 @@ import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { stackSequences, type AlignedBatch, type AlignedSequence } from "../bert/tokenizer";
 import { hasCheckpoint, newestReadableCheckpoint, Trainer } from "./trainer";
+import { DataParallelGroup } from "./data-parallel";
+import { chooseTrainingThreads, type ThreadChoice } from "./worker-count";
+import { workerRecipeFor } from "./worker-model";
+import type { BackendName } from "../backend";
 import { computeClassWeights } from "../bert/loss";
 import { pooledClassWeights } from "./class-weights";
 import { detectProgressMode, Progress, type ProgressMode } from "../progress";
@@ -46,6 +50,8 @@ export interface StudyFitResult {
   optimizerSteps: number;
   seconds: number;
   resumedFrom?: string;
+  /** Threads that computed gradients (data-parallel workers plus this one), and why that many. */
+  parallel: ThreadChoice;
 }
 
 export interface StudyFitOptions {
@@ -63,6 +69,11 @@ export interface StudyFitOptions {
   checkpointDir?: string;
   /** Stop after this many epochs of the main phase (a long run split over several sessions; resume later). */
   stopAfterEpochs?: number;
+  /**
+   * Threads computing gradients: 1 trains in this thread; more start data-parallel workers (train/data-parallel.ts).
+   * Default: ADEFLOW_WORKERS, else every core within the machine's memory (train/worker-count.ts).
+   */
+  threads?: number;
 }
 
 const batchesOf = <T>(items: readonly T[], size: number): T[][] =>
@@ -94,19 +105,32 @@ function epochProgress(options: Pick<StudyFitOptions, "log" | "progress">): Epoc
   return (label, batches) => (batches > 0 ? new Progress({ total: batches, label, unit: "batches", rateUnit: "batch", mode, write }) : undefined);
 }
 
-/** One pass over `seqs` in a seeded order; returns the mean training loss. */
-function runEpoch(trainer: Trainer, model: TrainableTokenModel, seqs: readonly AlignedSequence[], weights: tf.Tensor1D, profile: TrainingSettings, label: string, progress: EpochProgress): number {
+/** One pass over `seqs` in a seeded order (its micro-batches spread over `group` when given); returns the mean training loss. */
+function runEpoch(trainer: Trainer, model: TrainableTokenModel, seqs: readonly AlignedSequence[], weights: tf.Tensor1D, profile: TrainingSettings, label: string, progress: EpochProgress, group?: DataParallelGroup): number {
   const order = trainer.shuffle(seqs.length);
   const batches = batchesOf(order, profile.batchSize);
   const bar = progress(label, batches.length);
   let sum = 0;
   batches.forEach((idx, b) => {
     const batch = stackSequences(idx.map((i) => seqs[i]), profile.maxLength);
-    sum += trainer.microBatch((seed) => model.loss(batch, weights, true, seed)).loss;
+    const result = group
+      ? group.microBatch(trainer, batch, weights, (shard, seed) => model.loss(shard, weights, true, seed))
+      : trainer.microBatch((seed) => model.loss(batch, weights, true, seed));
+    sum += result.loss;
     bar?.update(b + 1, `loss ${(sum / (b + 1)).toFixed(4)}`);
   });
-  trainer.flush();
+  if (group) group.flush(trainer);
+  else trainer.flush();
   return sum / Math.max(1, batches.length);
+}
+
+/** The threads `fitStudy` trains on (see StudyFitOptions.threads). */
+export function trainingThreads(model: TrainableTokenModel, profile: Pick<TrainingSettings, "batchSize">, threads?: number): ThreadChoice {
+  if (!workerRecipeFor(model)) return { threads: 1, why: "this model cannot be rebuilt in a worker" };
+  if (threads !== undefined) return { threads, why: "set by the caller" };
+  let parameters = 0;
+  for (const v of model.params().values()) parameters += v.size;
+  return chooseTrainingThreads({ backend: tf.getBackend(), parameters, rows: profile.batchSize });
 }
 
 /**
@@ -116,10 +140,32 @@ function runEpoch(trainer: Trainer, model: TrainableTokenModel, seqs: readonly A
  * sets' weights pooled by size. Checkpoints after each epoch make an interrupted run resume.
  */
 export function fitStudy(model: TrainableTokenModel, train: readonly AlignedSequence[], val: readonly AlignedSequence[], options: StudyFitOptions): StudyFitResult {
-  const { profile, numClasses } = options;
+  const { profile } = options;
   const log = options.log ?? (() => {});
   const progress = epochProgress(options);
   const started = Date.now();
+  const parallel = trainingThreads(model, profile, options.threads);
+  log(parallel.threads > 1 ? `training on ${parallel.threads} threads, data-parallel (${parallel.why})` : `training on 1 thread (${parallel.why})`);
+  const group = parallel.threads > 1 ? DataParallelGroup.start(model.params(), workerRecipeFor(model)!, { threads: parallel.threads, backend: tf.getBackend() as BackendName }) : undefined;
+  try {
+    return fitStudyOn(group, parallel, model, train, val, options, started, progress);
+  } finally {
+    void group?.close();
+  }
+}
+
+function fitStudyOn(
+  group: DataParallelGroup | undefined,
+  parallel: ThreadChoice,
+  model: TrainableTokenModel,
+  train: readonly AlignedSequence[],
+  val: readonly AlignedSequence[],
+  options: StudyFitOptions,
+  started: number,
+  progress: EpochProgress,
+): StudyFitResult {
+  const { profile, numClasses } = options;
+  const log = options.log ?? (() => {});
   const wTrainArr = computeClassWeights(train.map((s) => s.labels), numClasses);
   const wValArr = computeClassWeights(val.map((s) => s.labels), numClasses);
   const wTrain = tf.tensor1d(wTrainArr);
@@ -155,7 +201,7 @@ export function fitStudy(model: TrainableTokenModel, train: readonly AlignedSequ
   for (let epoch = firstEpoch; epoch < lastEpoch; epoch++) {
     const t0 = Date.now();
     const lr = trainer.currentLr;
-    const trainLoss = runEpoch(trainer, model, train, wTrain, profile, `epoch ${epoch + 1}/${profile.epochs}`, progress);
+    const trainLoss = runEpoch(trainer, model, train, wTrain, profile, `epoch ${epoch + 1}/${profile.epochs}`, progress, group);
     const valLoss = meanLoss(model, val, wVal, profile, progress(`epoch ${epoch + 1}/${profile.epochs} validation loss`, Math.ceil(val.length / profile.batchSize)));
     history.push({ phase: "train", epoch: epoch + 1, trainLoss, valLoss, lr, seconds: (Date.now() - t0) / 1000 });
     log(`epoch ${epoch + 1}: train loss ${trainLoss.toFixed(4)}, validation loss ${valLoss.toFixed(4)}`);
@@ -163,7 +209,7 @@ export function fitStudy(model: TrainableTokenModel, train: readonly AlignedSequ
   }
   let optimizerSteps = trainer.step;
   trainer.dispose();
-  const result: StudyFitResult = { history, classWeights: { train: [...wTrainArr], val: [...wValArr] }, optimizerSteps, seconds: 0, resumedFrom };
+  const result: StudyFitResult = { history, classWeights: { train: [...wTrainArr], val: [...wValArr] }, optimizerSteps, seconds: 0, resumedFrom, parallel };
   if (profile.finalEpochs > 0 && lastEpoch === profile.epochs) {
     const both = [...train, ...val];
     const pooled = pooledClassWeights(wTrainArr, train.length, wValArr, val.length);
@@ -178,7 +224,7 @@ export function fitStudy(model: TrainableTokenModel, train: readonly AlignedSequ
     for (let e = 0; e < profile.finalEpochs; e++) {
       const t0 = Date.now();
       const lr = final.currentLr;
-      const trainLoss = runEpoch(final, model, both, wPooled, profile, `final epoch ${e + 1}/${profile.finalEpochs} (train + validation)`, progress);
+      const trainLoss = runEpoch(final, model, both, wPooled, profile, `final epoch ${e + 1}/${profile.finalEpochs} (train + validation)`, progress, group);
       history.push({ phase: "final", epoch: profile.epochs + e + 1, trainLoss, valLoss: meanLoss(model, val, wVal, profile), lr, seconds: (Date.now() - t0) / 1000 });
     }
     optimizerSteps += final.step;

@@ -9,3 +9,6 @@ export * from "./trainer";
 export * from "./class-weights";
 export * from "./fit";
 export * from "./snapshot";
+export * from "./data-parallel";
+export * from "./worker-count";
+export { workerRecipeFor, type WorkerModelRecipe } from "./worker-model";
