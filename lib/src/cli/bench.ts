@@ -80,10 +80,14 @@ async function runPlanAsync(engine: string, plan: Plan, log: (s: string) => void
   const ids = tf.tensor2d(batch.inputIds, [plan.batch, plan.seq], "int32");
   const mask = tf.tensor2d(batch.attentionMask, [plan.batch, plan.seq], "int32");
   try {
-    const fwd = () => tf.tidy(() => void clf.logits(ids, mask, false).dataSync());
-    if (plan.iters > 1) fwd(); // warm-up
+    const fwd = async () => {
+      const logits = tf.tidy(() => clf.logits(ids, mask, false));
+      await logits.data(); // waits for the device
+      logits.dispose();
+    };
+    if (plan.iters > 1) await fwd(); // warm-up
     let t = performance.now();
-    for (let i = 0; i < plan.iters; i++) fwd();
+    for (let i = 0; i < plan.iters; i++) await fwd();
     const forward = (tokens * plan.iters) / ((performance.now() - t) / 1000);
     log(`  ${engine} ${plan.model} ${plan.batch}x${plan.seq}: forward ${forward.toFixed(1)} tokens/s`);
     const row: BenchRow = {
@@ -100,7 +104,7 @@ async function runPlanAsync(engine: string, plan: Plan, log: (s: string) => void
     if (plan.train) {
       const tr = new Trainer(clf.params(), { totalSteps: 100, accumulationSteps: 1 });
       try {
-        const step = () => void tr.microBatch((seed) => clf.loss(batch, undefined, true, seed));
+        const step = async () => void (await tr.microBatch((seed) => clf.loss(batch, undefined, true, seed)));
         t = performance.now();
         const p = await tf.profile(step);
         const firstMs = performance.now() - t;
@@ -110,7 +114,7 @@ async function runPlanAsync(engine: string, plan: Plan, log: (s: string) => void
         row.segment_sum_share = kernelMs > 0 ? segMs / kernelMs : null;
         if (plan.iters > 1) {
           t = performance.now();
-          for (let i = 0; i < plan.iters; i++) step();
+          for (let i = 0; i < plan.iters; i++) await step();
           row.train_tokens_per_s = (tokens * plan.iters) / ((performance.now() - t) / 1000);
         } else {
           row.train_tokens_per_s = tokens / (firstMs / 1000);
@@ -268,7 +272,7 @@ export const benchCommand: Command = {
     addRatios(rows);
     // the POS ablation's cost, head only, on the fastest backend (each arm is the other's peer)
     const tagging: TaggingBenchRow[] = models.includes("tagging") ? await benchTagging(log) : [];
-    const posHead: PosHeadBenchRow[] = models.includes("re-head") ? (await initBackend({ force: loaded[0].name }), benchPosHead(`tfjs ${loaded[0].name}`, { log })) : [];
+    const posHead: PosHeadBenchRow[] = models.includes("re-head") ? (await initBackend({ force: loaded[0].name }), await benchPosHead(`tfjs ${loaded[0].name}`, { log })) : [];
     const result = {
       backends: loaded.map((b) => b.description),
       seconds: (performance.now() - started) / 1000,

@@ -17,7 +17,7 @@ export const predictCommand: Command = {
     const profile = currentProfile();
     const backend = await initBackend();
     const predictor = await AdePredictor.load(flags.values.get("ner") ?? nerModelDir(profile), flags.values.get("re") ?? reModelDir(profile));
-    const extraction = predictor.extract(text);
+    const extraction = await predictor.extract(text);
     process.stdout.write(JSON.stringify({ ...extraction, backend: backend.name, models: { ner: predictor.ner.info.baseModel, re: predictor.re.info.baseModel } }, null, 2) + "\n");
   },
 };

@@ -3,6 +3,7 @@ import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { stackSequences, type AlignedBatch, type AlignedSequence } from "../bert/tokenizer";
 import { Trainer } from "../train/trainer";
+import { readScalar } from "../ops/read";
 import { computeClassWeights } from "../train/loss";
 import { pooledClassWeights } from "./class-weights";
 import { detectProgressMode, Progress, type ProgressMode } from "../progress";
@@ -12,7 +13,7 @@ import type { Profile } from "./profile";
 export interface TrainableTokenModel {
   params(): Map<string, tf.Variable>;
   loss(batch: AlignedBatch, classWeights: tf.Tensor1D | undefined, training: boolean, seed?: number): tf.Scalar;
-  predict(batch: AlignedBatch): Int32Array;
+  predict(batch: AlignedBatch): Promise<Int32Array>;
 }
 
 export type EpochRecord = {
@@ -52,16 +53,16 @@ export interface StudyFitOptions {
 const batchesOf = <T>(items: readonly T[], size: number): T[][] =>
   Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
 
-function meanLoss(model: TrainableTokenModel, seqs: readonly AlignedSequence[], weights: tf.Tensor1D, profile: Profile, bar?: Progress): number {
+async function meanLoss(model: TrainableTokenModel, seqs: readonly AlignedSequence[], weights: tf.Tensor1D, profile: Profile, bar?: Progress): Promise<number> {
   let sum = 0;
   let n = 0;
-  batchesOf(seqs, profile.batchSize).forEach((chunk, b) => {
+  for (const [b, chunk] of batchesOf(seqs, profile.batchSize).entries()) {
     const loss = model.loss(stackSequences(chunk, profile.maxLength), weights, false);
-    sum += loss.dataSync()[0] * chunk.length;
+    sum += (await readScalar(loss)) * chunk.length;
     n += chunk.length;
     loss.dispose();
     bar?.update(b + 1);
-  });
+  }
   return n ? sum / n : NaN;
 }
 
@@ -79,17 +80,17 @@ function epochProgress(options: Pick<StudyFitOptions, "log" | "progress">): Epoc
 }
 
 /** One pass over `seqs` in a seeded order; returns the mean training loss. */
-function runEpoch(trainer: Trainer, model: TrainableTokenModel, seqs: readonly AlignedSequence[], weights: tf.Tensor1D, profile: Profile, label: string, progress: EpochProgress): number {
+async function runEpoch(trainer: Trainer, model: TrainableTokenModel, seqs: readonly AlignedSequence[], weights: tf.Tensor1D, profile: Profile, label: string, progress: EpochProgress): Promise<number> {
   const order = trainer.shuffle(seqs.length);
   const batches = batchesOf(order, profile.batchSize);
   const bar = progress(label, batches.length);
   let sum = 0;
-  batches.forEach((idx, b) => {
+  for (const [b, idx] of batches.entries()) {
     const batch = stackSequences(idx.map((i) => seqs[i]), profile.maxLength);
-    sum += trainer.microBatch((seed) => model.loss(batch, weights, true, seed)).loss;
+    sum += (await trainer.microBatch((seed) => model.loss(batch, weights, true, seed))).loss;
     bar?.update(b + 1, `loss ${(sum / (b + 1)).toFixed(4)}`);
-  });
-  trainer.flush();
+  }
+  await trainer.flush();
   return sum / Math.max(1, batches.length);
 }
 
@@ -99,7 +100,7 @@ function runEpoch(trainer: Trainer, model: TrainableTokenModel, seqs: readonly A
  * accumulation; then optionally one more epoch on train + validation at the final learning rate with the two
  * sets' weights pooled by size. Checkpoints after each epoch make an interrupted run resume.
  */
-export function fitStudy(model: TrainableTokenModel, train: readonly AlignedSequence[], val: readonly AlignedSequence[], options: StudyFitOptions): StudyFitResult {
+export async function fitStudy(model: TrainableTokenModel, train: readonly AlignedSequence[], val: readonly AlignedSequence[], options: StudyFitOptions): Promise<StudyFitResult> {
   const { profile, numClasses } = options;
   const log = options.log ?? (() => {});
   const progress = epochProgress(options);
@@ -136,11 +137,11 @@ export function fitStudy(model: TrainableTokenModel, train: readonly AlignedSequ
   for (let epoch = firstEpoch; epoch < lastEpoch; epoch++) {
     const t0 = Date.now();
     const lr = trainer.currentLr;
-    const trainLoss = runEpoch(trainer, model, train, wTrain, profile, `epoch ${epoch + 1}/${profile.epochs}`, progress);
-    const valLoss = meanLoss(model, val, wVal, profile, progress(`epoch ${epoch + 1}/${profile.epochs} validation loss`, Math.ceil(val.length / profile.batchSize)));
+    const trainLoss = await runEpoch(trainer, model, train, wTrain, profile, `epoch ${epoch + 1}/${profile.epochs}`, progress);
+    const valLoss = await meanLoss(model, val, wVal, profile, progress(`epoch ${epoch + 1}/${profile.epochs} validation loss`, Math.ceil(val.length / profile.batchSize)));
     history.push({ phase: "train", epoch: epoch + 1, trainLoss, valLoss, lr, seconds: (Date.now() - t0) / 1000 });
     log(`epoch ${epoch + 1}: train loss ${trainLoss.toFixed(4)}, validation loss ${valLoss.toFixed(4)}`);
-    if (mainDir) trainer.save(mainDir, { history, fingerprint });
+    if (mainDir) await trainer.save(mainDir, { history, fingerprint });
   }
   let optimizerSteps = trainer.step;
   trainer.dispose();
@@ -159,8 +160,8 @@ export function fitStudy(model: TrainableTokenModel, train: readonly AlignedSequ
     for (let e = 0; e < profile.finalEpochs; e++) {
       const t0 = Date.now();
       const lr = final.currentLr;
-      const trainLoss = runEpoch(final, model, both, wPooled, profile, `final epoch ${e + 1}/${profile.finalEpochs} (train + validation)`, progress);
-      history.push({ phase: "final", epoch: profile.epochs + e + 1, trainLoss, valLoss: meanLoss(model, val, wVal, profile), lr, seconds: (Date.now() - t0) / 1000 });
+      const trainLoss = await runEpoch(final, model, both, wPooled, profile, `final epoch ${e + 1}/${profile.finalEpochs} (train + validation)`, progress);
+      history.push({ phase: "final", epoch: profile.epochs + e + 1, trainLoss, valLoss: await meanLoss(model, val, wVal, profile), lr, seconds: (Date.now() - t0) / 1000 });
     }
     optimizerSteps += final.step;
     final.dispose();
@@ -193,14 +194,14 @@ export interface PredictOptions {
 }
 
 /** Arg-max labels of every sequence, batch by batch. */
-export function predictSequences(model: TrainableTokenModel, seqs: readonly AlignedSequence[], profile: Pick<Profile, "batchSize" | "maxLength">, options: PredictOptions = {}): Int32Array[] {
+export async function predictSequences(model: TrainableTokenModel, seqs: readonly AlignedSequence[], profile: Pick<Profile, "batchSize" | "maxLength">, options: PredictOptions = {}): Promise<Int32Array[]> {
   const out: Int32Array[] = [];
   const chunks = batchesOf(seqs, profile.batchSize);
   const bar = epochProgress(options)(options.label ?? "predicting", chunks.length);
-  chunks.forEach((chunk, i) => {
-    const flat = model.predict(stackSequences(chunk, profile.maxLength));
+  for (const [i, chunk] of chunks.entries()) {
+    const flat = await model.predict(stackSequences(chunk, profile.maxLength));
     chunk.forEach((_, b) => out.push(flat.slice(b * profile.maxLength, (b + 1) * profile.maxLength)));
     bar?.update(i + 1);
-  });
+  }
   return out;
 }

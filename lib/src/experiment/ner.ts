@@ -1,4 +1,5 @@
 import { initBackend, type BackendInfo } from "../backend";
+import { describeAdapter } from "../webgpu";
 import { loadBert, type LoadedBert } from "../bert/checkpoint";
 import type { WordAlignedTokenizer } from "../bert/tokenizer";
 import { loadCorpus } from "../corpus/load";
@@ -53,7 +54,7 @@ export function nerModelDir(profile: Profile): string {
   return taskModelDir(profile.name, profile.model, "ner");
 }
 
-export function saveNerModel(setup: NerSetup, model: TokenClassifier, training: Record<string, unknown>): string {
+export function saveNerModel(setup: NerSetup, model: TokenClassifier, training: Record<string, unknown>): Promise<string> {
   return saveTaskModel("ner", setup, model.params(), [...NER_LABELS], training);
 }
 
@@ -79,6 +80,7 @@ export function runRecord(setup: Pick<NerSetup, "profile" | "backend" | "bert">,
     model_dir: setup.bert.model.dir,
     model_hash: setup.bert.contentHash.slice(0, 16),
     backend: setup.backend.name,
+    ...(setup.backend.adapter ? { adapter: describeAdapter(setup.backend.adapter) } : {}),
     seconds: Number(seconds.toFixed(1)),
   };
 }

@@ -57,20 +57,20 @@ export class AdePredictor {
   }
 
   /** NER tags per word, the masked RE input, its association labels and the relations (word spans). */
-  predictWords(words: readonly string[]): { tags: NerLabel[]; maskedWords: string[]; associations: number[]; rePieces: Int32Array; relations: Relation[]; truncated: boolean } {
+  async predictWords(words: readonly string[]): Promise<{ tags: NerLabel[]; maskedWords: string[]; associations: number[]; rePieces: Int32Array; relations: Relation[]; truncated: boolean }> {
     const nerSeq = this.ner.bert.tokenizer.encodeWords([...words], undefined, this.maxLength);
-    const nerPred = this.ner.model.predict(stackSequences([nerSeq], this.maxLength));
+    const nerPred = await this.ner.model.predict(stackSequences([nerSeq], this.maxLength));
     const tags = wordTagsFromPieces(nerSeq, nerPred, words.length);
     const masked = maskPredictedEntities(words, tags);
     const reSeq = this.re.bert.tokenizer.encodeWords(masked.words, undefined, this.maxLength);
-    const rePred = this.re.model.predict(stackSequences([reSeq], this.maxLength));
+    const rePred = await this.re.model.predict(stackSequences([reSeq], this.maxLength));
     const associations = firstPieceLabels(reSeq, rePred, masked.words.length);
     return { tags, maskedWords: masked.words, associations, rePieces: rePred, relations: readRelations(masked, associations), truncated: nerSeq.truncated || reSeq.truncated };
   }
 
-  extract(text: string): Extraction {
+  async extract(text: string): Promise<Extraction> {
     const words = wordsWithOffsets(text);
-    const out = this.predictWords(words.map((w) => w.text));
+    const out = await this.predictWords(words.map((w) => w.text));
     const byKey = new Map<string, ExtractedEntity>();
     const keyOf = (type: "Drug" | "Effect", start: number, end: number): string => {
       const key = `${type}:${start}:${end}`;

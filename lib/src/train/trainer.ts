@@ -20,6 +20,7 @@ import * as tf from "@tensorflow/tfjs";
 import { AdeflowError } from "../errors";
 import { readSafetensors, writeSafetensors, type TensorMap } from "../bert/safetensors";
 import { writeFileAtomic } from "../io";
+import { readFloat32, readScalar } from "../ops/read";
 import { AdamW } from "./optim";
 import { clipCoefficient, globalNorm, linearScheduleFactor } from "./optim";
 import { Rng } from "./rng";
@@ -91,11 +92,11 @@ export class Trainer {
   }
 
   /** Forward + backward of one micro-batch; applies an update every accumulationSteps. */
-  microBatch(lossFn: LossFn): MicroResult {
-    return this.microBatchGrads((dropoutSeed) => {
+  async microBatch(lossFn: LossFn): Promise<MicroResult> {
+    return this.microBatchGrads(async (dropoutSeed) => {
       const entries = [...this.params.entries()].filter(([, v]) => v.trainable);
       const { value, grads } = tf.variableGrads(() => lossFn(dropoutSeed), entries.map(([, v]) => v));
-      const loss = value.dataSync()[0];
+      const loss = await readScalar(value);
       value.dispose();
       const byName = new Map<string, tf.Tensor>();
       for (const [name, v] of entries) if (grads[v.name]) byName.set(name, grads[v.name]);
@@ -107,11 +108,13 @@ export class Trainer {
    * Same as `microBatch` for a function that computes the loss and the gradients itself;
    * gradients are keyed by parameter name and become owned by the trainer.
    */
-  microBatchGrads(fn: (dropoutSeed: number) => { loss: number; grads: Map<string, tf.Tensor> }): MicroResult {
+  async microBatchGrads(
+    fn: (dropoutSeed: number) => { loss: number; grads: Map<string, tf.Tensor> } | Promise<{ loss: number; grads: Map<string, tf.Tensor> }>,
+  ): Promise<MicroResult> {
     const dropoutSeed = this.rng.nextUint32();
     let result: { loss: number; grads: Map<string, tf.Tensor> };
     try {
-      result = fn(dropoutSeed);
+      result = await fn(dropoutSeed);
     } catch (e) {
       if (e instanceof WebAssembly.RuntimeError) {
         throw new AdeflowError(
@@ -153,12 +156,12 @@ export class Trainer {
     }
     this.acc = acc;
     this.pending++;
-    if (this.pending >= this.opts.accumulationSteps) return { loss, ...this.update() };
+    if (this.pending >= this.opts.accumulationSteps) return { loss, ...(await this.update()) };
     return { loss, updated: false };
   }
 
   /** Apply a partial accumulation (end of epoch); no-op when nothing is pending. */
-  flush(): { updated: boolean; lr?: number; gradNorm?: number } {
+  async flush(): Promise<{ updated: boolean; lr?: number; gradNorm?: number }> {
     return this.pending > 0 ? this.update() : { updated: false };
   }
 
@@ -168,17 +171,17 @@ export class Trainer {
     this.pending = 0;
   }
 
-  private update(): { updated: boolean; lr: number; gradNorm: number } {
+  private async update(): Promise<{ updated: boolean; lr: number; gradNorm: number }> {
     const acc = this.acc!;
     const lr = this.currentLr;
-    const gradNorm = globalNorm(acc.values());
-    this.optimizer.apply(acc, lr, clipCoefficient(gradNorm, this.opts.maxGradNorm));
+    const gradNorm = await globalNorm(acc.values());
+    await this.optimizer.apply(acc, lr, clipCoefficient(gradNorm, this.opts.maxGradNorm));
     this.discardPending();
     return { updated: true, lr, gradNorm };
   }
 
   /** Save an atomic checkpoint under `dir` (must be called between updates). Returns its folder. */
-  save(dir: string, extra: Record<string, unknown> = {}): string {
+  async save(dir: string, extra: Record<string, unknown> = {}): Promise<string> {
     if (this.pending > 0) throw new AdeflowError(`cannot checkpoint in the middle of a gradient accumulation (${this.pending} micro-batches pending)`);
     fs.mkdirSync(dir, { recursive: true });
     const name = `ckpt-${this.step}`;
@@ -187,11 +190,11 @@ export class Trainer {
     fs.rmSync(tmp, { recursive: true, force: true });
     fs.mkdirSync(tmp);
     const params: TensorMap = new Map();
-    for (const [k, v] of this.params) params.set(k, { shape: v.shape.slice(), data: v.dataSync() as Float32Array });
+    for (const [k, v] of this.params) params.set(k, { shape: v.shape.slice(), data: await readFloat32(v) });
     writeSafetensors(path.join(tmp, "params.safetensors"), params);
     const opt: TensorMap = new Map();
     for (const [k, p] of this.params) {
-      const st = this.optimizer.getState(k);
+      const st = await this.optimizer.getState(k);
       opt.set(`m.${k}`, { shape: p.shape.slice(), data: st.m });
       opt.set(`v.${k}`, { shape: p.shape.slice(), data: st.v });
     }
