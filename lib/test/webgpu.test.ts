@@ -22,7 +22,10 @@ import { linear } from "../src/bert/encoder";
 import { RelationHead, STUDY_RE_HEAD } from "../src/re";
 import { linearFast } from "../src/ops/matmul";
 import { globalNorm } from "../src/train/optim";
-import { Trainer, TokenClassifier, smokeExamples, computeClassWeights, SMOKE_LABELS, weightedCrossEntropy } from "../src/train";
+import { Trainer } from "../src/train";
+import { TokenClassifier, computeClassWeights, weightedCrossEntropy } from "../src/bert";
+import { NER_LABELS } from "../src/pipeline/rows";
+import { smokeExamples } from "./support/smoke";
 import { MAX_SINGLE_REDUCTION, setWebGpuGuardsEnabled } from "../src/ops/webgpu-guards";
 import { setupWebGpu } from "../src/webgpu";
 import { maxAbsDiff } from "./helpers";
@@ -137,10 +140,10 @@ test("webgpu: the relation head matches PyTorch (logits, loss, every gradient)",
 test("webgpu: a short training run lowers the loss and leaks no tensors", async (t) => {
   if (!(await webgpu(t))) return;
   const bert = await loadBert(path.join(FIX, "tiny-bert"));
-  const clf = new TokenClassifier(bert.encoder, SMOKE_LABELS.length, 5);
+  const clf = new TokenClassifier(bert.encoder, NER_LABELS.length, 5);
   const seqs = smokeExamples(4).map((e) => bert.tokenizer.encodeWords(e.words, e.labels, 32));
   const all = stackSequences(seqs, 32);
-  const weights = tf.tensor1d(computeClassWeights(seqs.map((q) => q.labels), SMOKE_LABELS.length));
+  const weights = tf.tensor1d(computeClassWeights(seqs.map((q) => q.labels), NER_LABELS.length));
   const tr = new Trainer(clf.params(), { lr: 1e-2, totalSteps: 8, accumulationSteps: 2, seed: 7 });
   const evalLoss = async () => {
     const l = clf.loss(all, weights, false);

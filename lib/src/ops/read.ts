@@ -7,7 +7,7 @@
  * device and read once.
  */
 import * as tf from "@tensorflow/tfjs";
-import type { TensorMap } from "../bert/safetensors";
+import type { TensorMap } from "../io/safetensors";
 
 /** The single value of a scalar (or the first element of a tensor). */
 export async function readScalar(t: tf.Tensor): Promise<number> {

@@ -31,8 +31,8 @@ import { readInt32Of } from "../ops/read";
 import { AdeflowError } from "../errors";
 import { gelu } from "../bert/encoder";
 import { linearFast } from "../ops/matmul";
-import { weightedCrossEntropy } from "../train/loss";
-import { Rng } from "../train/rng";
+import { weightedCrossEntropy } from "../bert/loss";
+import { Rng } from "../random/rng";
 import { bidirectionalLstm, type LstmDirectionWeights } from "./lstm";
 
 /** The study's head sizes. */
