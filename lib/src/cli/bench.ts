@@ -23,6 +23,7 @@ import { AdeflowError } from "../errors";
 import { repoRoot } from "../paths";
 import { writeFileAtomic, readSafetensors } from "../io";
 import { initBackend, type BackendName } from "../backend";
+import { describeAdapter } from "../webgpu";
 import { BertEncoder, BERT_BASE_CASED_CONFIG, readBertConfig, mapEncoderWeights, TokenClassifier, type BertConfig } from "../bert";
 import { Trainer } from "../train";
 import type { AlignedBatch } from "../bert/tokenizer";
@@ -42,6 +43,8 @@ export interface BenchRow {
   /** Share of the profiled training step spent in the JS UnsortedSegmentSum kernel. */
   segment_sum_share: number | null;
   note?: string;
+  /** The WebGPU adapter the row ran on (vendor, architecture, description), on the webgpu backend. */
+  adapter?: string;
   /** Throughput relative to the peer row (same model) named in `ratio_peer`. */
   forward_ratio?: number | null;
   train_ratio?: number | null;
@@ -180,7 +183,7 @@ function fmt(x: number | null | undefined, digits = 1): string {
 export function benchTable(rows: BenchRow[]): string {
   const head = ["engine", "model", "tokens", "fwd tok/s", "train tok/s", "fwd ratio", "train ratio", "peak tensors MB", "rss MB", "segsum share"];
   const body = rows.map((r) => [
-    r.engine,
+    r.adapter ? `${r.engine} on ${r.adapter.split(" (")[0]}` : r.engine,
     r.model,
     `${r.batch}x${r.seq}`,
     fmt(r.forward_tokens_per_s),
@@ -229,10 +232,10 @@ export function addRatios(rows: BenchRow[]): void {
 export const benchCommand: Command = {
   path: ["bench"],
   summary: "BERT forward/training throughput and memory per backend (and PyTorch when available)",
-  usage: "adeflow bench [--backends cpu,wasm] [--models tiny,base,re-head,tagging] [--full] [--no-torch] [--json FILE]",
+  usage: "adeflow bench [--backends tensorflow,webgpu,wasm,cpu] [--models tiny,base,re-head,tagging] [--full] [--no-torch] [--json FILE]",
   async run(flags) {
     const log = (s: string) => process.stderr.write(s + "\n");
-    const wanted = (flags.values.get("backends") ?? "tensorflow,wasm,cpu").split(",").map((s) => s.trim()) as BackendName[];
+    const wanted = (flags.values.get("backends") ?? "tensorflow,webgpu,wasm,cpu").split(",").map((s) => s.trim()) as BackendName[];
     const models = (flags.values.get("models") ?? "tiny,base,re-head,tagging").split(",").map((s) => s.trim());
     for (const m of models) if (!["tiny", "base", "re-head", "tagging"].includes(m)) throw new AdeflowError(`--models: unknown model "${m}" (tiny, base, re-head, tagging)`);
     const full = flags.switches.has("full");
@@ -245,15 +248,17 @@ export const benchCommand: Command = {
     if (models.includes("base")) plans.push({ model: "base", batch: baseBatch, seq: baseSeq, iters: baseIters, train: true });
 
     // Which backends load here (in speed order), as the engines of this run.
-    const loaded: { name: BackendName; description: string }[] = [];
+    const loaded: { name: BackendName; description: string; adapter?: string; cpuAdapter: boolean }[] = [];
     for (const b of wanted) {
       try {
         const info = await initBackend({ force: b });
-        loaded.push({ name: info.name, description: info.description });
+        loaded.push({ name: info.name, description: info.description, adapter: info.adapter && describeAdapter(info.adapter), cpuAdapter: Boolean(info.adapter?.isCpu) });
       } catch (e) {
         log(`skipping backend ${b}: ${(e as Error).message}`);
       }
     }
+    // WebGPU on a CPU rasteriser (llvmpipe) is a correctness harness, slower than wasm: last in speed order
+    loaded.sort((a, b) => Number(a.cpuAdapter) - Number(b.cpuAdapter));
     if (loaded.length === 0) throw new AdeflowError("no TensorFlow.js backend could be loaded");
     const rows: BenchRow[] = [];
     const started = performance.now();
@@ -262,7 +267,9 @@ export const benchCommand: Command = {
         await initBackend({ force: b.name });
         // bert-base training is run on the fastest backend only unless --full
         const p = { ...plan, train: plan.model === "tiny" || full || i === 0 };
-        rows.push(await runPlanAsync(`tfjs ${b.name}`, p, log));
+        const row = await runPlanAsync(`tfjs ${b.name}`, p, log);
+        if (b.adapter) row.adapter = b.adapter;
+        rows.push(row);
       }
       if (!flags.switches.has("no-torch") && torchAvailable()) {
         const r = runTorch(plan, log);
