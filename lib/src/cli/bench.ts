@@ -14,6 +14,8 @@
  * Defaults keep one run around 2-3 minutes on 2 cores: tiny 8x128 tokens x 5 iterations;
  * base 1x128 tokens x 1 iteration, and bert-base training only on the fastest JS backend
  * (pure-JS cpu training of bert-base takes minutes per step; `--full` includes it).
+ * WebGPU rows name their adapter; WebGPU on a CPU rasteriser (llvmpipe) counts as the slowest
+ * backend, so bert-base training reaches it only with `--full`.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
