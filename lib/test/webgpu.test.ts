@@ -51,6 +51,19 @@ async function values(x: tf.Tensor): Promise<Float32Array> {
   return Float32Array.from(await x.data());
 }
 
+test("no library path reads tensors synchronously (WebGPU in Node cannot)", () => {
+  const src = path.resolve(__dirname, "../../src");
+  const files = (dir: string): string[] =>
+    fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : e.name.endsWith(".ts") ? [path.join(dir, e.name)] : []));
+  const found: string[] = [];
+  for (const file of files(src)) {
+    fs.readFileSync(file, "utf8").split("\n").forEach((line, i) => {
+      if (/\.(dataSync|arraySync|bufferSync)\(/.test(line)) found.push(`${path.relative(src, file)}:${i + 1}`);
+    });
+  }
+  assert.deepEqual(found, [], `synchronous reads: ${found.join(", ")}`);
+});
+
 test("webgpu: the adapter is named, and a CPU adapter is taken only when forced", async (t) => {
   const b = await webgpu(t);
   if (!b) return;

@@ -1,4 +1,5 @@
 import { initBackend } from "../backend";
+import { describeAdapter } from "../webgpu";
 import { AdeflowError } from "../errors";
 import { nerModelDir } from "../experiment/ner/task";
 import { AdePredictor } from "../experiment/e2e/predictor";
@@ -18,6 +19,6 @@ export const predictCommand: Command = {
     const backend = await initBackend();
     const predictor = await AdePredictor.load(flags.values.get("ner") ?? nerModelDir(profile), flags.values.get("re") ?? reModelDir(profile));
     const extraction = await predictor.extract(text);
-    process.stdout.write(JSON.stringify({ ...extraction, backend: backend.name, models: { ner: predictor.ner.info.baseModel, re: predictor.re.info.baseModel } }, null, 2) + "\n");
+    process.stdout.write(JSON.stringify({ ...extraction, backend: backend.name, ...(backend.adapter ? { adapter: describeAdapter(backend.adapter) } : {}), models: { ner: predictor.ner.info.baseModel, re: predictor.re.info.baseModel } }, null, 2) + "\n");
   },
 };
