@@ -55,7 +55,6 @@ export function describeAdapter(a: WebGpuAdapter): string {
   return `${name}${detail ? ` (${detail})` : ""} via ${via}${a.isCpu ? ", a CPU rasteriser" : ""}`;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Any = any;
 
 interface DawnModule {

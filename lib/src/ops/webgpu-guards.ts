@@ -26,7 +26,6 @@ export const MAX_SINGLE_REDUCTION = 2 ** 24;
 const REDUCTION_CHUNK = 2 ** 22;
 
 type Info = tf.TensorInfo;
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Backend = any;
 type KernelFunc = (args: { inputs: Record<string, Info>; backend: Backend; attrs?: Record<string, unknown> }) => Info | Info[];
 
