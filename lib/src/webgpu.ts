@@ -79,7 +79,9 @@ function loadDawn(): Promise<DawnModule> {
 function adapterOf(adapter: Any, dawnBackend: WebGpuAdapter["dawnBackend"]): WebGpuAdapter {
   const info = adapter.info ?? {};
   const text = (k: string) => String(info[k] ?? "");
-  const isCpu = Boolean(info.isFallbackAdapter) || CPU_ADAPTER.test([text("vendor"), text("architecture"), text("device"), text("description")].join(" "));
+  const isCpu =
+    Boolean(info.isFallbackAdapter) ||
+    CPU_ADAPTER.test([text("vendor"), text("architecture"), text("device"), text("description")].join(" "));
   return {
     vendor: text("vendor"),
     architecture: text("architecture"),
@@ -108,12 +110,21 @@ export async function setupWebGpu(opts: { allowCpuAdapter: boolean }): Promise<W
     mod = await loadDawn();
   } catch (e) {
     const msg = (e as Error).message.split("\n")[0];
-    return { ok: false, reason: /Cannot find (module|package)/.test(msg) ? "webgpu (Dawn) not installed" : `webgpu (Dawn) failed to load (${msg})` };
+    return {
+      ok: false,
+      reason: /Cannot find (module|package)/.test(msg)
+        ? "webgpu (Dawn) not installed"
+        : `webgpu (Dawn) failed to load (${msg})`,
+    };
   }
   const tried: string[] = [];
   const attempts: { dawnBackend: WebGpuAdapter["dawnBackend"]; flags: string[]; request: Record<string, unknown> }[] = [
     { dawnBackend: "default", flags: [], request: { powerPreference: "high-performance" } },
-    { dawnBackend: "opengl", flags: ["backend=opengl"], request: { powerPreference: "high-performance", featureLevel: "compatibility" } },
+    {
+      dawnBackend: "opengl",
+      flags: ["backend=opengl"],
+      request: { powerPreference: "high-performance", featureLevel: "compatibility" },
+    },
   ];
   for (const attempt of attempts) {
     let gpu: Any;
@@ -131,7 +142,9 @@ export async function setupWebGpu(opts: { allowCpuAdapter: boolean }): Promise<W
     }
     const described = adapterOf(adapter, attempt.dawnBackend);
     if (described.isCpu && !opts.allowCpuAdapter) {
-      tried.push(`${attempt.dawnBackend}: only a CPU adapter (${described.device || described.description}), not chosen automatically; ADEFLOW_BACKEND=webgpu forces it`);
+      tried.push(
+        `${attempt.dawnBackend}: only a CPU adapter (${described.device || described.description}), not chosen automatically; ADEFLOW_BACKEND=webgpu forces it`,
+      );
       continue;
     }
     await registerOn(mod, gpu, adapter);
@@ -147,7 +160,9 @@ async function registerOn(mod: DawnModule, gpu: Any, adapter: Any): Promise<void
   if (!g.navigator) g.navigator = {};
   if (!g.navigator.gpu) Object.defineProperty(g.navigator, "gpu", { value: gpu, configurable: true });
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const backendModule = require("@tensorflow/tfjs-backend-webgpu") as { WebGPUBackend: new (device: Any, info: Any) => tf.KernelBackend };
+  const backendModule = require("@tensorflow/tfjs-backend-webgpu") as {
+    WebGPUBackend: new (device: Any, info: Any) => tf.KernelBackend;
+  };
   installWebGpuGuards(Number(adapter.limits.maxStorageBufferBindingSize));
   const requiredLimits: Record<string, number> = {};
   for (const k of LIMITS_TO_REQUEST) requiredLimits[k] = adapter.limits[k];

@@ -28,9 +28,10 @@ import { NER_LABELS } from "../src/pipeline/rows";
 import { smokeExamples } from "./support/smoke";
 import { MAX_SINGLE_REDUCTION, setWebGpuGuardsEnabled } from "../src/ops/webgpu-guards";
 import { setupWebGpu } from "../src/webgpu";
+import { repoRoot, tinyCheckpointDir } from "../src/paths";
 import { maxAbsDiff } from "./helpers";
 
-const FIX = path.resolve(__dirname, "../../test/fixtures");
+const FIX = path.join(repoRoot(), "lib", "test", "fixtures");
 const maxAbs = (a: ArrayLike<number>): number => Array.from(a).reduce((m, x) => Math.max(m, Math.abs(x)), 0);
 
 let cached: Promise<BackendInfo | string> | undefined;
@@ -42,7 +43,8 @@ async function webgpu(t: TestContext): Promise<BackendInfo | undefined> {
     await tf.setBackend("webgpu");
     return b;
   }
-  if (process.env.CI) assert.fail(`CI: the webgpu tests need an adapter (install Mesa's EGL/GL drivers, see .ci/run): ${b}`);
+  if (process.env.CI)
+    assert.fail(`CI: the webgpu tests need an adapter (install Mesa's EGL/GL drivers, see .ci/run): ${b}`);
   t.skip(`no WebGPU adapter: ${b}`);
   return undefined;
 }
@@ -52,14 +54,20 @@ async function values(x: tf.Tensor): Promise<Float32Array> {
 }
 
 test("no library path reads tensors synchronously (WebGPU in Node cannot)", () => {
-  const src = path.resolve(__dirname, "../../src");
+  const src = path.join(repoRoot(), "lib", "src");
   const files = (dir: string): string[] =>
-    fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : e.name.endsWith(".ts") ? [path.join(dir, e.name)] : []));
+    fs
+      .readdirSync(dir, { withFileTypes: true })
+      .flatMap((e) =>
+        e.isDirectory() ? files(path.join(dir, e.name)) : e.name.endsWith(".ts") ? [path.join(dir, e.name)] : [],
+      );
   const found: string[] = [];
   for (const file of files(src)) {
-    fs.readFileSync(file, "utf8").split("\n").forEach((line, i) => {
-      if (/\.(dataSync|arraySync|bufferSync)\(/.test(line)) found.push(`${path.relative(src, file)}:${i + 1}`);
-    });
+    fs.readFileSync(file, "utf8")
+      .split("\n")
+      .forEach((line, i) => {
+        if (/\.(dataSync|arraySync|bufferSync)\(/.test(line)) found.push(`${path.relative(src, file)}:${i + 1}`);
+      });
   }
   assert.deepEqual(found, [], `synchronous reads: ${found.join(", ")}`);
 });
@@ -81,7 +89,7 @@ test("webgpu: tiny-bert matches the PyTorch reference (hidden states, loss, grad
   if (!(await webgpu(t))) return;
   const inputs = JSON.parse(fs.readFileSync(path.join(FIX, "torch-reference/inputs.json"), "utf8"));
   const ref = JSON.parse(fs.readFileSync(path.join(FIX, "torch-reference/reference.json"), "utf8"));
-  const bert = await loadBert(path.join(FIX, "tiny-bert"));
+  const bert = await loadBert(tinyCheckpointDir());
   const B = inputs.input_ids.length;
   const T = inputs.seq_len;
   const ids = tf.tensor2d(inputs.input_ids.flat(), [B, T], "int32");
@@ -97,10 +105,13 @@ test("webgpu: tiny-bert matches the PyTorch reference (hidden states, loss, grad
   console.log(`webgpu: max |hidden - torch| per state: ${diffs.map((d) => d.toExponential(2)).join(", ")}`);
   diffs.forEach((d, i) => assert.ok(d <= 1e-4, `hidden state ${i}: max abs diff ${d}`));
   const vars = bert.encoder.variables;
-  const { value, grads } = tf.variableGrads(() => {
-    const h = bert.encoder.forward(ids, mask);
-    return weightedCrossEntropy(linear(h[h.length - 1], hw, hb), labels, cw);
-  }, inputs.grad_names.map((n: string) => vars.get(n)!));
+  const { value, grads } = tf.variableGrads(
+    () => {
+      const h = bert.encoder.forward(ids, mask);
+      return weightedCrossEntropy(linear(h[h.length - 1], hw, hb), labels, cw);
+    },
+    inputs.grad_names.map((n: string) => vars.get(n)!),
+  );
   const loss = (await value.data())[0];
   assert.ok(Math.abs(loss - ref.loss) / Math.abs(ref.loss) <= 1e-5, `loss ${loss} vs ${ref.loss}`);
   let worst = 0;
@@ -126,7 +137,14 @@ test("webgpu: the relation head matches PyTorch (logits, loss, every gradient)",
   if (!(await webgpu(t))) return;
   const ref = JSON.parse(fs.readFileSync(path.join(FIX, "torch-re/reference.json"), "utf8"));
   const s = ref.sizes;
-  const head = new RelationHead(s.features, { lstmUnits: s.lstmUnits, denseUnits: s.denseUnits, seqLen: s.seqLen, numClasses: s.numClasses, seed: 5, inputGradient: true });
+  const head = new RelationHead(s.features, {
+    lstmUnits: s.lstmUnits,
+    denseUnits: s.denseUnits,
+    seqLen: s.seqLen,
+    numClasses: s.numClasses,
+    seed: 5,
+    inputGradient: true,
+  });
   head.loadState(ref.state);
   const feats = tf.tensor3d(ref.features, [s.batch, s.seqLen, s.features]);
   const labels = tf.tensor2d(ref.labels, [s.batch, s.seqLen], "int32");
@@ -145,18 +163,25 @@ test("webgpu: the relation head matches PyTorch (logits, loss, every gradient)",
     worst = Math.max(worst, rel);
     assert.ok(rel <= 1e-4, `gradient of ${name}: relative diff ${rel}`);
   }
-  console.log(`webgpu: RE head logits max|diff| ${dLogits.toExponential(2)}; worst gradient relative diff ${worst.toExponential(2)}`);
+  console.log(
+    `webgpu: RE head logits max|diff| ${dLogits.toExponential(2)}; worst gradient relative diff ${worst.toExponential(2)}`,
+  );
   tf.dispose([logits, value, ...Object.values(grads), feats, labels, w]);
   head.dispose();
 });
 
 test("webgpu: a short training run lowers the loss and leaks no tensors", async (t) => {
   if (!(await webgpu(t))) return;
-  const bert = await loadBert(path.join(FIX, "tiny-bert"));
+  const bert = await loadBert(tinyCheckpointDir());
   const clf = new TokenClassifier(bert.encoder, NER_LABELS.length, 5);
   const seqs = smokeExamples(4).map((e) => bert.tokenizer.encodeWords(e.words, e.labels, 32));
   const all = stackSequences(seqs, 32);
-  const weights = tf.tensor1d(computeClassWeights(seqs.map((q) => q.labels), NER_LABELS.length));
+  const weights = tf.tensor1d(
+    computeClassWeights(
+      seqs.map((q) => q.labels),
+      NER_LABELS.length,
+    ),
+  );
   const tr = new Trainer(clf.params(), { lr: 1e-2, totalSteps: 8, accumulationSteps: 2, seed: 7 });
   const evalLoss = async () => {
     const l = clf.loss(all, weights, false);
@@ -174,9 +199,14 @@ test("webgpu: a short training run lowers the loss and leaks no tensors", async 
     if (step === 1) tensorsAfterFirst = tf.memory().numTensors;
   }
   const final = await evalLoss();
-  console.log(`webgpu training: loss ${initial.toFixed(4)} -> ${final.toFixed(4)} in ${tr.step} updates; tensors ${tensorsAfterFirst} -> ${tf.memory().numTensors}`);
+  console.log(
+    `webgpu training: loss ${initial.toFixed(4)} -> ${final.toFixed(4)} in ${tr.step} updates; tensors ${tensorsAfterFirst} -> ${tf.memory().numTensors}`,
+  );
   assert.equal(tr.step, 8);
-  assert.ok(norms.every((n) => Number.isFinite(n) && n > 0), `gradient norms ${norms}`);
+  assert.ok(
+    norms.every((n) => Number.isFinite(n) && n > 0),
+    `gradient norms ${norms}`,
+  );
   assert.ok(final < 0.5 * initial, `loss ${initial} -> ${final}`);
   assert.equal(tf.memory().numTensors, tensorsAfterFirst, "tensor count stays flat from step to step");
   tr.dispose();
@@ -199,7 +229,12 @@ test("webgpu size: the study-size RE head's dense layer (K = 32,768, x W^T) agre
   const bias = Float32Array.from({ length: D }, (_, i) => 0.01 * i);
   const dy = Float32Array.from({ length: 2 * D }, (_, i) => ((i % 7) - 3) / 3);
   const run = async () => {
-    const [xt, wt, bt, dyt] = [tf.tensor2d(x, [2, K]), tf.tensor2d(w, [D, K]), tf.tensor1d(bias), tf.tensor2d(dy, [2, D])];
+    const [xt, wt, bt, dyt] = [
+      tf.tensor2d(x, [2, K]),
+      tf.tensor2d(w, [D, K]),
+      tf.tensor1d(bias),
+      tf.tensor2d(dy, [2, D]),
+    ];
     const y = linearFast(xt, wt, bt);
     // d(sum(dy * y)) / dW: the gradient the dense weight receives
     const gW = tf.grad((ww: tf.Tensor) => tf.sum(tf.mul(linearFast(xt, ww, bt), dyt)))(wt);
@@ -215,11 +250,22 @@ test("webgpu size: the study-size RE head's dense layer (K = 32,768, x W^T) agre
   const onCpu = await run();
   await tf.setBackend("webgpu");
   const rel = (a: Float32Array, r: Float32Array) => maxAbsDiff(a, r) / maxAbs(r);
-  const [dY, dG, uY, uG] = [rel(onGpu.y, onCpu.y), rel(onGpu.gW, onCpu.gW), rel(unguarded.y, onCpu.y), rel(unguarded.gW, onCpu.gW)];
-  console.log(`webgpu size (RE dense, K=${K}): guarded output ${dY.toExponential(2)}, weight gradient ${dG.toExponential(2)}; unguarded ${uY.toExponential(2)}, ${uG.toExponential(2)} (max |diff| / max |cpu|)`);
+  const [dY, dG, uY, uG] = [
+    rel(onGpu.y, onCpu.y),
+    rel(onGpu.gW, onCpu.gW),
+    rel(unguarded.y, onCpu.y),
+    rel(unguarded.gW, onCpu.gW),
+  ];
+  console.log(
+    `webgpu size (RE dense, K=${K}): guarded output ${dY.toExponential(2)}, weight gradient ${dG.toExponential(2)}; unguarded ${uY.toExponential(2)}, ${uG.toExponential(2)} (max |diff| / max |cpu|)`,
+  );
   assert.ok(dY <= 1e-5, `output relative diff ${dY}`);
   assert.ok(dG <= 1e-5, `weight gradient relative diff ${dG}`);
-  if (b.adapter!.isCpu) assert.ok(uY > 1e-2, `unguarded split-K output now agrees (${uY}): has tfjs fixed transposeB in MatMulSplitKProgram? then the guard can go`);
+  if (b.adapter!.isCpu)
+    assert.ok(
+      uY > 1e-2,
+      `unguarded split-K output now agrees (${uY}): has tfjs fixed transposeB in MatMulSplitKProgram? then the guard can go`,
+    );
 });
 
 test("webgpu size: a reduction over 2^25 elements (the global norm) is exact", async (t) => {
@@ -240,10 +286,17 @@ test("webgpu size: a reduction over 2^25 elements (the global norm) is exact", a
   const raw = tf.sum(x);
   const unguarded = (await raw.data())[0];
   setWebGpuGuardsEnabled(true);
-  console.log(`webgpu size (sum of 2^25): guarded ${total}, global norm ${norm}; unguarded ${unguarded} (exact ${1.5 * n})`);
+  console.log(
+    `webgpu size (sum of 2^25): guarded ${total}, global norm ${norm}; unguarded ${unguarded} (exact ${1.5 * n})`,
+  );
   assert.equal(total, 1.5 * n);
   assert.ok(Math.abs(norm - Math.sqrt(2.25 * n)) <= 1e-6 * Math.sqrt(2.25 * n), `global norm ${norm}`);
-  if (b.adapter!.isCpu) assert.notEqual(unguarded, 1.5 * n, "the unguarded sum is now exact: has tfjs fixed its reduction? then the guard can go");
+  if (b.adapter!.isCpu)
+    assert.notEqual(
+      unguarded,
+      1.5 * n,
+      "the unguarded sum is now exact: has tfjs fixed its reduction? then the guard can go",
+    );
   tf.dispose([x, sum, raw]);
 });
 
@@ -256,7 +309,10 @@ test("webgpu size: a tensor past the adapter's binding limit is a clear error, n
     return;
   }
   const n = limit / 4 + 64;
-  assert.throws(() => tf.fill([n], 2), (e: Error) => /exceeds this adapter's maxStorageBufferBindingSize/.test(e.message) && /Fill output/.test(e.message));
+  assert.throws(
+    () => tf.fill([n], 2),
+    (e: Error) => /exceeds this adapter's maxStorageBufferBindingSize/.test(e.message) && /Fill output/.test(e.message),
+  );
   setWebGpuGuardsEnabled(false);
   const stale = tf.fill([n], 2);
   const v = await stale.data();
@@ -265,5 +321,6 @@ test("webgpu size: a tensor past the adapter's binding limit is a clear error, n
   for (let i = 0; i < v.length; i++) if (v[i] === 2) twos++;
   console.log(`webgpu size (fill past ${limit} bytes): guarded throws; unguarded ${twos} of ${n} values written`);
   stale.dispose();
-  if (b.adapter!.isCpu) assert.ok(twos < n, "the unguarded fill past the binding limit now works: the guard may be too strict");
+  if (b.adapter!.isCpu)
+    assert.ok(twos < n, "the unguarded fill past the binding limit now works: the guard may be too strict");
 });

@@ -57,7 +57,10 @@ export async function sumOfSquares(tensors: Iterable<tf.Tensor>): Promise<number
 }
 
 /** Values of named variables (float32), keyed by `rename(name)`, for writing a safetensors file. */
-export async function readTensorMap(variables: Iterable<[string, tf.Tensor]>, rename: (name: string) => string = (n) => n): Promise<TensorMap> {
+export async function readTensorMap(
+  variables: Iterable<[string, tf.Tensor]>,
+  rename: (name: string) => string = (n) => n,
+): Promise<TensorMap> {
   const m: TensorMap = new Map();
   for (const [name, v] of variables) m.set(rename(name), { shape: v.shape.slice(), data: await readFloat32(v) });
   return m;

@@ -27,7 +27,11 @@ const REDUCTION_CHUNK = 2 ** 22;
 
 type Info = tf.TensorInfo;
 type Backend = any;
-type KernelFunc = (args: { inputs: Record<string, Info>; backend: Backend; attrs?: Record<string, unknown> }) => Info | Info[];
+type KernelFunc = (args: {
+  inputs: Record<string, Info>;
+  backend: Backend;
+  attrs?: Record<string, unknown>;
+}) => Info | Info[];
 
 const installedFor = new Set<string>();
 let enabled = true;
@@ -81,7 +85,11 @@ function guardedMatMul(original: KernelFunc, backendName: string): KernelFunc {
     const aa = attrs.transposeA ? (made.push(swapLast(a)), made[made.length - 1]) : a;
     const bb = attrs.transposeB ? (made.push(swapLast(b)), made[made.length - 1]) : b;
     try {
-      return original({ ...args, inputs: { ...args.inputs, a: aa, b: bb }, attrs: { ...args.attrs, transposeA: false, transposeB: false } });
+      return original({
+        ...args,
+        inputs: { ...args.inputs, a: aa, b: bb },
+        attrs: { ...args.attrs, transposeA: false, transposeB: false },
+      });
     } finally {
       for (const t of made) args.backend.disposeData(t.dataId);
     }
@@ -102,7 +110,9 @@ function guardedReduction(original: KernelFunc, backendName: string, mean: boole
     try {
       const kept = x.shape.map((_, i) => i).filter((i) => !axes.includes(i));
       const perm = [...kept, ...axes];
-      const permuted = perm.some((p, i) => p !== i) ? keep(kernel("Transpose", backendName)({ inputs: { x }, backend: be, attrs: { perm } }) as Info) : x;
+      const permuted = perm.some((p, i) => p !== i)
+        ? keep(kernel("Transpose", backendName)({ inputs: { x }, backend: be, attrs: { perm } }) as Info)
+        : x;
       const outSize = shapeSize(kept.map((i) => x.shape[i]));
       const reshape = kernel("Reshape", backendName);
       const flat = keep(reshape({ inputs: { x: permuted }, backend: be, attrs: { shape: [outSize, inSize] } }) as Info);
@@ -110,8 +120,25 @@ function guardedReduction(original: KernelFunc, backendName: string, mean: boole
       const padded =
         chunks * REDUCTION_CHUNK === inSize
           ? flat
-          : keep(kernel("PadV2", backendName)({ inputs: { x: flat }, backend: be, attrs: { paddings: [[0, 0], [0, chunks * REDUCTION_CHUNK - inSize]], constantValue: 0 } }) as Info);
-      const blocks = keep(reshape({ inputs: { x: padded }, backend: be, attrs: { shape: [outSize, chunks, REDUCTION_CHUNK] } }) as Info);
+          : keep(
+              kernel(
+                "PadV2",
+                backendName,
+              )({
+                inputs: { x: flat },
+                backend: be,
+                attrs: {
+                  paddings: [
+                    [0, 0],
+                    [0, chunks * REDUCTION_CHUNK - inSize],
+                  ],
+                  constantValue: 0,
+                },
+              }) as Info,
+            );
+      const blocks = keep(
+        reshape({ inputs: { x: padded }, backend: be, attrs: { shape: [outSize, chunks, REDUCTION_CHUNK] } }) as Info,
+      );
       const sum = kernel("Sum", backendName);
       const partial = keep(sum({ inputs: { x: blocks }, backend: be, attrs: { axis: [2], keepDims: false } }) as Info);
       let total = keep(sum({ inputs: { x: partial }, backend: be, attrs: { axis: [1], keepDims: false } }) as Info);
@@ -131,7 +158,8 @@ function guardedReduction(original: KernelFunc, backendName: string, mean: boole
 function checkedKernel(name: string, inner: KernelFunc, limitBytes: number): KernelFunc {
   return (args) => {
     if (!enabled) return inner(args);
-    for (const [role, t] of Object.entries(args.inputs)) if (t && (t as Info).shape) checkBindingSize(name, `input ${role}`, t as Info, limitBytes);
+    for (const [role, t] of Object.entries(args.inputs))
+      if (t && (t as Info).shape) checkBindingSize(name, `input ${role}`, t as Info, limitBytes);
     const out = inner(args);
     for (const t of Array.isArray(out) ? out : [out]) {
       try {
@@ -152,10 +180,14 @@ export function installWebGpuGuards(bindingLimitBytes: number, backendName = "we
   for (const config of tf.getKernelsForBackend(backendName)) {
     const original = config.kernelFunc as unknown as KernelFunc;
     let guarded = original;
-    if (config.kernelName === "BatchMatMul" || config.kernelName === "_FusedMatMul") guarded = guardedMatMul(original, backendName);
+    if (config.kernelName === "BatchMatMul" || config.kernelName === "_FusedMatMul")
+      guarded = guardedMatMul(original, backendName);
     if (config.kernelName === "Sum") guarded = guardedReduction(original, backendName, false);
     if (config.kernelName === "Mean") guarded = guardedReduction(original, backendName, true);
     tf.unregisterKernel(config.kernelName, backendName);
-    tf.registerKernel({ ...config, kernelFunc: checkedKernel(config.kernelName, guarded, bindingLimitBytes) as unknown as tf.KernelFunc });
+    tf.registerKernel({
+      ...config,
+      kernelFunc: checkedKernel(config.kernelName, guarded, bindingLimitBytes) as unknown as tf.KernelFunc,
+    });
   }
 }
