@@ -1,13 +1,16 @@
 /**
  * Picks the fastest TensorFlow.js backend that loads here, in this order:
  *   1. `@tensorflow/tfjs-node-gpu`  (native libtensorflow with CUDA)  -> backend "tensorflow"
- *   2. `@tensorflow/tfjs-node`      (native libtensorflow, CPU)       -> backend "tensorflow"
- *   3. `@tensorflow/tfjs-backend-wasm` (WebAssembly, SIMD; threads only where the runtime
+ *   2. `@tensorflow/tfjs-backend-webgpu` on a real GPU through Dawn (`webgpu`; see webgpu.ts)
+ *                                                                       -> backend "webgpu"
+ *   3. `@tensorflow/tfjs-node`      (native libtensorflow, CPU)       -> backend "tensorflow"
+ *   4. `@tensorflow/tfjs-backend-wasm` (WebAssembly, SIMD; threads only where the runtime
  *      supports them — in Node the WASM backend runs single-threaded)  -> backend "wasm"
- *   4. pure JavaScript                                                 -> backend "cpu"
+ *   5. pure JavaScript                                                 -> backend "cpu"
  *
- * Force one with env ADEFLOW_BACKEND=tensorflow|wasm|cpu (or `initBackend({ force })`); a
- * forced backend that cannot load is an error, not a silent fallback.
+ * Force one with env ADEFLOW_BACKEND=tensorflow|webgpu|wasm|cpu (or `initBackend({ force })`); a
+ * forced backend that cannot load is an error, not a silent fallback. A CPU WebGPU adapter
+ * (llvmpipe, lavapipe, SwiftShader) is used only when webgpu is forced.
  *
  * Adding the native backend: on a machine with internet run `npm install @tensorflow/tfjs-node`
  * (or `@tensorflow/tfjs-node-gpu` with CUDA); its install script downloads libtensorflow and
@@ -25,8 +28,11 @@ import * as os from "node:os";
 import * as tf from "@tensorflow/tfjs";
 import { AdeflowError } from "./errors";
 import { setting } from "./settings";
+import { describeAdapter, setupWebGpu, type WebGpuAdapter } from "./webgpu";
 
-export type BackendName = "tensorflow" | "wasm" | "cpu";
+export type BackendName = "tensorflow" | "webgpu" | "wasm" | "cpu";
+
+export const BACKEND_NAMES: readonly BackendName[] = ["tensorflow", "webgpu", "wasm", "cpu"];
 
 export interface BackendInfo {
   /** tfjs backend name now active. */
@@ -37,6 +43,8 @@ export interface BackendInfo {
   why: string;
   /** Threads used by the backend, where known. */
   threads?: number;
+  /** The WebGPU adapter (vendor, architecture, description), on the webgpu backend. */
+  adapter?: WebGpuAdapter;
   /** One line to print. */
   description: string;
 }
@@ -116,28 +124,56 @@ async function useWasm(): Promise<{ ok: true; threads: number; simd: boolean } |
   }
 }
 
-function info(name: BackendName, pkg: string, why: string, threads?: number): BackendInfo {
+function info(name: BackendName, pkg: string, why: string, threads?: number, adapter?: WebGpuAdapter): BackendInfo {
   const t = threads === undefined ? "" : `, ${threads} thread${threads === 1 ? "" : "s"}`;
-  return { name, package: pkg, why, threads, description: `TensorFlow.js backend: ${name} (${pkg}${t}) — ${why}` };
+  const a = adapter ? `, adapter: ${describeAdapter(adapter)}` : "";
+  return { name, package: pkg, why, threads, adapter, description: `TensorFlow.js backend: ${name} (${pkg}${t}${a}) — ${why}` };
+}
+
+async function useWebGpu(forced: boolean): Promise<{ ok: true; adapter: WebGpuAdapter } | { ok: false; reason: string }> {
+  const setup = await setupWebGpu({ allowCpuAdapter: forced });
+  if (!setup.ok) return setup;
+  if (!(await tf.setBackend("webgpu"))) return { ok: false, reason: "webgpu backend failed to initialise" };
+  return setup;
 }
 
 /** Choose and activate a backend (see module comment). */
 export async function initBackend(opts: { force?: string } = {}): Promise<BackendInfo> {
   const forced = (opts.force ?? setting("ADEFLOW_BACKEND") ?? "").trim().toLowerCase();
-  if (forced && !["tensorflow", "native", "wasm", "cpu"].includes(forced)) {
-    throw new AdeflowError(`ADEFLOW_BACKEND=${forced} is not one of tensorflow, wasm, cpu`);
+  if (forced && !["tensorflow", "native", "webgpu", "wasm", "cpu"].includes(forced)) {
+    throw new AdeflowError(`ADEFLOW_BACKEND=${forced} is not one of ${BACKEND_NAMES.join(", ")}`);
   }
   const skipped: string[] = [];
-  if (!forced || forced === "tensorflow" || forced === "native") {
-    for (const pkg of NATIVE) {
-      const problem = tryNative(pkg);
-      if (!problem) {
-        await tf.setBackend("tensorflow");
-        return info("tensorflow", pkg, forced ? "forced by ADEFLOW_BACKEND" : "native backend available");
-      }
+  const native = async (pkg: string): Promise<BackendInfo | undefined> => {
+    const problem = tryNative(pkg);
+    if (problem) {
       skipped.push(problem);
+      return undefined;
     }
-    if (forced) throw new AdeflowError(`ADEFLOW_BACKEND=${forced} but no native backend loads: ${skipped.join("; ")}. Run \`npm install @tensorflow/tfjs-node\` on a machine with internet.`);
+    await tf.setBackend("tensorflow");
+    return info("tensorflow", pkg, forced ? "forced by ADEFLOW_BACKEND" : "native backend available");
+  };
+  const [nativeGpu, nativeCpu] = NATIVE;
+  if (!forced) {
+    const gpu = await native(nativeGpu);
+    if (gpu) return gpu;
+    const w = await useWebGpu(false);
+    if (w.ok) return info("webgpu", "@tensorflow/tfjs-backend-webgpu", `a GPU through Dawn (${skipped.join("; ")})`, undefined, w.adapter);
+    skipped.push(w.reason);
+    const cpu = await native(nativeCpu);
+    if (cpu) return cpu;
+  }
+  if (forced === "tensorflow" || forced === "native") {
+    for (const pkg of NATIVE) {
+      const found = await native(pkg);
+      if (found) return found;
+    }
+    throw new AdeflowError(`ADEFLOW_BACKEND=${forced} but no native backend loads: ${skipped.join("; ")}. Run \`npm install @tensorflow/tfjs-node\` on a machine with internet.`);
+  }
+  if (forced === "webgpu") {
+    const w = await useWebGpu(true);
+    if (w.ok) return info("webgpu", "@tensorflow/tfjs-backend-webgpu", `forced by ADEFLOW_BACKEND${w.adapter.isCpu ? "; a CPU adapter: a correctness harness, slower than wasm" : ""}`, undefined, w.adapter);
+    throw new AdeflowError(`ADEFLOW_BACKEND=webgpu but no WebGPU adapter can be had: ${w.reason}. See docs/webgpu.md for what Dawn needs.`);
   }
   if (!forced || forced === "wasm") {
     const w = await useWasm();

@@ -43,6 +43,7 @@ export * from "./eda";
 export * from "./metrics";
 export * from "./experiment";
 export * from "./backend";
+export { describeAdapter, activeWebGpuAdapter, type WebGpuAdapter } from "./webgpu";
 export * from "./bert";
 export * from "./train";
 export * from "./re";

@@ -91,14 +91,14 @@ test("frozen features are computed once, cached atomically on disk and reused", 
   try {
     const texts = ["Rash after penicillin .", "Lithium-induced nephrogenic diabetes insipidus .", "Fever"];
     const fx = new FeatureExtractor(bert, { layers: [2, 1], maxLength: 16, cacheDir, batchSize: 2 });
-    const first = fx.extract(texts);
+    const first = await fx.extract(texts);
     assert.deepEqual([fx.hits, fx.misses], [0, 3]);
     assert.ok(first.every((f) => !f.fromCache));
     const files = fs.readdirSync(cacheDir, { recursive: true }).map(String).filter((f) => f.endsWith(".safetensors"));
     assert.equal(files.length, 3);
     assert.ok(!fs.readdirSync(cacheDir, { recursive: true }).map(String).some((f) => f.includes(".tmp-")), "no temporary files left");
     const fx2 = new FeatureExtractor(bert, { layers: [2, 1], maxLength: 16, cacheDir });
-    const again = fx2.extract(texts);
+    const again = await fx2.extract(texts);
     assert.deepEqual([fx2.hits, fx2.misses], [3, 0]);
     again.forEach((f, i) => {
       assert.ok(f.fromCache);

@@ -100,7 +100,7 @@ test("shards are contiguous rows, the first ones one row longer, and slicing kee
 test("training on 2 and 3 threads gives the weights and losses of 1 thread within float tolerance (tiny checkpoint)", async () => {
   const one = await freshRun();
   const before = weightsOf(one.model);
-  const r1 = fitStudy(one.model, one.train, one.val, { profile, numClasses: 5, threads: 1 });
+  const r1 = await fitStudy(one.model, one.train, one.val, { profile, numClasses: 5, threads: 1 });
   const w1 = weightsOf(one.model);
   assert.equal(r1.parallel.threads, 1);
   // the run moved the weights well beyond the tolerance, so the comparison below can fail
@@ -108,7 +108,7 @@ test("training on 2 and 3 threads gives the weights and losses of 1 thread withi
   for (const threads of [2, 3]) {
     const par = await freshRun();
     const lines: string[] = [];
-    const r = fitStudy(par.model, par.train, par.val, {
+    const r = await fitStudy(par.model, par.train, par.val, {
       profile,
       numClasses: 5,
       threads,
@@ -135,7 +135,7 @@ test("training on 2 and 3 threads gives the weights and losses of 1 thread withi
 
 test("an interrupted 2-thread run resumed from its checkpoint ends byte-identical to an uninterrupted 2-thread run", async () => {
   const a = await freshRun();
-  const whole = fitStudy(a.model, a.train, a.val, {
+  const whole = await fitStudy(a.model, a.train, a.val, {
     profile,
     numClasses: 5,
     threads: 2,
@@ -143,9 +143,9 @@ test("an interrupted 2-thread run resumed from its checkpoint ends byte-identica
   });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dp-b-"));
   const b1 = await freshRun();
-  fitStudy(b1.model, b1.train, b1.val, { profile, numClasses: 5, threads: 2, checkpointDir: dir, stopAfterEpochs: 1 });
+  await fitStudy(b1.model, b1.train, b1.val, { profile, numClasses: 5, threads: 2, checkpointDir: dir, stopAfterEpochs: 1 });
   const b2 = await freshRun();
-  const resumed = fitStudy(b2.model, b2.train, b2.val, { profile, numClasses: 5, threads: 2, checkpointDir: dir });
+  const resumed = await fitStudy(b2.model, b2.train, b2.val, { profile, numClasses: 5, threads: 2, checkpointDir: dir });
   assert.match(resumed.resumedFrom ?? "", /after epoch 1/);
   assert.deepEqual(
     resumed.history.map((h) => h.trainLoss),
@@ -174,8 +174,8 @@ test("the relation model (BiLSTM head, four hidden states) trains on 2 threads a
       for (const chunk of [rows.slice(0, 3), rows.slice(3, 6)]) {
         const batch = stackSequences(chunk, 128);
         const r = group
-          ? group.microBatch(trainer, batch, undefined, (shard, seed) => model.loss(shard, undefined, true, seed))
-          : trainer.microBatch((seed) => model.loss(batch, undefined, true, seed));
+          ? await group.microBatch(trainer, batch, undefined, (shard, seed) => model.loss(shard, undefined, true, seed))
+          : await trainer.microBatch((seed) => model.loss(batch, undefined, true, seed));
         losses.push(r.loss);
       }
     } finally {

@@ -51,7 +51,7 @@ test("offsets are code points: after an emoji, ibuprofène slices as ibuprofène
   // every word its own drug (B-Drug on every piece of it: each piece starts the word it belongs to)
   const predictor = new AdePredictor(fakeNer(bert, () => 1), fakeRe(bert));
   const text = "😀 ibuprofène 𝑥 caused rash";
-  const x = predictor.extract(text);
+  const x = await predictor.extract(text);
   assert.equal(x.offsets, "unicode code points");
   const codePoints = Array.from(text);
   assert.deepEqual(x.entities.map((e) => [e.text, e.start, e.end]), [["ibuprofène", 2, 12], ["𝑥", 13, 14], ["caused", 15, 21], ["rash", 22, 26]]);
@@ -67,7 +67,7 @@ test("a text longer than the model's positions is read whole, and an entity acro
   // each window tags its first word B-Effect and the rest I-Effect: merged by the most central window, the
   // whole text is one effect; cut after the first window (the old behaviour), it would end there
   const predictor = new AdePredictor(fakeNer(bert, (_, word) => (word === 0 ? 3 : 4)), fakeRe(bert));
-  const x = predictor.extract(text);
+  const x = await predictor.extract(text);
   assert.equal(x.words, nWords);
   assert.ok(x.windows > 3, `${x.windows} windows`);
   assert.equal(x.truncated, false);

@@ -4,7 +4,7 @@ import { findWords, goldRelations, maskPredictedEntities, readRelations } from "
 import { nerWordsAndTags, wordTagsFromPieces } from "../src/experiment/ner/data";
 import { pooledClassWeights } from "../src/train/class-weights";
 import { computeClassWeights } from "../src/bert/loss";
-import { currentProfile } from "../src/experiment/shared/profile";
+import { currentProfile, fitProfileToBackend } from "../src/experiment/shared/profile";
 import { wordsWithOffsets } from "../src/experiment/e2e/predictor";
 import { extractionHtml } from "../src/viz/extraction";
 import type { AlignedSequence } from "../src/bert/tokenizer";
@@ -65,6 +65,20 @@ test("profiles: ADEFLOW_PROFILE picks one, ADEFLOW_MODEL overrides its model, a 
   assert.deepEqual([full.epochs, full.batchSize, full.accumulationSteps, full.learningRate, full.finalLearningRate], [6, 8, 4, 2e-4, 1e-5]);
   assert.equal(currentProfile({ ADEFLOW_PROFILE: "smoke", ADEFLOW_MODEL: "/m" }).model, "/m");
   assert.throws(() => currentProfile({ ADEFLOW_PROFILE: "fast" }), /ADEFLOW_PROFILE=fast is not one of full, quick, smoke/);
+});
+
+test("profiles fit the backend: quick's 2 x 16 stays on wasm only, the study's 8 x 4 elsewhere", () => {
+  const onWasm = currentProfile({ ADEFLOW_PROFILE: "quick" });
+  assert.equal(fitProfileToBackend(onWasm, "wasm"), undefined);
+  assert.deepEqual([onWasm.batchSize, onWasm.accumulationSteps], [2, 16]);
+  for (const backend of ["webgpu", "tensorflow", "cpu"]) {
+    const p = currentProfile({ ADEFLOW_PROFILE: "quick" });
+    assert.match(fitProfileToBackend(p, backend) ?? "", /2 x 16 -> 8 x 4/);
+    assert.deepEqual([p.batchSize, p.accumulationSteps], [8, 4], backend);
+  }
+  const full = currentProfile({ ADEFLOW_PROFILE: "full" });
+  assert.equal(fitProfileToBackend(full, "webgpu"), undefined);
+  assert.deepEqual([full.batchSize, full.accumulationSteps], [8, 4]);
 });
 
 test("raw text becomes words with offsets, keeping decimals and x=1.2 whole", () => {

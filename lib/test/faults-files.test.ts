@@ -84,8 +84,8 @@ test("checkpoints are pruned to the newest two, and a corrupt newest falls back 
   const a = await tinyTrainer();
   const weightsAt = new Map<number, number[]>();
   for (let i = 0; i < 4; i++) {
-    a.step();
-    a.trainer.save(dir, { epoch: i + 1 });
+    await a.step();
+    await a.trainer.save(dir, { epoch: i + 1 });
     weightsAt.set(a.trainer.step, Array.from(a.w.dataSync()));
   }
   assert.equal(KEPT_CHECKPOINTS, 2);

@@ -41,7 +41,7 @@ test("two base models with the same folder name get different model folders; the
 
     const bertA = await loadBert(a);
     const setupA = { profile: profileA, bert: bertA, backend } as unknown as NerSetup;
-    const saved = saveNerModel(setupA, createNerModel(setupA), {});
+    const saved = await saveNerModel(setupA, createNerModel(setupA), {});
     assert.equal(saved, nerModelDir(profileA));
     const loaded = await loadNerModel(saved);
     assert.equal(loaded.bert.contentHash, bertA.contentHash);
@@ -66,7 +66,7 @@ test("a base model inside the project is stored relative to it, so a moved clone
     const profile = PROFILES.smoke();
     const bert = await loadBert(profile.model);
     const setup = { profile, bert, backend } as unknown as NerSetup;
-    const saved = saveNerModel(setup, createNerModel(setup), {});
+    const saved = await saveNerModel(setup, createNerModel(setup), {});
     const info = JSON.parse(fs.readFileSync(path.join(saved, "model.json"), "utf8"));
     assert.equal(info.baseModelDir, path.join("lib", "test", "fixtures", "tiny-bert"));
     assert.equal(info.baseModelHash, bert.contentHash);

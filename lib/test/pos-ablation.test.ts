@@ -84,7 +84,7 @@ test("the ablation end to end on the tiny checkpoint: tags on every sub-token, b
     assert.equal(setup.tagging.words, [...setup.train, ...setup.val, ...setup.test].reduce((n, e) => n + e.words.length, 0));
     const before = setup.bert.encoder.variables.get("embeddings.word_embeddings.weight")?.dataSync().slice(0, 50);
     const runsDir = fs.mkdtempSync(path.join(os.tmpdir(), "ablation-runs-"));
-    const first = runPosAblation(setup, { seeds: [0], posEmbeddingSize: 4, runsDir });
+    const first = await runPosAblation(setup, { seeds: [0], posEmbeddingSize: 4, runsDir });
     assert.deepEqual(first.map((r) => [r.arm, r.seed, r.pos_embedding_size, r.reused]), [["without POS", 0, 0, false], ["with POS", 0, 4, false]]);
     assert.ok(first[1].parameters_total > first[0].parameters_total);
     for (const r of first) {
@@ -93,23 +93,23 @@ test("the ablation end to end on the tiny checkpoint: tags on every sub-token, b
     assert.deepEqual(setup.bert.encoder.variables.get("embeddings.word_embeddings.weight")?.dataSync().slice(0, 50), before, "the encoder is back to its loaded weights");
     assert.equal(fs.readdirSync(runsDir).length, 2);
     const lines: string[] = [];
-    const again = runPosAblation(setup, { seeds: [0], posEmbeddingSize: 4, runsDir, log: (l) => lines.push(l) });
+    const again = await runPosAblation(setup, { seeds: [0], posEmbeddingSize: 4, runsDir, log: (l) => lines.push(l) });
     assert.deepEqual(again.map((r) => r.reused), [true, true]);
     assert.deepEqual(again.map((r) => r.test_token_f1), first.map((r) => r.test_token_f1));
     assert.ok(lines.every((l) => /read back/.test(l)));
-    const other = runPosAblation(setup, { seeds: [0], posEmbeddingSize: 6, runsDir });
+    const other = await runPosAblation(setup, { seeds: [0], posEmbeddingSize: 6, runsDir });
     assert.deepEqual(other.map((r) => r.reused), [true, false], "the POS arm's settings changed, so it is trained again");
     // a run whose training finished but whose results were never written (a crash while evaluating) resumes
     // from its checkpoint: no second training, same scores
-    const trainedOnly = runAblationArm(setup, "without POS", 1, 4);
+    const trainedOnly = await runAblationArm(setup, "without POS", 1, 4);
     const checkpoint = ablationCheckpointDir(setup.profile, "without POS", 1);
     assert.ok(fs.existsSync(checkpoint), "the checkpoint outlives the training");
     const resumedLines: string[] = [];
-    const resumed = runPosAblation(setup, { seeds: [1], posEmbeddingSize: 4, runsDir, log: (l) => resumedLines.push(l) })[0];
+    const resumed = (await runPosAblation(setup, { seeds: [1], posEmbeddingSize: 4, runsDir, log: (l) => resumedLines.push(l) }))[0];
     assert.ok(resumedLines.some((l) => /resumed from .*after epoch 1/.test(l)), resumedLines.join("\n"));
     assert.equal(resumed.test_token_f1, trainedOnly.test_token_f1);
     assert.ok(!fs.existsSync(checkpoint), "removed once the run's results are written");
-    const otherSplit = runPosAblation({ ...setup, profile: { ...setup.profile, seed: 5 } }, { seeds: [0], posEmbeddingSize: 4, runsDir });
+    const otherSplit = await runPosAblation({ ...setup, profile: { ...setup.profile, seed: 5 } }, { seeds: [0], posEmbeddingSize: 4, runsDir });
     assert.deepEqual(otherSplit.map((r) => r.reused), [false, false], "another data split's seed: nothing is read back");
   } finally {
     delete process.env.ADEFLOW_MODELS_DIR;

@@ -99,7 +99,7 @@ test("full model on the tiny checkpoint: shapes, features, dropout seeding, trai
       // Same as the head on (cached) features.
       assert.equal(tf.max(tf.abs(tf.sub(logits, model.head.logits(f, false)))).dataSync()[0], 0);
     });
-    assert.equal(model.predict(batch).length, 2 * 128);
+    assert.equal((await model.predict(batch)).length, 2 * 128);
 
     // Parameters: bert.* then the head; counts add up.
     const params = model.params();
@@ -136,7 +136,7 @@ test("full model on the tiny checkpoint: shapes, features, dropout seeding, trai
       const missing = names.filter((k) => !byName.get(k));
       assert.deepEqual(missing, model.parametersWithoutGradient());
       assert.ok(missing.length === 16 && missing.every((k) => k.startsWith("bert.encoder.layer.1.")), missing.join(","));
-      opt.apply(byName, 3e-3);
+      await opt.apply(byName, 3e-3);
       const l = value.dataSync()[0];
       assert.ok(Number.isFinite(l), `loss at step ${step} is ${l}`);
       losses.push(l);
@@ -179,7 +179,7 @@ test("frozen encoder: params are the head only, encoder in eval mode, errors for
     tf.dispose([ids, mask, feats]);
     const cached = tf.tidy(() => model.head.batchLoss(fb, undefined, false).dataSync()[0]);
     assert.equal(cached, l(false));
-    assert.deepEqual(model.head.batchPredict(fb), model.predict(batch));
+    assert.deepEqual(await model.head.batchPredict(fb), await model.predict(batch));
     assert.throws(() => model.head.batchLoss({ ...fb, features: fb.features.subarray(64) }, undefined, false), AdeflowError);
     // Only the head gets gradients.
     const vars = [...model.params().values()];

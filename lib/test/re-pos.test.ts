@@ -79,7 +79,7 @@ test("POS head: the tags change the logits, the embedding gets a gradient, missi
     assert.ok(tf.sum(tf.abs(g)).dataSync()[0] > 0);
     assert.equal(tf.sum(tf.abs(tf.slice(g, [0, 0], [2, -1]))).dataSync()[0], 0, "[PAD] and [NONE] rows unused here, so no gradient");
     assert.throws(() => head.logits(x, false), (e: unknown) => e instanceof AdeflowError && /needs POS ids/.test((e as Error).message));
-    assert.throws(() => head.batchPredict({ batch: 2, seqLen: 8, features: x.dataSync() as Float32Array, labels: labels.dataSync() as Int32Array }), /no posIds/);
+    await assert.rejects(() => head.batchPredict({ batch: 2, seqLen: 8, features: x.dataSync() as Float32Array, labels: labels.dataSync() as Int32Array }), /no posIds/);
     assert.throws(() => new RelationHead(10, { ...SMALL, posEmbeddingSize: 4 }), /posVocabSize must be a positive integer/);
   } finally {
     head.dispose();
@@ -99,9 +99,9 @@ test("POS model on the tiny checkpoint: POS ids come from the batch's sequences;
     const loss = model.loss(batch, undefined, false);
     assert.ok(Number.isFinite(loss.dataSync()[0]));
     loss.dispose();
-    assert.equal(model.predict(batch).length, 256);
+    assert.equal((await model.predict(batch)).length, 256);
     const untagged = stackSequences([tagged, seq as AlignedSequence], 128);
-    assert.throws(() => model.predict(untagged), /sequence 1 of the batch has no posIds/);
+    await assert.rejects(() => model.predict(untagged), /sequence 1 of the batch has no posIds/);
     assert.ok(model.params().has("pos_embedding.weight"));
   } finally {
     model.dispose();
@@ -119,10 +119,10 @@ test("a saved POS model loads back with its embedding and predicts the same", as
     const seq = bert.tokenizer.encodeWords(["DRUG", "caused", "EFFECT"], [1, 0, 1], 128);
     const tagged: AlignedSequence = Object.assign({ ...seq }, { posIds: Int32Array.from(seq.wordIndex, (w) => (w < 0 ? 0 : 3 + w)) });
     const batch = stackSequences([tagged], 128);
-    const dir = saveReModel({ profile: profile, bert: bert, backend: { name: "cpu" } as BackendInfo } as ReSetup, model, {});
+    const dir = await saveReModel({ profile: profile, bert: bert, backend: { name: "cpu" } as BackendInfo } as ReSetup, model, {});
     const loaded = await loadReModel(dir);
     assert.equal(loaded.model.head.posEmbeddingSize, 4);
-    assert.deepEqual([...loaded.model.predict(batch)], [...model.predict(batch)]);
+    assert.deepEqual([...(await loaded.model.predict(batch))], [...(await model.predict(batch))]);
     model.dispose();
     loaded.model.dispose();
   } finally {

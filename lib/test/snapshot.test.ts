@@ -10,7 +10,7 @@ test("a snapshot puts trained variables back to their values, holding no tensors
     ["b", tf.variable(tf.tensor1d([5, 6]))],
   ]);
   const before = tf.memory().numTensors;
-  const snap = new VariableSnapshot(vars);
+  const snap = await VariableSnapshot.take(vars);
   assert.equal(tf.memory().numTensors, before, "the copy lives outside the backend's memory");
   tf.tidy(() => {
     vars.get("w")!.assign(tf.zeros([2, 2]));

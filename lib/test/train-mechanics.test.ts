@@ -11,7 +11,7 @@ const close = (a: ArrayLike<number>, b: ArrayLike<number>, tol: number, what: st
   for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i] - b[i]) <= tol, `${what}[${i}]: ${a[i]} vs ${b[i]}`);
 };
 
-for (const hostState of [true, false]) test(`AdamW (${hostState ? "JS" : "tensor"} state) matches torch.optim.AdamW (decoupled weight decay, per-step lr)`, () => {
+for (const hostState of [true, false]) test(`AdamW (${hostState ? "JS" : "tensor"} state) matches torch.optim.AdamW (decoupled weight decay, per-step lr)`, async () => {
   const p = tf.variable(tf.tensor1d([0.5, -1.0, 2.0]));
   const opt = new AdamW(new Map([["p", p]]), { lr: 0.01, weightDecay: 0.1, hostState });
   // Values printed by torch 1.13 AdamW(lr per step 0.01, 0.005, 0.0025; betas .9/.999; eps 1e-8; wd 0.1), float64.
@@ -20,14 +20,14 @@ for (const hostState of [true, false]) test(`AdamW (${hostState ? "JS" : "tensor
     [0.4922470218271167, -0.9903360180770518, 1.9836557092204579],
     [0.4912261080259065, -0.9918351560170803, 1.984317859474671],
   ];
-  [[0.1, -0.2, 0.3], [-0.5, 0.4, 0.0], [1, 1, -1]].forEach((g, i) => {
+  for (const [i, g] of [[0.1, -0.2, 0.3], [-0.5, 0.4, 0.0], [1, 1, -1]].entries()) {
     const gt = tf.tensor1d(g);
-    opt.apply(new Map([["p", gt]]), [0.01, 0.005, 0.0025][i]);
+    await opt.apply(new Map([["p", gt]]), [0.01, 0.005, 0.0025][i]);
     gt.dispose();
     close(p.dataSync(), expected[i], 2e-6, `step ${i + 1}`);
-  });
-  close(opt.getState("p").m, [0.0631, 0.1198, -0.0757], 1e-6, "exp_avg");
-  close(opt.getState("p").v, [0.00125973001, 0.00119976004, 0.00108982009], 1e-8, "exp_avg_sq");
+  }
+  close((await opt.getState("p")).m, [0.0631, 0.1198, -0.0757], 1e-6, "exp_avg");
+  close((await opt.getState("p")).v, [0.00125973001, 0.00119976004, 0.00108982009], 1e-8, "exp_avg_sq");
   opt.dispose();
   p.dispose();
 });
@@ -43,13 +43,13 @@ test("linear schedule with and without warm-up (transformers' formula)", () => {
   assert.equal(linearScheduleFactor(6, 10, 2), 0.5);
 });
 
-test("global-norm clipping matches torch.nn.utils.clip_grad_norm_", () => {
+test("global-norm clipping matches torch.nn.utils.clip_grad_norm_", async () => {
   const grads = new Map<string, tf.Tensor>([["a", tf.tensor1d([3, 4])], ["b", tf.tensor1d([12])]]);
-  const { grads: out, norm } = clipByGlobalNorm(grads, 1.0);
+  const { grads: out, norm } = await clipByGlobalNorm(grads, 1.0);
   assert.ok(Math.abs(norm - 13) < 1e-5);
   close(out.get("a")!.dataSync(), [0.23076921701431274, 0.307692289352417], 1e-6, "a");
   close(out.get("b")!.dataSync(), [0.923076868057251], 1e-6, "b");
-  const small = clipByGlobalNorm(new Map([["a", tf.tensor1d([0.3, 0.4])]]), 1.0);
+  const small = await clipByGlobalNorm(new Map([["a", tf.tensor1d([0.3, 0.4])]]), 1.0);
   close(small.grads.get("a")!.dataSync(), [0.3, 0.4], 1e-7, "unclipped");
   tf.dispose([...grads.values(), ...out.values(), ...small.grads.values()]);
 });

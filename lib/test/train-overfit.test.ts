@@ -36,12 +36,12 @@ test("tiny BERT overfits 20 sentences", async () => {
     const order = tr.shuffle(seqs.length);
     for (let s = 0; s < seqs.length; s += batchSize) {
       const batch = stackSequences(order.slice(s, s + batchSize).map((i) => seqs[i]), 64);
-      tr.microBatch((seed) => clf.loss(batch, weights, true, seed));
+      await tr.microBatch((seed) => clf.loss(batch, weights, true, seed));
     }
-    tr.flush();
+    await tr.flush();
   }
   const final = evalLoss();
-  const pred = clf.predict(all);
+  const pred = await clf.predict(all);
   let correct = 0, total = 0;
   for (let i = 0; i < all.labels.length; i++) if (all.labels[i] !== -100) { total++; if (pred[i] === all.labels[i]) correct++; }
   const secs = (performance.now() - started) / 1000;

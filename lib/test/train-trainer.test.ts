@@ -35,7 +35,7 @@ test("a training step leaks no tensors; the frozen encoder stays unchanged", asy
   const tr = new Trainer(clf.params(), { totalSteps: 10, accumulationSteps: 2, seed: 1 });
   const counts: number[] = [];
   for (let i = 0; i < 6; i++) {
-    tr.microBatch((s) => clf.loss(batches[i % 2], undefined, true, s));
+    await tr.microBatch((s) => clf.loss(batches[i % 2], undefined, true, s));
     if (i % 2 === 1) counts.push(tf.memory().numTensors);
   }
   assert.equal(tr.step, 3);
@@ -46,7 +46,7 @@ test("a training step leaks no tensors; the frozen encoder stays unchanged", asy
   const before = snapshot(bert.encoder.variables);
   const headBefore = clf.weight.dataSync().slice();
   const tr2 = new Trainer(clf.params(), { totalSteps: 2, accumulationSteps: 1 });
-  tr2.microBatch((s) => clf.loss(batches[0], undefined, true, s));
+  await tr2.microBatch((s) => clf.loss(batches[0], undefined, true, s));
   for (const [k, v] of bert.encoder.variables) assert.deepEqual(v.dataSync(), before.get(k), `${k} changed while frozen`);
   assert.notDeepEqual(clf.weight.dataSync(), headBefore);
   tr2.dispose();
@@ -59,10 +59,10 @@ test("accumulating the same micro-batch twice equals one update on it", async ()
   const b = await setup();
   const ta = new Trainer(a.clf.params(), { totalSteps: 4, accumulationSteps: 2 });
   const tb = new Trainer(b.clf.params(), { totalSteps: 4, accumulationSteps: 1 });
-  const r1 = ta.microBatch(() => a.clf.loss(a.batches[0], undefined, false));
+  const r1 = await ta.microBatch(() => a.clf.loss(a.batches[0], undefined, false));
   assert.equal(r1.updated, false);
-  const r2 = ta.microBatch(() => a.clf.loss(a.batches[0], undefined, false));
-  const rb = tb.microBatch(() => b.clf.loss(b.batches[0], undefined, false));
+  const r2 = await ta.microBatch(() => a.clf.loss(a.batches[0], undefined, false));
+  const rb = await tb.microBatch(() => b.clf.loss(b.batches[0], undefined, false));
   assert.ok(r2.updated && rb.updated);
   assert.ok(Math.abs(r2.gradNorm! - rb.gradNorm!) < 1e-4 * rb.gradNorm!, `${r2.gradNorm} vs ${rb.gradNorm}`);
   const pa = snapshot(a.clf.params());
@@ -77,9 +77,9 @@ test("a NaN loss is an AdeflowError naming the step", async () => {
   await initBackend({ force: "cpu" });
   const { clf, batches, dispose } = await setup();
   const tr = new Trainer(clf.params(), { totalSteps: 4, accumulationSteps: 1 });
-  tr.microBatch((s) => clf.loss(batches[0], undefined, true, s));
+  await tr.microBatch((s) => clf.loss(batches[0], undefined, true, s));
   const n = tf.memory().numTensors;
-  assert.throws(() => tr.microBatch((s) => tf.mul(clf.loss(batches[0], undefined, true, s), NaN) as tf.Scalar), (e: Error) =>
+  await assert.rejects(() => tr.microBatch((s) => tf.mul(clf.loss(batches[0], undefined, true, s), NaN) as tf.Scalar), (e: Error) =>
     e instanceof AdeflowError && /loss is NaN at optimizer step 2 \(micro-batch 2\)/.test(e.message));
   assert.equal(tf.memory().numTensors, n, "no tensors left behind by the failed step");
   tr.dispose();
@@ -93,12 +93,12 @@ test("save + resume continues bit-identically (weights, AdamW moments, step, rng
     const opts = { totalSteps: 6, accumulationSteps: 1, warmupSteps: 1, seed: 99, weightDecay: 0.01 };
     const a = await setup();
     const ta = new Trainer(a.clf.params(), opts);
-    for (let i = 0; i < 2; i++) ta.microBatch((s) => a.clf.loss(a.batches[i % 2], undefined, true, s));
-    const saved = ta.save(dir, { note: "test" });
+    for (let i = 0; i < 2; i++) await ta.microBatch((s) => a.clf.loss(a.batches[i % 2], undefined, true, s));
+    const saved = await ta.save(dir, { note: "test" });
     assert.ok(fs.existsSync(path.join(saved, "params.safetensors")));
     assert.deepEqual(JSON.parse(fs.readFileSync(path.join(dir, "latest.json"), "utf8")), { checkpoint: "ckpt-2", step: 2 });
     const lossesA: number[] = [];
-    for (let i = 2; i < 4; i++) lossesA.push(ta.microBatch((s) => a.clf.loss(a.batches[i % 2], undefined, true, s)).loss);
+    for (let i = 2; i < 4; i++) lossesA.push((await ta.microBatch((s) => a.clf.loss(a.batches[i % 2], undefined, true, s))).loss);
 
     const b = await setup(12345); // different head init: must be overwritten by the checkpoint
     const tb = new Trainer(b.clf.params(), opts);
@@ -106,7 +106,7 @@ test("save + resume continues bit-identically (weights, AdamW moments, step, rng
     assert.equal(state.note, "test");
     assert.equal(tb.step, 2);
     const lossesB: number[] = [];
-    for (let i = 2; i < 4; i++) lossesB.push(tb.microBatch((s) => b.clf.loss(b.batches[i % 2], undefined, true, s)).loss);
+    for (let i = 2; i < 4; i++) lossesB.push((await tb.microBatch((s) => b.clf.loss(b.batches[i % 2], undefined, true, s))).loss);
     assert.deepEqual(lossesB, lossesA);
     const pa = snapshot(a.clf.params());
     for (const [k, v] of snapshot(b.clf.params())) assert.deepEqual(v, pa.get(k), k);

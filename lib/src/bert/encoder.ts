@@ -17,6 +17,7 @@
  * training step is reproducible and the same when its batch is split across workers.
  */
 import * as tf from "@tensorflow/tfjs";
+import { readTensorMap } from "../ops/read";
 import { linearFast } from "../ops/matmul";
 import { exampleDropout } from "../ops/example-dropout";
 import type { BertConfig } from "./config";
@@ -202,12 +203,8 @@ export class BertEncoder {
   }
 
   /** Current weights under hub names (`bert.` prefix), for writing a safetensors file. */
-  toTensorMap(prefix = true): TensorMap {
-    const m: TensorMap = new Map();
-    for (const [name, v] of this.variables) {
-      m.set(prefix ? hubName(name) : name, { shape: v.shape.slice(), data: v.dataSync() as Float32Array });
-    }
-    return m;
+  toTensorMap(prefix = true): Promise<TensorMap> {
+    return readTensorMap(this.variables, prefix ? hubName : (n) => n);
   }
 
   /** Overwrite variable values (canonical names). */

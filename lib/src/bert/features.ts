@@ -14,6 +14,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as crypto from "node:crypto";
 import * as tf from "@tensorflow/tfjs";
+import { readFloat32Of } from "../ops/read";
 import type { LoadedBert } from "./checkpoint";
 import { parseSafetensors, serializeSafetensors, type TensorMap } from "../io/safetensors";
 import { writeFileAtomic } from "../io";
@@ -128,7 +129,7 @@ export class FeatureExtractor {
   }
 
   /** Features of every text, computing (in batches) only those not cached yet. */
-  extract(texts: string[]): TextFeatures[] {
+  async extract(texts: string[]): Promise<TextFeatures[]> {
     const out: (TextFeatures | undefined)[] = texts.map((t) => this.readCached(t));
     const todo = out.map((f, i) => (f ? -1 : i)).filter((i) => i >= 0);
     this.hits += texts.length - todo.length;
@@ -143,11 +144,11 @@ export class FeatureExtractor {
       const seqs: AlignedSequence[] = idx.map((i) => this.bert.tokenizer.encodeText(texts[i], this.maxLength));
       const batch = stackSequences(seqs, this.maxLength);
       const T = this.maxLength;
-      const selected = tf.tidy(() => {
+      const selected = await readFloat32Of(() => {
         const ids = tf.tensor2d(batch.inputIds, [batch.batch, T], "int32");
         const mask = tf.tensor2d(batch.attentionMask, [batch.batch, T], "int32");
         const hs = this.bert.encoder.forward(ids, mask, { training: false });
-        return this.layers.map((l) => hs[l].dataSync() as Float32Array);
+        return this.layers.map((l) => hs[l]);
       });
       idx.forEach((textIdx, b) => {
         const seq = seqs[b];

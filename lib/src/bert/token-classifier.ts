@@ -4,6 +4,7 @@
  * named map (`bert.<canonical>` and `classifier.weight/bias`) for the Trainer.
  */
 import * as tf from "@tensorflow/tfjs";
+import { readInt32Of } from "../ops/read";
 import type { BertEncoder } from "./encoder";
 import { linear } from "./encoder";
 import type { AlignedBatch } from "./tokenizer";
@@ -61,11 +62,11 @@ export class TokenClassifier {
   }
 
   /** Arg-max label per position [batch * seq]. */
-  predict(batch: AlignedBatch): Int32Array {
-    return tf.tidy(() => {
+  predict(batch: AlignedBatch): Promise<Int32Array> {
+    return readInt32Of(() => {
       const ids = tf.tensor2d(batch.inputIds, [batch.batch, batch.seqLen], "int32");
       const mask = tf.tensor2d(batch.attentionMask, [batch.batch, batch.seqLen], "int32");
-      return tf.argMax(this.logits(ids, mask, false), -1).dataSync() as Int32Array;
+      return tf.argMax(this.logits(ids, mask, false), -1);
     });
   }
 

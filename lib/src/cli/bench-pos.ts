@@ -38,9 +38,9 @@ function featureBatch(batch: number, seq: number, features: number, seed: number
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-function seconds(step: () => void): number {
+async function seconds(step: () => Promise<void>): Promise<number> {
   const t0 = performance.now();
-  step();
+  await step();
   return (performance.now() - t0) / 1000;
 }
 
@@ -48,7 +48,7 @@ function seconds(step: () => void): number {
  * Both arms timed in alternation, round after round, after one warm-up call each: the machine's drift (other
  * processes on a shared 2-core box) hits both alike, and each ratio is the median of the rounds' ratios.
  */
-export function benchPosHead(engine: string, options: { batch?: number; iters?: number; posEmbeddingSize?: number; log?: (s: string) => void } = {}): PosHeadBenchRow[] {
+export async function benchPosHead(engine: string, options: { batch?: number; iters?: number; posEmbeddingSize?: number; log?: (s: string) => void } = {}): Promise<PosHeadBenchRow[]> {
   const batch = options.batch ?? 2;
   const seq = 128;
   const iters = options.iters ?? 15;
@@ -58,18 +58,18 @@ export function benchPosHead(engine: string, options: { batch?: number; iters?: 
   const arms = ([["without POS", 0], ["with POS", size]] as const).map(([arm, E]) => {
     const head = new RelationHead(4 * 768, { seed: 1, inputGradient: true, posEmbeddingSize: E, posVocabSize: POS_VOCAB.length });
     const trainer = new Trainer(head.params(), { lr: 1e-4, totalSteps: iters + 1, accumulationSteps: 1, maxGradNorm: 1, seed: 1 });
-    const forward = () => void head.batchPredict(fb);
-    const train = () => void trainer.microBatch((s) => head.batchLoss(fb, undefined, true, s));
+    const forward = async () => void (await head.batchPredict(fb));
+    const train = async () => void (await trainer.microBatch((s) => head.batchLoss(fb, undefined, true, s)));
     return { arm, E, head, trainer, forward, train, fwd: [] as number[], trn: [] as number[] };
   });
   try {
     for (const a of arms) {
-      a.forward();
-      a.train();
+      await a.forward();
+      await a.train();
     }
     for (let i = 0; i < iters; i++) {
-      for (const a of arms) a.fwd.push(seconds(a.forward));
-      for (const a of arms) a.trn.push(seconds(a.train));
+      for (const a of arms) a.fwd.push(await seconds(a.forward));
+      for (const a of arms) a.trn.push(await seconds(a.train));
     }
     const [base] = arms;
     return arms.map((a) => {

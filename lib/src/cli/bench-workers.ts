@@ -82,10 +82,10 @@ async function measure(plan: WorkerPlan): Promise<WorkerBenchRow> {
       ? group.microBatch(trainer, batch, undefined, (shard, seed) => clf.loss(shard, undefined, true, seed))
       : trainer.microBatch((seed) => clf.loss(batch, undefined, true, seed));
   try {
-    step();
+    await step();
     const cpu = process.cpuUsage();
     const t = performance.now();
-    for (let i = 0; i < plan.iters; i++) step();
+    for (let i = 0; i < plan.iters; i++) await step();
     const seconds = (performance.now() - t) / 1000;
     const used = process.cpuUsage(cpu);
     const cpuSeconds = (used.user + used.system) / 1e6;

@@ -14,6 +14,8 @@
  * Defaults keep one run around 2-3 minutes on 2 cores: tiny 8x128 tokens x 5 iterations;
  * base 1x128 tokens x 1 iteration, and bert-base training only on the fastest JS backend
  * (pure-JS cpu training of bert-base takes minutes per step; `--full` includes it).
+ * WebGPU rows name their adapter; WebGPU on a CPU rasteriser (llvmpipe) counts as the slowest
+ * backend, so bert-base training reaches it only with `--full`.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -23,6 +25,7 @@ import { AdeflowError } from "../errors";
 import { repoRoot, tinyCheckpointDir } from "../paths";
 import { writeFileAtomic, readSafetensors } from "../io";
 import { initBackend, type BackendName } from "../backend";
+import { describeAdapter } from "../webgpu";
 import { BertEncoder, BERT_BASE_CASED_CONFIG, readBertConfig, mapEncoderWeights, TokenClassifier, type BertConfig } from "../bert";
 import { Trainer } from "../train";
 import type { AlignedBatch } from "../bert/tokenizer";
@@ -43,6 +46,8 @@ export interface BenchRow {
   /** Share of the profiled training step spent in the JS UnsortedSegmentSum kernel. */
   segment_sum_share: number | null;
   note?: string;
+  /** The WebGPU adapter the row ran on (vendor, architecture, description), on the webgpu backend. */
+  adapter?: string;
   /** Throughput relative to the peer row (same model) named in `ratio_peer`. */
   forward_ratio?: number | null;
   train_ratio?: number | null;
@@ -81,10 +86,14 @@ async function runPlanAsync(engine: string, plan: Plan, log: (s: string) => void
   const ids = tf.tensor2d(batch.inputIds, [plan.batch, plan.seq], "int32");
   const mask = tf.tensor2d(batch.attentionMask, [plan.batch, plan.seq], "int32");
   try {
-    const fwd = () => tf.tidy(() => void clf.logits(ids, mask, false).dataSync());
-    if (plan.iters > 1) fwd(); // warm-up
+    const fwd = async () => {
+      const logits = tf.tidy(() => clf.logits(ids, mask, false));
+      await logits.data(); // waits for the device
+      logits.dispose();
+    };
+    if (plan.iters > 1) await fwd(); // warm-up
     let t = performance.now();
-    for (let i = 0; i < plan.iters; i++) fwd();
+    for (let i = 0; i < plan.iters; i++) await fwd();
     const forward = (tokens * plan.iters) / ((performance.now() - t) / 1000);
     log(`  ${engine} ${plan.model} ${plan.batch}x${plan.seq}: forward ${forward.toFixed(1)} tokens/s`);
     const row: BenchRow = {
@@ -101,7 +110,7 @@ async function runPlanAsync(engine: string, plan: Plan, log: (s: string) => void
     if (plan.train) {
       const tr = new Trainer(clf.params(), { totalSteps: 100, accumulationSteps: 1 });
       try {
-        const step = () => void tr.microBatch((seed) => clf.loss(batch, undefined, true, seed));
+        const step = async () => void (await tr.microBatch((seed) => clf.loss(batch, undefined, true, seed)));
         t = performance.now();
         const p = await tf.profile(step);
         const firstMs = performance.now() - t;
@@ -111,7 +120,7 @@ async function runPlanAsync(engine: string, plan: Plan, log: (s: string) => void
         row.segment_sum_share = kernelMs > 0 ? segMs / kernelMs : null;
         if (plan.iters > 1) {
           t = performance.now();
-          for (let i = 0; i < plan.iters; i++) step();
+          for (let i = 0; i < plan.iters; i++) await step();
           row.train_tokens_per_s = (tokens * plan.iters) / ((performance.now() - t) / 1000);
         } else {
           row.train_tokens_per_s = tokens / (firstMs / 1000);
@@ -177,7 +186,7 @@ function fmt(x: number | null | undefined, digits = 1): string {
 export function benchTable(rows: BenchRow[]): string {
   const head = ["engine", "model", "tokens", "fwd tok/s", "train tok/s", "fwd ratio", "train ratio", "peak tensors MB", "rss MB", "segsum share"];
   const body = rows.map((r) => [
-    r.engine,
+    r.adapter ? `${r.engine} on ${r.adapter.split(" (")[0]}` : r.engine,
     r.model,
     `${r.batch}x${r.seq}`,
     fmt(r.forward_tokens_per_s),
@@ -241,7 +250,7 @@ export const benchCommand: Command = {
   path: ["bench"],
   summary: "BERT forward/training throughput and memory per backend (and PyTorch when available)",
   flags: {
-    backends: { type: "string", value: "LIST", description: "backends to time, in order (tensorflow, wasm, cpu; default all three)" },
+    backends: { type: "string", value: "LIST", description: "backends to time, in order (tensorflow, webgpu, wasm, cpu; default all four)" },
     models: { type: "string", value: "LIST", description: "what to time: tiny, base, re-head, tagging, workers (default all)" },
     workers: { type: "string", value: "LIST", description: "thread counts for the workers rows (default 1, 2, 4 .. cores)" },
     "worker-models": { type: "string", value: "LIST", description: "models for the workers rows: tiny, base (default both)" },
@@ -255,7 +264,7 @@ export const benchCommand: Command = {
   },
   async run(flags) {
     const log = (s: string) => process.stderr.write(s + "\n");
-    const wanted = listFlag<BackendName>(flags, "backends", ["tensorflow", "wasm", "cpu"], ["tensorflow", "wasm", "cpu"]);
+    const wanted = listFlag<BackendName>(flags, "backends", ["tensorflow", "webgpu", "wasm", "cpu"], ["tensorflow", "webgpu", "wasm", "cpu"]);
     const models = listFlag(flags, "models", ["tiny", "base", "re-head", "tagging", "workers"], ["tiny", "base", "re-head", "tagging", "workers"]);
     const full = flags.switches.has("full");
     const tinyIters = numberFlag(flags, "iters", 5, { integer: true, min: 1 });
@@ -267,15 +276,17 @@ export const benchCommand: Command = {
     if (models.includes("base")) plans.push({ model: "base", batch: baseBatch, seq: baseSeq, iters: baseIters, train: true });
 
     // Which backends load here (in speed order), as the engines of this run.
-    const loaded: { name: BackendName; description: string }[] = [];
+    const loaded: { name: BackendName; description: string; adapter?: string; cpuAdapter: boolean }[] = [];
     for (const b of wanted) {
       try {
         const info = await initBackend({ force: b });
-        loaded.push({ name: info.name, description: info.description });
+        loaded.push({ name: info.name, description: info.description, adapter: info.adapter && describeAdapter(info.adapter), cpuAdapter: Boolean(info.adapter?.isCpu) });
       } catch (e) {
         log(`skipping backend ${b}: ${(e as Error).message}`);
       }
     }
+    // WebGPU on a CPU rasteriser (llvmpipe) is a correctness harness, slower than wasm: last in speed order
+    loaded.sort((a, b) => Number(a.cpuAdapter) - Number(b.cpuAdapter));
     if (loaded.length === 0 && plans.length > 0) throw new AdeflowError("no TensorFlow.js backend could be loaded");
     const rows: BenchRow[] = [];
     const started = performance.now();
@@ -284,7 +295,9 @@ export const benchCommand: Command = {
         await initBackend({ force: b.name });
         // bert-base training is run on the fastest backend only unless --full
         const p = { ...plan, train: plan.model === "tiny" || full || i === 0 };
-        rows.push(await runPlanAsync(`tfjs ${b.name}`, p, log));
+        const row = await runPlanAsync(`tfjs ${b.name}`, p, log);
+        if (b.adapter) row.adapter = b.adapter;
+        rows.push(row);
       }
       if (!flags.switches.has("no-torch") && torchAvailable()) {
         const r = runTorch(plan, log);
@@ -294,7 +307,7 @@ export const benchCommand: Command = {
     addRatios(rows);
     // the POS ablation's cost, head only, on the fastest backend (each arm is the other's peer)
     const tagging: TaggingBenchRow[] = models.includes("tagging") ? await benchTagging(log) : [];
-    const posHead: PosHeadBenchRow[] = models.includes("re-head") ? (await initBackend({ force: loaded[0].name }), benchPosHead(`tfjs ${loaded[0].name}`, { log })) : [];
+    const posHead: PosHeadBenchRow[] = models.includes("re-head") ? (await initBackend({ force: loaded[0].name }), await benchPosHead(`tfjs ${loaded[0].name}`, { log })) : [];
     const workerThreads = threadCountsFlag(flags.values.get("workers"));
     const workerModels = listFlag(flags, "worker-models", ["tiny", "base"], ["tiny", "base"]);
     const workers: WorkerBenchRow[] = models.includes("workers")

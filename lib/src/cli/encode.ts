@@ -36,13 +36,15 @@ export const encodeCommand: Command = {
       const seq = bert.tokenizer.encodeText(text, maxLength);
       const len = seq.length;
       const T = len; // no need to pad a single text
-      const hidden = tf.tidy(() => {
+      const selected = tf.tidy(() => {
         const hs = bert.encoder.forward(
           tf.tensor2d(seq.inputIds.slice(0, T), [1, T], "int32"),
           tf.tensor2d(seq.attentionMask.slice(0, T), [1, T], "int32"),
         );
-        return layers.map((l) => hs[l].arraySync()[0]);
+        return layers.map((l) => hs[l]);
       });
+      const hidden = await Promise.all(selected.map(async (h) => ((await h.array()) as number[][][])[0]));
+      tf.dispose(selected);
       const out = {
         model: bert.model.reference,
         model_dir: bert.model.dir,

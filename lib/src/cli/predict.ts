@@ -1,4 +1,5 @@
 import { initBackend } from "../backend";
+import { describeAdapter } from "../webgpu";
 import { nerModelDir } from "../experiment/ner/task";
 import { AdePredictor } from "../experiment/e2e/predictor";
 import { currentProfile } from "../experiment/shared/profile";
@@ -21,7 +22,7 @@ export const predictCommand: Command = {
     const profile = currentProfile();
     const backend = await initBackend();
     const predictor = await AdePredictor.load(flags.values.get("ner") ?? nerModelDir(profile), flags.values.get("re") ?? reModelDir(profile));
-    const extraction = predictor.extract(text);
-    process.stdout.write(JSON.stringify({ ...extraction, backend: backend.name, models: { ner: predictor.ner.info.baseModel, re: predictor.re.info.baseModel } }, null, 2) + "\n");
+    const extraction = await predictor.extract(text);
+    process.stdout.write(JSON.stringify({ ...extraction, backend: backend.name, ...(backend.adapter ? { adapter: describeAdapter(backend.adapter) } : {}), models: { ner: predictor.ner.info.baseModel, re: predictor.re.info.baseModel } }, null, 2) + "\n");
   },
 };

@@ -27,6 +27,7 @@
  * torch's kaiming_uniform_(a=sqrt(5)) weight init and its bias init give.
  */
 import * as tf from "@tensorflow/tfjs";
+import { readInt32Of } from "../ops/read";
 import { AdeflowError } from "../errors";
 import { gelu } from "../bert/encoder";
 import { linearFast } from "../ops/matmul";
@@ -274,8 +275,8 @@ export class RelationHead {
   }
 
   /** Arg-max class per position [b * seqLen] (eval mode). */
-  predict(features: tf.Tensor3D, posIds?: tf.Tensor2D): Int32Array {
-    return tf.tidy(() => tf.argMax(this.logits(features, false, 0, posIds), -1).dataSync() as Int32Array);
+  predict(features: tf.Tensor3D, posIds?: tf.Tensor2D): Promise<Int32Array> {
+    return readInt32Of(() => tf.argMax(this.logits(features, false, 0, posIds), -1));
   }
 
   private posTensor(fb: FeatureBatch): tf.Tensor2D | undefined {
@@ -295,12 +296,12 @@ export class RelationHead {
   }
 
   /** Arg-max class per position [batch * seqLen] of a FeatureBatch. */
-  batchPredict(fb: FeatureBatch): Int32Array {
+  async batchPredict(fb: FeatureBatch): Promise<Int32Array> {
     this.checkShape([fb.batch, fb.seqLen, fb.features.length / (fb.batch * fb.seqLen)], "feature batch");
     const x = tf.tensor3d(fb.features, [fb.batch, fb.seqLen, this.featureSize]);
     const pos = this.posTensor(fb);
     try {
-      return this.predict(x, pos);
+      return await this.predict(x, pos);
     } finally {
       x.dispose();
       pos?.dispose();

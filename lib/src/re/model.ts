@@ -20,6 +20,7 @@
  * `PosAlignedSequence`: its `posIds` are looked up in the head's POS embedding (see head.ts).
  */
 import * as tf from "@tensorflow/tfjs";
+import { readInt32Of } from "../ops/read";
 import type { BertEncoder } from "../bert/encoder";
 import type { AlignedBatch, AlignedSequence } from "../bert/tokenizer";
 import { AdeflowError } from "../errors";
@@ -126,11 +127,11 @@ export class RelationModel {
   }
 
   /** Arg-max class per position [batch * seqLen]. */
-  predict(batch: AlignedBatch): Int32Array {
+  predict(batch: AlignedBatch): Promise<Int32Array> {
     this.head.checkShape([batch.batch, batch.seqLen], "batch rows");
-    return tf.tidy(() => {
+    return readInt32Of(() => {
       const { ids, mask, pos } = this.inputs(batch);
-      return tf.argMax(this.logits(ids, mask, false, 0, pos), -1).dataSync() as Int32Array;
+      return tf.argMax(this.logits(ids, mask, false, 0, pos), -1);
     });
   }
 

@@ -179,12 +179,12 @@ export class DataParallelGroup {
   }
 
   /** One micro-batch through `trainer`, its rows spread over the threads (see module comment). */
-  microBatch(
+  async microBatch(
     trainer: Trainer,
     batch: AlignedBatch,
     classWeights: tf.Tensor1D | undefined,
     loss: ShardLossFn,
-  ): MicroResult {
+  ): Promise<MicroResult> {
     if (this.closed) throw new AdeflowError("internal: data-parallel group used after close()");
     if (
       trainer.params.size !== this.params.size ||
@@ -193,14 +193,14 @@ export class DataParallelGroup {
       throw new AdeflowError("internal: data-parallel group used with another model's trainer");
     this.publishIfStale(trainer);
     const cw = classWeights ? (classWeights.dataSync() as Float32Array).slice() : null;
-    const result = trainer.microBatchGrads((seed) => this.gradients(batch, cw, seed, loss));
+    const result = await trainer.microBatchGrads((seed) => this.gradients(batch, cw, seed, loss));
     if (result.updated) this.publish(trainer);
     return result;
   }
 
   /** `trainer.flush()`, then the new weights to the workers. */
-  flush(trainer: Trainer): ReturnType<Trainer["flush"]> {
-    const result = trainer.flush();
+  async flush(trainer: Trainer): ReturnType<Trainer["flush"]> {
+    const result = await trainer.flush();
     if (result.updated) this.publish(trainer);
     return result;
   }

@@ -7,6 +7,7 @@ import { DataParallelGroup } from "./data-parallel";
 import { chooseTrainingThreads, type ThreadChoice } from "./worker-count";
 import { workerRecipeFor } from "./worker-model";
 import type { BackendName } from "../backend";
+import { readScalar } from "../ops/read";
 import { computeClassWeights } from "../bert/loss";
 import { pooledClassWeights } from "./class-weights";
 import { detectProgressMode, Progress, type ProgressMode } from "../progress";
@@ -32,7 +33,7 @@ export interface TrainingSettings {
 export interface TrainableTokenModel {
   params(): Map<string, tf.Variable>;
   loss(batch: AlignedBatch, classWeights: tf.Tensor1D | undefined, training: boolean, seed?: number): tf.Scalar;
-  predict(batch: AlignedBatch): Int32Array;
+  predict(batch: AlignedBatch): Promise<Int32Array>;
 }
 
 export type EpochRecord = {
@@ -79,16 +80,16 @@ export interface StudyFitOptions {
 const batchesOf = <T>(items: readonly T[], size: number): T[][] =>
   Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
 
-function meanLoss(model: TrainableTokenModel, seqs: readonly AlignedSequence[], weights: tf.Tensor1D, profile: TrainingSettings, bar?: Progress): number {
+async function meanLoss(model: TrainableTokenModel, seqs: readonly AlignedSequence[], weights: tf.Tensor1D, profile: TrainingSettings, bar?: Progress): Promise<number> {
   let sum = 0;
   let n = 0;
-  batchesOf(seqs, profile.batchSize).forEach((chunk, b) => {
+  for (const [b, chunk] of batchesOf(seqs, profile.batchSize).entries()) {
     const loss = model.loss(stackSequences(chunk, profile.maxLength), weights, false);
-    sum += loss.dataSync()[0] * chunk.length;
+    sum += (await readScalar(loss)) * chunk.length;
     n += chunk.length;
     loss.dispose();
     bar?.update(b + 1);
-  });
+  }
   return n ? sum / n : NaN;
 }
 
@@ -106,21 +107,21 @@ function epochProgress(options: Pick<StudyFitOptions, "log" | "progress">): Epoc
 }
 
 /** One pass over `seqs` in a seeded order (its micro-batches spread over `group` when given); returns the mean training loss. */
-function runEpoch(trainer: Trainer, model: TrainableTokenModel, seqs: readonly AlignedSequence[], weights: tf.Tensor1D, profile: TrainingSettings, label: string, progress: EpochProgress, group?: DataParallelGroup): number {
+async function runEpoch(trainer: Trainer, model: TrainableTokenModel, seqs: readonly AlignedSequence[], weights: tf.Tensor1D, profile: TrainingSettings, label: string, progress: EpochProgress, group?: DataParallelGroup): Promise<number> {
   const order = trainer.shuffle(seqs.length);
   const batches = batchesOf(order, profile.batchSize);
   const bar = progress(label, batches.length);
   let sum = 0;
-  batches.forEach((idx, b) => {
+  for (const [b, idx] of batches.entries()) {
     const batch = stackSequences(idx.map((i) => seqs[i]), profile.maxLength);
     const result = group
-      ? group.microBatch(trainer, batch, weights, (shard, seed) => model.loss(shard, weights, true, seed))
-      : trainer.microBatch((seed) => model.loss(batch, weights, true, seed));
+      ? await group.microBatch(trainer, batch, weights, (shard, seed) => model.loss(shard, weights, true, seed))
+      : await trainer.microBatch((seed) => model.loss(batch, weights, true, seed));
     sum += result.loss;
     bar?.update(b + 1, `loss ${(sum / (b + 1)).toFixed(4)}`);
-  });
-  if (group) group.flush(trainer);
-  else trainer.flush();
+  }
+  if (group) await group.flush(trainer);
+  else await trainer.flush();
   return sum / Math.max(1, batches.length);
 }
 
@@ -139,7 +140,7 @@ export function trainingThreads(model: TrainableTokenModel, profile: Pick<Traini
  * accumulation; then optionally one more epoch on train + validation at the final learning rate with the two
  * sets' weights pooled by size. Checkpoints after each epoch make an interrupted run resume.
  */
-export function fitStudy(model: TrainableTokenModel, train: readonly AlignedSequence[], val: readonly AlignedSequence[], options: StudyFitOptions): StudyFitResult {
+export async function fitStudy(model: TrainableTokenModel, train: readonly AlignedSequence[], val: readonly AlignedSequence[], options: StudyFitOptions): Promise<StudyFitResult> {
   const { profile } = options;
   const log = options.log ?? (() => {});
   const progress = epochProgress(options);
@@ -148,13 +149,14 @@ export function fitStudy(model: TrainableTokenModel, train: readonly AlignedSequ
   log(parallel.threads > 1 ? `training on ${parallel.threads} threads, data-parallel (${parallel.why})` : `training on 1 thread (${parallel.why})`);
   const group = parallel.threads > 1 ? DataParallelGroup.start(model.params(), workerRecipeFor(model)!, { threads: parallel.threads, backend: tf.getBackend() as BackendName }) : undefined;
   try {
-    return fitStudyOn(group, parallel, model, train, val, options, started, progress);
+    // awaited here, so the workers are closed only after the last epoch
+    return await fitStudyOn(group, parallel, model, train, val, options, started, progress);
   } finally {
     void group?.close();
   }
 }
 
-function fitStudyOn(
+async function fitStudyOn(
   group: DataParallelGroup | undefined,
   parallel: ThreadChoice,
   model: TrainableTokenModel,
@@ -163,7 +165,7 @@ function fitStudyOn(
   options: StudyFitOptions,
   started: number,
   progress: EpochProgress,
-): StudyFitResult {
+): Promise<StudyFitResult> {
   const { profile, numClasses } = options;
   const log = options.log ?? (() => {});
   const wTrainArr = computeClassWeights(train.map((s) => s.labels), numClasses);
@@ -201,11 +203,11 @@ function fitStudyOn(
   for (let epoch = firstEpoch; epoch < lastEpoch; epoch++) {
     const t0 = Date.now();
     const lr = trainer.currentLr;
-    const trainLoss = runEpoch(trainer, model, train, wTrain, profile, `epoch ${epoch + 1}/${profile.epochs}`, progress, group);
-    const valLoss = meanLoss(model, val, wVal, profile, progress(`epoch ${epoch + 1}/${profile.epochs} validation loss`, Math.ceil(val.length / profile.batchSize)));
+    const trainLoss = await runEpoch(trainer, model, train, wTrain, profile, `epoch ${epoch + 1}/${profile.epochs}`, progress, group);
+    const valLoss = await meanLoss(model, val, wVal, profile, progress(`epoch ${epoch + 1}/${profile.epochs} validation loss`, Math.ceil(val.length / profile.batchSize)));
     history.push({ phase: "train", epoch: epoch + 1, trainLoss, valLoss, lr, seconds: (Date.now() - t0) / 1000 });
     log(`epoch ${epoch + 1}: train loss ${trainLoss.toFixed(4)}, validation loss ${valLoss.toFixed(4)}`);
-    if (mainDir) trainer.save(mainDir, { history, fingerprint });
+    if (mainDir) await trainer.save(mainDir, { history, fingerprint });
   }
   let optimizerSteps = trainer.step;
   trainer.dispose();
@@ -224,8 +226,8 @@ function fitStudyOn(
     for (let e = 0; e < profile.finalEpochs; e++) {
       const t0 = Date.now();
       const lr = final.currentLr;
-      const trainLoss = runEpoch(final, model, both, wPooled, profile, `final epoch ${e + 1}/${profile.finalEpochs} (train + validation)`, progress, group);
-      history.push({ phase: "final", epoch: profile.epochs + e + 1, trainLoss, valLoss: meanLoss(model, val, wVal, profile), lr, seconds: (Date.now() - t0) / 1000 });
+      const trainLoss = await runEpoch(final, model, both, wPooled, profile, `final epoch ${e + 1}/${profile.finalEpochs} (train + validation)`, progress, group);
+      history.push({ phase: "final", epoch: profile.epochs + e + 1, trainLoss, valLoss: await meanLoss(model, val, wVal, profile), lr, seconds: (Date.now() - t0) / 1000 });
     }
     optimizerSteps += final.step;
     final.dispose();
@@ -249,14 +251,14 @@ export interface PredictOptions {
 }
 
 /** Arg-max labels of every sequence, batch by batch. */
-export function predictSequences(model: TrainableTokenModel, seqs: readonly AlignedSequence[], profile: Pick<TrainingSettings, "batchSize" | "maxLength">, options: PredictOptions = {}): Int32Array[] {
+export async function predictSequences(model: TrainableTokenModel, seqs: readonly AlignedSequence[], profile: Pick<TrainingSettings, "batchSize" | "maxLength">, options: PredictOptions = {}): Promise<Int32Array[]> {
   const out: Int32Array[] = [];
   const chunks = batchesOf(seqs, profile.batchSize);
   const bar = epochProgress(options)(options.label ?? "predicting", chunks.length);
-  chunks.forEach((chunk, i) => {
-    const flat = model.predict(stackSequences(chunk, profile.maxLength));
+  for (const [i, chunk] of chunks.entries()) {
+    const flat = await model.predict(stackSequences(chunk, profile.maxLength));
     chunk.forEach((_, b) => out.push(flat.slice(b * profile.maxLength, (b + 1) * profile.maxLength)));
     bar?.update(i + 1);
-  });
+  }
   return out;
 }

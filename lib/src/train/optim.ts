@@ -9,6 +9,7 @@
  * clipping as torch.nn.utils.clip_grad_norm_ (coef = max / (norm + 1e-6), applied if < 1).
  */
 import * as tf from "@tensorflow/tfjs";
+import { readFloat32, sumOfSquares } from "../ops/read";
 
 export interface AdamWOptions {
   lr: number;
@@ -57,9 +58,9 @@ export class AdamW {
   }
 
   /** First and second moment of one parameter (copies). */
-  getState(name: string): { m: Float32Array; v: Float32Array } {
+  async getState(name: string): Promise<{ m: Float32Array; v: Float32Array }> {
     if (this.hostState) return { m: this.mH.get(name)!.slice(), v: this.vH.get(name)!.slice() };
-    return { m: (this.mT.get(name)!.dataSync() as Float32Array).slice(), v: (this.vT.get(name)!.dataSync() as Float32Array).slice() };
+    return { m: await readFloat32(this.mT.get(name)!), v: await readFloat32(this.vT.get(name)!) };
   }
 
   setState(name: string, m: Float32Array, v: Float32Array): void {
@@ -81,7 +82,7 @@ export class AdamW {
    * Intermediates are freed parameter by parameter, so the extra memory is one parameter's
    * worth, not the whole model's.
    */
-  apply(grads: Map<string, tf.Tensor>, lr: number, gradScale = 1): void {
+  async apply(grads: Map<string, tf.Tensor>, lr: number, gradScale = 1): Promise<void> {
     this.step++;
     const t = this.step;
     const bc1 = 1 - this.beta1 ** t;
@@ -92,8 +93,7 @@ export class AdamW {
       const g0 = grads.get(name);
       if (!g0) continue;
       if (this.hostState) {
-        const g = g0.dataSync() as Float32Array;
-        const old = p.dataSync() as Float32Array; // may alias the backend's storage: read only
+        const [g, old] = await Promise.all([readFloat32(g0), readFloat32(p)]);
         const m = this.mH.get(name)!;
         const v = this.vH.get(name)!;
         const next = new Float32Array(old.length);
@@ -135,11 +135,9 @@ export function linearScheduleFactor(step: number, totalSteps: number, warmupSte
   return Math.max(0, (totalSteps - step) / Math.max(1, totalSteps - warmupSteps));
 }
 
-/** Global L2 norm of all gradients. */
-export function globalNorm(grads: Iterable<tf.Tensor>): number {
-  let sq = 0;
-  for (const g of grads) sq += tf.tidy(() => tf.sum(tf.square(g)).dataSync()[0]);
-  return Math.sqrt(sq);
+/** Global L2 norm of all gradients (one read of the stacked per-tensor sums). */
+export async function globalNorm(grads: Iterable<tf.Tensor>): Promise<number> {
+  return Math.sqrt(await sumOfSquares(grads));
 }
 
 /** torch.nn.utils.clip_grad_norm_'s factor: max / (norm + 1e-6) when that is < 1, else 1. */
@@ -153,8 +151,8 @@ export function clipCoefficient(norm: number, maxNorm: number): number {
  * Clip gradients to global norm `maxNorm` (returns new tensors; the caller disposes the old
  * ones) and the norm before clipping.
  */
-export function clipByGlobalNorm(grads: Map<string, tf.Tensor>, maxNorm: number): { grads: Map<string, tf.Tensor>; norm: number } {
-  const norm = globalNorm(grads.values());
+export async function clipByGlobalNorm(grads: Map<string, tf.Tensor>, maxNorm: number): Promise<{ grads: Map<string, tf.Tensor>; norm: number }> {
+  const norm = await globalNorm(grads.values());
   const coef = clipCoefficient(norm, maxNorm);
   const out = new Map<string, tf.Tensor>();
   for (const [k, g] of grads) out.set(k, coef < 1 ? tf.mul(g, coef) : tf.clone(g));

@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
+import { readFloat32 } from "../ops/read";
 
 /**
  * A copy of some variables' values, to put them back later: every arm and seed of an experiment that
@@ -9,12 +10,19 @@ import * as tf from "@tensorflow/tfjs";
  * there (433 MB) made the `quick` ablation fail with "memory access out of bounds" at its second step.
  */
 export class VariableSnapshot {
-  private readonly saved = new Map<string, { values: Float32Array | Int32Array | Uint8Array; dtype: tf.DataType }>();
+  private constructor(
+    private readonly variables: ReadonlyMap<string, tf.Variable>,
+    private readonly saved: Map<string, { values: Float32Array | Int32Array | Uint8Array; dtype: tf.DataType }>,
+  ) {}
 
-  constructor(private readonly variables: ReadonlyMap<string, tf.Variable>) {
+  /** Copy the current values of `variables` (read asynchronously: WebGPU cannot read synchronously). */
+  static async take(variables: ReadonlyMap<string, tf.Variable>): Promise<VariableSnapshot> {
+    const saved = new Map<string, { values: Float32Array | Int32Array | Uint8Array; dtype: tf.DataType }>();
     for (const [name, v] of variables) {
-      this.saved.set(name, { values: (v.dataSync() as Float32Array | Int32Array | Uint8Array).slice(), dtype: v.dtype });
+      const values = v.dtype === "float32" ? await readFloat32(v) : ((await v.data()) as Int32Array | Uint8Array).slice();
+      saved.set(name, { values, dtype: v.dtype });
     }
+    return new VariableSnapshot(variables, saved);
   }
 
   /** Assign the saved values back (the variables must be the ones snapshotted, same shapes). */

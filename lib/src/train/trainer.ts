@@ -21,6 +21,7 @@ import * as tf from "@tensorflow/tfjs";
 import { AdeflowError, describeFault } from "../errors";
 import { readSafetensors, writeSafetensors, type TensorMap } from "../io/safetensors";
 import { readJsonFile, sweepDeadTemporaries, writeFileAtomic } from "../io";
+import { readFloat32, readScalar } from "../ops/read";
 import { AdamW } from "./optim";
 import { clipCoefficient, globalNorm, linearScheduleFactor } from "./optim";
 import { Rng } from "../random/rng";
@@ -165,11 +166,11 @@ export class Trainer {
   }
 
   /** Forward + backward of one micro-batch; applies an update every accumulationSteps. */
-  microBatch(lossFn: LossFn): MicroResult {
-    return this.microBatchGrads((dropoutSeed) => {
+  async microBatch(lossFn: LossFn): Promise<MicroResult> {
+    return this.microBatchGrads(async (dropoutSeed) => {
       const entries = [...this.params.entries()].filter(([, v]) => v.trainable);
       const { value, grads } = tf.variableGrads(() => lossFn(dropoutSeed), entries.map(([, v]) => v));
-      const loss = value.dataSync()[0];
+      const loss = await readScalar(value);
       value.dispose();
       const byName = new Map<string, tf.Tensor>();
       for (const [name, v] of entries) if (grads[v.name]) byName.set(name, grads[v.name]);
@@ -181,11 +182,13 @@ export class Trainer {
    * Same as `microBatch` for a function that computes the loss and the gradients itself;
    * gradients are keyed by parameter name and become owned by the trainer.
    */
-  microBatchGrads(fn: (dropoutSeed: number) => { loss: number; grads: Map<string, tf.Tensor> }): MicroResult {
+  async microBatchGrads(
+    fn: (dropoutSeed: number) => { loss: number; grads: Map<string, tf.Tensor> } | Promise<{ loss: number; grads: Map<string, tf.Tensor> }>,
+  ): Promise<MicroResult> {
     const dropoutSeed = this.rng.nextUint32();
     let result: { loss: number; grads: Map<string, tf.Tensor> };
     try {
-      result = fn(dropoutSeed);
+      result = await fn(dropoutSeed);
     } catch (e) {
       if (e instanceof WebAssembly.RuntimeError) {
         throw new AdeflowError(
@@ -227,12 +230,12 @@ export class Trainer {
     }
     this.acc = acc;
     this.pending++;
-    if (this.pending >= this.opts.accumulationSteps) return { loss, ...this.update() };
+    if (this.pending >= this.opts.accumulationSteps) return { loss, ...(await this.update()) };
     return { loss, updated: false };
   }
 
   /** Apply a partial accumulation (end of epoch); no-op when nothing is pending. */
-  flush(): { updated: boolean; lr?: number; gradNorm?: number } {
+  async flush(): Promise<{ updated: boolean; lr?: number; gradNorm?: number }> {
     return this.pending > 0 ? this.update() : { updated: false };
   }
 
@@ -242,17 +245,17 @@ export class Trainer {
     this.pending = 0;
   }
 
-  private update(): { updated: boolean; lr: number; gradNorm: number } {
+  private async update(): Promise<{ updated: boolean; lr: number; gradNorm: number }> {
     const acc = this.acc!;
     const lr = this.currentLr;
-    const gradNorm = globalNorm(acc.values());
-    this.optimizer.apply(acc, lr, clipCoefficient(gradNorm, this.opts.maxGradNorm));
+    const gradNorm = await globalNorm(acc.values());
+    await this.optimizer.apply(acc, lr, clipCoefficient(gradNorm, this.opts.maxGradNorm));
     this.discardPending();
     return { updated: true, lr, gradNorm };
   }
 
   /** Save an atomic checkpoint under `dir` (must be called between updates). Returns its folder. */
-  save(dir: string, extra: Record<string, unknown> = {}): string {
+  async save(dir: string, extra: Record<string, unknown> = {}): Promise<string> {
     if (this.pending > 0) throw new AdeflowError(`cannot checkpoint in the middle of a gradient accumulation (${this.pending} micro-batches pending)`);
     const name = `ckpt-${this.step}`;
     const final = path.join(dir, name);
@@ -262,7 +265,7 @@ export class Trainer {
       sweepDeadTemporaries(dir);
       fs.rmSync(tmp, { recursive: true, force: true });
       fs.mkdirSync(tmp);
-      this.writeCheckpoint(tmp, extra);
+      await this.writeCheckpoint(tmp, extra);
       fs.rmSync(final, { recursive: true, force: true });
       fs.renameSync(tmp, final);
     } catch (err) {
@@ -280,13 +283,13 @@ export class Trainer {
     return final;
   }
 
-  private writeCheckpoint(tmp: string, extra: Record<string, unknown>): void {
+  private async writeCheckpoint(tmp: string, extra: Record<string, unknown>): Promise<void> {
     const params: TensorMap = new Map();
-    for (const [k, v] of this.params) params.set(k, { shape: v.shape.slice(), data: v.dataSync() as Float32Array });
+    for (const [k, v] of this.params) params.set(k, { shape: v.shape.slice(), data: await readFloat32(v) });
     writeSafetensors(path.join(tmp, "params.safetensors"), params);
     const opt: TensorMap = new Map();
     for (const [k, p] of this.params) {
-      const st = this.optimizer.getState(k);
+      const st = await this.optimizer.getState(k);
       opt.set(`m.${k}`, { shape: p.shape.slice(), data: st.m });
       opt.set(`v.${k}`, { shape: p.shape.slice(), data: st.v });
     }

@@ -127,19 +127,19 @@ function readFinishedRun(file: string, fingerprint: string, log: (line: string) 
 }
 
 /** Trains and evaluates one arm on one seed, from the pretrained encoder weights. */
-export function runAblationArm(setup: PosAblationSetup, arm: AblationArm, seed: number, posEmbeddingSize: number, log: (line: string) => void = () => {}): AblationRun {
+export async function runAblationArm(setup: PosAblationSetup, arm: AblationArm, seed: number, posEmbeddingSize: number, log: (line: string) => void = () => {}): Promise<AblationRun> {
   const profile = ablationRunProfile(setup.profile, seed);
   const pos = arm === "with POS" ? { embeddingSize: posEmbeddingSize, vocabSize: POS_VOCAB.length } : undefined;
   const model = createReModel({ bert: setup.bert, profile }, pos);
   try {
     // kept until the run's results are written (runPosAblation): a crash while evaluating then resumes
     // with the trained weights instead of training again
-    const fit = fitStudy(model, setup.train.map((e) => e.sequence), setup.val.map((e) => e.sequence), { profile, numClasses: RE_CLASSES, log, checkpointDir: ablationCheckpointDir(profile, arm, seed) });
+    const fit = await fitStudy(model, setup.train.map((e) => e.sequence), setup.val.map((e) => e.sequence), { profile, numClasses: RE_CLASSES, log, checkpointDir: ablationCheckpointDir(profile, arm, seed) });
     const t0 = performance.now();
-    const testPredictions = predictSequences(model, setup.test.map((e) => e.sequence), profile, { log, label: "test rows" });
+    const testPredictions = await predictSequences(model, setup.test.map((e) => e.sequence), profile, { log, label: "test rows" });
     const inferenceSeconds = (performance.now() - t0) / 1000;
     const test = evaluateRe(setup.test, testPredictions);
-    const val = evaluateRe(setup.val, predictSequences(model, setup.val.map((e) => e.sequence), profile, { log, label: "validation rows" }));
+    const val = evaluateRe(setup.val, await predictSequences(model, setup.val.map((e) => e.sequence), profile, { log, label: "validation rows" }));
     const counts = model.parameterCount();
     const mainEpochs = fit.history.filter((h) => h.phase === "train");
     return {
@@ -170,11 +170,11 @@ export function runAblationArm(setup: PosAblationSetup, arm: AblationArm, seed: 
  * Both arms on every seed, in pairs (seed s without POS, then seed s with POS, so both members of a pair see
  * the machine in the same state). Returns the runs in that order.
  */
-export function runPosAblation(setup: PosAblationSetup, options: PosAblationOptions = {}): AblationRun[] {
+export async function runPosAblation(setup: PosAblationSetup, options: PosAblationOptions = {}): Promise<AblationRun[]> {
   const seeds = options.seeds ?? ablationSeeds(setup.profile);
   const size = options.posEmbeddingSize ?? setup.profile.ablation.posEmbeddingSize;
   const log = options.log ?? (() => {});
-  const snapshot = new VariableSnapshot(setup.bert.encoder.variables);
+  const snapshot = await VariableSnapshot.take(setup.bert.encoder.variables);
   const runs: AblationRun[] = [];
   try {
     for (const seed of seeds) {
@@ -189,7 +189,7 @@ export function runPosAblation(setup: PosAblationSetup, options: PosAblationOpti
         }
         log(`${arm}, seed ${seed}: training`);
         snapshot.restore();
-        const run = runAblationArm(setup, arm, seed, size, (line) => log(`  ${line}`));
+        const run = await runAblationArm(setup, arm, seed, size, (line) => log(`  ${line}`));
         log(`${arm}, seed ${seed}: test token F1 ${run.test_token_f1.toFixed(4)}, relation F1 ${run.test_relation_f1.toFixed(4)}`);
         if (file) writeJsonAtomic(file, { fingerprint, run });
         // the results are safe: the checkpoint (a copy of the whole model) is no longer needed

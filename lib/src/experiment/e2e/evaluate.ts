@@ -17,7 +17,7 @@ export interface EndToEndEvaluation {
 }
 
 /** Chain NER and RE on the given rows of the study's frames and score the relations read off. */
-export function evaluateEndToEnd(predictor: AdePredictor, pipeline: StudyPipelineOutput, rows: readonly number[]): EndToEndEvaluation {
+export async function evaluateEndToEnd(predictor: AdePredictor, pipeline: StudyPipelineOutput, rows: readonly number[]): Promise<EndToEndEvaluation> {
   const gold: Relation[][] = [];
   const predicted: Relation[][] = [];
   const yTrue: number[] = [];
@@ -27,7 +27,7 @@ export function evaluateEndToEnd(predictor: AdePredictor, pipeline: StudyPipelin
   for (const row of rows) {
     const ner = pipeline.ner[row];
     const { words } = nerWordsAndTags(ner);
-    const out = predictor.predictWords(words);
+    const out = await predictor.predictWords(words);
     const g = goldRelations(words, ner.drug, ner.effect);
     unlocatable += g.unlocatable;
     gold.push(g.relations);

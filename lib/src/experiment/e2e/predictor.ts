@@ -64,13 +64,13 @@ export class AdePredictor {
   }
 
   /** NER tags per word, the masked RE input, its association labels and the relations (word spans). */
-  predictWords(words: readonly string[]): { tags: NerLabel[]; maskedWords: string[]; associations: number[]; rePieces: Int32Array; relations: Relation[]; truncated: boolean } {
+  async predictWords(words: readonly string[]): Promise<{ tags: NerLabel[]; maskedWords: string[]; associations: number[]; rePieces: Int32Array; relations: Relation[]; truncated: boolean }> {
     const nerSeq = this.ner.bert.tokenizer.encodeWords([...words], undefined, this.maxLength);
-    const nerPred = this.ner.model.predict(stackSequences([nerSeq], this.maxLength));
+    const nerPred = await this.ner.model.predict(stackSequences([nerSeq], this.maxLength));
     const tags = wordTagsFromPieces(nerSeq, nerPred, words.length);
     const masked = maskPredictedEntities(words, tags);
     const reSeq = this.re.bert.tokenizer.encodeWords(masked.words, undefined, this.maxLength);
-    const rePred = this.re.model.predict(stackSequences([reSeq], this.maxLength));
+    const rePred = await this.re.model.predict(stackSequences([reSeq], this.maxLength));
     const associations = firstPieceLabels(reSeq, rePred, masked.words.length);
     return { tags, maskedWords: masked.words, associations, rePieces: rePred, relations: readRelations(masked, associations), truncated: nerSeq.truncated || reSeq.truncated };
   }
@@ -79,24 +79,24 @@ export class AdePredictor {
    * NER tags of every word of a text of any length: windows that fit the model, each word tagged by the window
    * where it has the most context (see windows.ts).
    */
-  tagLongText(words: readonly string[]): { tags: NerLabel[]; windows: number; truncated: boolean } {
+  async tagLongText(words: readonly string[]): Promise<{ tags: NerLabel[]; windows: number; truncated: boolean }> {
     const tok = this.ner.bert.tokenizer;
     const windows = wordWindows(words.map((w) => tok.wordIds(w).length), this.maxLength - 2);
     const best = bestWindowPerWord(windows, words.length);
     const tags = new Array<NerLabel>(words.length).fill("O");
     let truncated = false;
-    windows.forEach((w, k) => {
+    for (const [k, w] of windows.entries()) {
       const slice = words.slice(w.start, w.end);
       const seq = tok.encodeWords(slice, undefined, this.maxLength);
       truncated ||= seq.truncated;
-      const local = wordTagsFromPieces(seq, this.ner.model.predict(stackSequences([seq], this.maxLength)), slice.length);
+      const local = wordTagsFromPieces(seq, await this.ner.model.predict(stackSequences([seq], this.maxLength)), slice.length);
       for (let i = w.start; i < w.end; i++) if (best[i] === k) tags[i] = local[i - w.start];
-    });
+    }
     return { tags, windows: windows.length, truncated };
   }
 
   /** Relations over the masked words of a text of any length: each window read on its own, the pairs joined. */
-  relationsOfLongText(masked: MaskedForRe): { relations: Relation[]; truncated: boolean } {
+  async relationsOfLongText(masked: MaskedForRe): Promise<{ relations: Relation[]; truncated: boolean }> {
     const tok = this.re.bert.tokenizer;
     const windows = wordWindows(masked.words.map((w) => tok.wordIds(w).length), this.maxLength - 2);
     const seen = new Set<string>();
@@ -106,7 +106,7 @@ export class AdePredictor {
       const part: MaskedForRe = { words: masked.words.slice(w.start, w.end), entityAt: masked.entityAt.slice(w.start, w.end) };
       const seq = tok.encodeWords(part.words, undefined, this.maxLength);
       truncated ||= seq.truncated;
-      const associations = firstPieceLabels(seq, this.re.model.predict(stackSequences([seq], this.maxLength)), part.words.length);
+      const associations = firstPieceLabels(seq, await this.re.model.predict(stackSequences([seq], this.maxLength)), part.words.length);
       // entities keep their word spans in the whole text, so a pair found by two windows is one relation
       for (const r of readRelations(part, associations)) {
         const key = `${r.drug.start}:${r.drug.end}:${r.effect.start}:${r.effect.end}`;
@@ -119,12 +119,12 @@ export class AdePredictor {
     return { relations, truncated };
   }
 
-  extract(text: string): Extraction {
+  async extract(text: string): Promise<Extraction> {
     const words = wordsWithOffsets(text);
     const wordTexts = words.map((w) => w.text);
-    const ner = this.tagLongText(wordTexts);
+    const ner = await this.tagLongText(wordTexts);
     const masked = maskPredictedEntities(wordTexts, ner.tags);
-    const re = this.relationsOfLongText(masked);
+    const re = await this.relationsOfLongText(masked);
     const cp = codePointOffsets(text);
     const byKey = new Map<string, ExtractedEntity>();
     const keyOf = (type: "Drug" | "Effect", start: number, end: number): string => {

@@ -35,7 +35,7 @@ export function nerModelDir(profile: Profile): string {
   return taskModelDir(profile.name, profile.model, "ner");
 }
 
-export function saveNerModel(setup: NerSetup, model: TokenClassifier, training: Record<string, unknown>): string {
+export function saveNerModel(setup: NerSetup, model: TokenClassifier, training: Record<string, unknown>): Promise<string> {
   return saveTaskModel("ner", setup, model.params(), [...NER_LABELS], training);
 }
 

@@ -90,7 +90,7 @@ export function reModelDir(profile: Profile): string {
   return taskModelDir(profile.name, profile.model, "re");
 }
 
-export function saveReModel(setup: ReSetup, model: RelationModel, training: Record<string, unknown>): string {
+export function saveReModel(setup: ReSetup, model: RelationModel, training: Record<string, unknown>): Promise<string> {
   const labels = Array.from({ length: RE_CLASSES }, (_, k) => String(k));
   const pos = model.head.posEmbeddingSize > 0 ? { pos_embedding_size: model.head.posEmbeddingSize, pos_vocab_size: model.head.posVocabSize } : {};
   return saveTaskModel("re", setup, model.params(), labels, { layers: [...model.layers], ...pos, ...training });

@@ -1,6 +1,7 @@
 import * as path from "node:path";
 import { saveTable } from "../../viz/table";
 import type { BackendInfo } from "../../backend";
+import { describeAdapter } from "../../webgpu";
 import type { LoadedBert } from "../../bert/checkpoint";
 import { describeProfile, type Profile } from "../shared/profile";
 import { writeMetricsFile, type MetricRow, type RunRecord } from "./records";
@@ -29,6 +30,7 @@ export function runRecord(setup: { profile: Profile; backend: BackendInfo; bert:
     model_dir: setup.bert.model.dir,
     model_hash: setup.bert.contentHash.slice(0, 16),
     backend: setup.backend.name,
+    ...(setup.backend.adapter ? { adapter: describeAdapter(setup.backend.adapter) } : {}),
     seconds: Number(seconds.toFixed(1)),
   };
 }

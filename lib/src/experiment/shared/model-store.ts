@@ -2,9 +2,10 @@ import type { ProfileRecord } from "../report/records";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { readSafetensors, writeSafetensors, type TensorMap } from "../../io/safetensors";
+import { readSafetensors, writeSafetensors } from "../../io/safetensors";
 import { AdeflowError, InputFileError } from "../../errors";
 import { readJsonFile, writeJsonAtomic } from "../../io";
+import { readTensorMap } from "../../ops/read";
 import { repoRoot } from "../../paths";
 import { setting } from "../../settings";
 import type { BackendInfo } from "../../backend";
@@ -61,10 +62,9 @@ export interface StoredModelInfo {
   [key: string]: unknown;
 }
 
-export function saveParams(dir: string, params: Map<string, tf.Variable>, info: StoredModelInfo): void {
+export async function saveParams(dir: string, params: Map<string, tf.Variable>, info: StoredModelInfo): Promise<void> {
   fs.mkdirSync(dir, { recursive: true });
-  const tensors: TensorMap = new Map();
-  for (const [k, v] of params) tensors.set(k, { shape: v.shape.slice(), data: v.dataSync() as Float32Array });
+  const tensors = await readTensorMap(params);
   // writeSafetensors goes through a temporary file: a crash never leaves a torn model behind
   writeSafetensors(path.join(dir, "model.safetensors"), tensors);
   writeJsonAtomic(path.join(dir, "model.json"), { ...info, saved_at: new Date().toISOString() });
@@ -95,15 +95,15 @@ export function loadParams(dir: string, params: Map<string, tf.Variable>): void 
 }
 
 /** Save a trained task model with what every stored model records: base checkpoint, labels, profile, backend. */
-export function saveTaskModel(
+export async function saveTaskModel(
   task: "ner" | "re",
   setup: { profile: Profile; bert: LoadedBert; backend: BackendInfo },
   params: Map<string, tf.Variable>,
   labels: string[],
   extra: Record<string, unknown>,
-): string {
+): Promise<string> {
   const dir = taskModelDir(setup.profile.name, setup.profile.model, task);
-  saveParams(dir, params, {
+  await saveParams(dir, params, {
     task,
     baseModel: setup.profile.model,
     baseModelDir: storedFolder(setup.bert.model.dir),

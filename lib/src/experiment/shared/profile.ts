@@ -71,6 +71,22 @@ export const PROFILES: Record<Profile["name"], () => Profile> = {
   }),
 };
 
+/**
+ * The micro-batch split for the backend that will train: the `quick` profile's micro-batches of 2 (x 16) are
+ * there only for the WebAssembly heap's 4 GiB; on any other backend (a GPU, native) the study's 8 x 4 gives the
+ * same 32 sequences per update with a quarter of the steps. Changes `profile` in place, so that everything
+ * holding it (the notebook's variable, the result files) trains and records the same split; returns what
+ * changed, or undefined when nothing did.
+ */
+export function fitProfileToBackend(profile: Profile, backendName: string): string | undefined {
+  const heapBound = profile.batchSize * profile.accumulationSteps === STUDY.batchSize * STUDY.accumulationSteps && profile.batchSize < STUDY.batchSize;
+  if (backendName === "wasm" || !heapBound) return undefined;
+  const before = `${profile.batchSize} x ${profile.accumulationSteps}`;
+  profile.batchSize = STUDY.batchSize;
+  profile.accumulationSteps = STUDY.accumulationSteps;
+  return `micro-batches ${before} -> ${profile.batchSize} x ${profile.accumulationSteps} on ${backendName} (the ${before} split is for the WebAssembly heap; 32 sequences per update either way)`;
+}
+
 export function currentProfile(env: NodeJS.ProcessEnv = process.env): Profile {
   const name = setting("ADEFLOW_PROFILE", env) ?? "quick";
   const make = PROFILES[name as Profile["name"]];

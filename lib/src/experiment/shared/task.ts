@@ -3,7 +3,7 @@ import { loadBert, type LoadedBert } from "../../bert/checkpoint";
 import type { WordAlignedTokenizer } from "../../bert/tokenizer";
 import { loadCorpus } from "../../corpus/load";
 import { runStudyPipeline, type StudyPipelineOutput } from "../../pipeline/study-pipeline";
-import type { Profile } from "./profile";
+import { fitProfileToBackend, type Profile } from "./profile";
 
 /** The first `n` indices of a split part, in the split's own (shuffled) order: a seeded sample. */
 export const takeRows = (indices: readonly number[], n?: number): number[] => indices.slice(0, n ?? indices.length);
@@ -17,6 +17,8 @@ export async function prepareTask<E>(
   encode: (pipeline: StudyPipelineOutput, indices: number[], tokenizer: WordAlignedTokenizer) => E[],
 ): Promise<{ profile: Profile; backend: BackendInfo; bert: LoadedBert; pipeline: StudyPipelineOutput; train: E[]; val: E[]; test: E[] }> {
   const backend = await initBackend();
+  const refitted = fitProfileToBackend(profile, backend.name);
+  if (refitted) console.log(`profile ${profile.name}: ${refitted}`);
   const pipeline = runStudyPipeline(await loadCorpus(), profile.seed);
   const bert = await loadBert(profile.model);
   const part = (name: "train" | "val" | "test") => encode(pipeline, takeRows(pipeline.split[name], profile.maxRows[name]), bert.tokenizer);
