@@ -9,7 +9,10 @@ import { encodeNerRows, type NerExample } from "./ner-data";
 import { REPORTED, type NerEvaluation } from "./evaluate";
 import { scoresOf, type MetricRow } from "./results";
 import { loadTaskModel, saveTaskModel, taskModelDir, type StoredModelInfo } from "./model-store";
-import { currentProfile, describeProfile, type Profile } from "./profile";
+import { currentProfile, describeProfile, LOCAL_MODEL, type Profile } from "./profile";
+import { ensureLocalBert, pretrainingSentences, type LocalBert } from "./local-bert";
+import type { Corpus } from "../corpus/records";
+import { splitData, type SplitData, type SplitName } from "./splits";
 
 /** Everything a NER run starts from: settings, backend, base model, the study's rows and split. */
 export interface NerSetup {
@@ -20,6 +23,10 @@ export interface NerSetup {
   train: NerExample[];
   val: NerExample[];
   test: NerExample[];
+  /** The split the rows come from (its frames, and its parts' row indices before sampling). */
+  data: SplitData;
+  /** The corpus-made base model of a `local` profile. */
+  localBert?: LocalBert;
 }
 
 /** The first `n` indices of a split part, in the split's own (shuffled) order: a seeded sample. */
@@ -31,18 +38,39 @@ export const takeRows = (indices: readonly number[], n?: number): number[] => in
  */
 export async function prepareTask<E>(
   profile: Profile,
-  encode: (pipeline: SeedPipelineOutput, indices: number[], tokenizer: WordAlignedTokenizer) => E[],
-): Promise<{ profile: Profile; backend: BackendInfo; bert: LoadedBert; pipeline: SeedPipelineOutput; train: E[]; val: E[]; test: E[] }> {
+  encode: (data: SplitData, indices: number[], tokenizer: WordAlignedTokenizer) => E[],
+  split: SplitName = "study",
+): Promise<{ profile: Profile; backend: BackendInfo; bert: LoadedBert; pipeline: SeedPipelineOutput; data: SplitData; train: E[]; val: E[]; test: E[]; localBert?: LocalBert }> {
   const backend = await initBackend();
-  const pipeline = runSeedPipeline(await loadCorpus(), profile.seed);
-  const bert = await loadBert(profile.model);
-  const part = (name: "train" | "val" | "test") => encode(pipeline, takeRows(pipeline.split[name], profile.maxRows[name]), bert.tokenizer);
-  return { profile, backend, bert, pipeline, train: part("train"), val: part("val"), test: part("test") };
+  const corpus = await loadCorpus();
+  const pipeline = runSeedPipeline(corpus, profile.seed);
+  const data = splitData(pipeline, split);
+  const localBert = await localBaseModel(profile, corpus, pipeline);
+  const bert = await loadBert(localBert?.dir ?? profile.model);
+  const part = (name: "train" | "val" | "test") => encode(data, takeRows(data.split[name], profile.maxRows[name]), bert.tokenizer);
+  return { profile, backend, bert, pipeline, data, train: part("train"), val: part("val"), test: part("test"), localBert };
 }
 
-export async function prepareNer(profile: Profile = currentProfile()): Promise<NerSetup> {
-  return prepareTask(profile, (pipeline, indices, tokenizer) => encodeNerRows(pipeline.ner, indices, tokenizer, profile.maxLength));
+/** NER rows of the study's split (default) or of the leak-free one, sampled and encoded for the profile. */
+export async function prepareNer(profile: Profile = currentProfile(), split: SplitName = "study"): Promise<NerSetup> {
+  return prepareTask(profile, (data, indices, tokenizer) => encodeNerRows(data.ner, indices, tokenizer, profile.maxLength), split);
 }
+
+/**
+ * The corpus-made BERT of a `local` profile (built once, then read from its cache), or undefined when the
+ * profile names a checkpoint. Progress lines go to the console: pretraining takes minutes.
+ */
+export async function localBaseModel(
+  profile: Profile,
+  corpus: Pick<Corpus, "negatives">,
+  pipeline: SeedPipelineOutput,
+  variant: "pretrained" | "random" = "pretrained",
+  log: (line: string) => void = (line) => console.log(line),
+): Promise<LocalBert | undefined> {
+  if (!profile.localBert || profile.model !== LOCAL_MODEL) return undefined;
+  return ensureLocalBert(profile.localBert, pretrainingSentences(corpus, pipeline), { variant, log });
+}
+
 
 /** BertForTokenClassification: the encoder plus dropout and a linear layer over the five labels, seeded. */
 export function createNerModel(setup: Pick<NerSetup, "bert" | "profile">): TokenClassifier {

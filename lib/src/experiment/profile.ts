@@ -1,14 +1,16 @@
 import { AdeflowError } from "../errors";
 import * as path from "node:path";
 import { repoRoot } from "../paths";
+import type { LocalBertSettings } from "./local-bert";
 
 /**
- * One place for the experiment settings. `full` is the study's; `quick` runs in minutes on a laptop CPU; `smoke`
- * is for tests. Chosen by `ADEFLOW_PROFILE` (default `quick`), the model by `ADEFLOW_MODEL` (a hub id or a
+ * One place for the experiment settings. `full` is the study's; `quick` is bert-base-cased on a few hundred rows;
+ * `local` needs nothing but the corpus (a small BERT learnt from it, see local-bert.ts); `smoke` is for tests.
+ * Chosen by `ADEFLOW_PROFILE` (default `local`: it needs no hub), the model by `ADEFLOW_MODEL` (a hub id or a
  * folder in the Hugging Face layout); the same two variables drive JupyterLab and `adeflow reproduce`.
  */
 export interface Profile {
-  name: "full" | "quick" | "smoke";
+  name: "full" | "quick" | "local" | "smoke";
   description: string;
   /** Hub id or folder; `ADEFLOW_MODEL` overrides. */
   model: string;
@@ -29,7 +31,15 @@ export interface Profile {
    * optionally fewer epochs than the profile's own (its runs otherwise train exactly as notebook 05).
    */
   ablation: { seeds: number; posEmbeddingSize: number; epochs?: number; finalEpochs?: number };
+  /**
+   * The model is built from the corpus (vocabulary, size, MLM pretraining budget) when `model` is
+   * `LOCAL_MODEL`; `compareRandomInit` also fine-tunes NER from the same model's initial weights (notebook 04).
+   */
+  localBert?: LocalBertSettings & { compareRandomInit: boolean };
 }
+
+/** The `model` of a profile whose BERT is built from the corpus (see local-bert.ts). */
+export const LOCAL_MODEL = "local-bert";
 
 const STUDY = { batchSize: 8, accumulationSteps: 4, learningRate: 2e-4, maxGradNorm: 1.0, maxLength: 128, seed: 0, finalLearningRate: 1e-5 };
 
@@ -38,6 +48,21 @@ const STUDY = { batchSize: 8, accumulationSteps: 4, learningRate: 2e-4, maxGradN
 const POS_EMBEDDING_SIZE = 32;
 
 export const TINY_CHECKPOINT = (): string => path.join(repoRoot(), "lib", "test", "fixtures", "tiny-bert");
+
+// Sizes chosen by measurement on 2 cores (docs/local-profile.md): the largest encoder and row counts whose
+// pretraining and fine-tuning fit the profile's time budget on the WebAssembly backend.
+const LOCAL_BERT: LocalBertSettings & { compareRandomInit: boolean } = {
+  vocabSize: 8000,
+  hiddenSize: 128,
+  layers: 4,
+  heads: 4,
+  intermediateSize: 512,
+  maxPositions: 128,
+  seed: 0,
+  pretraining: { steps: 3000, maxSeconds: 900, batchSize: 32, learningRate: 1e-3, maskProbability: 0.15, maxLength: 64 },
+  compareRandomInit: true,
+};
+const LOCAL_ROWS = { train: 2000, val: 300, test: 500 };
 
 export const PROFILES: Record<Profile["name"], () => Profile> = {
   full: () => ({
@@ -64,6 +89,19 @@ export const PROFILES: Record<Profile["name"], () => Profile> = {
     finalEpochs: 0,
     ablation: { seeds: 2, posEmbeddingSize: POS_EMBEDDING_SIZE },
   }),
+  local: () => ({
+    ...STUDY,
+    name: "local",
+    description:
+      "no download: a small BERT learnt from the corpus (WordPiece vocabulary, MLM pretraining within a time budget), then the study's fine-tuning on a sample of the study's split",
+    model: LOCAL_MODEL,
+    maxRows: LOCAL_ROWS,
+    epochs: 3,
+    finalEpochs: 1,
+    learningRate: 1e-3,
+    ablation: { seeds: 2, posEmbeddingSize: POS_EMBEDDING_SIZE, epochs: 2, finalEpochs: 0 },
+    localBert: LOCAL_BERT,
+  }),
   smoke: () => ({
     ...STUDY,
     name: "smoke",
@@ -79,7 +117,7 @@ export const PROFILES: Record<Profile["name"], () => Profile> = {
 };
 
 export function currentProfile(env: NodeJS.ProcessEnv = process.env): Profile {
-  const name = (env.ADEFLOW_PROFILE ?? "quick").trim();
+  const name = (env.ADEFLOW_PROFILE ?? "local").trim();
   const make = PROFILES[name as Profile["name"]];
   if (!make) throw new AdeflowError(`ADEFLOW_PROFILE=${name} is not one of ${Object.keys(PROFILES).join(", ")}`);
   const profile = make();
@@ -107,5 +145,11 @@ export function describeProfile(p: Profile): Record<string, string | number> {
     ablation_seeds: p.ablation.seeds,
     pos_embedding_size: p.ablation.posEmbeddingSize,
     ablation_epochs: `${p.ablation.epochs ?? p.epochs} + ${p.ablation.finalEpochs ?? p.finalEpochs} final`,
+    ...(p.localBert && p.model === LOCAL_MODEL
+      ? {
+          local_bert: `${p.localBert.layers} layers x ${p.localBert.hiddenSize} (${p.localBert.heads} heads, ${p.localBert.intermediateSize} intermediate), vocabulary ${p.localBert.vocabSize}`,
+          local_pretraining: `at most ${p.localBert.pretraining.steps} steps x ${p.localBert.pretraining.batchSize} sentences or ${p.localBert.pretraining.maxSeconds} s, lr ${p.localBert.pretraining.learningRate}`,
+        }
+      : {}),
   };
 }

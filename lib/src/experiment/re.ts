@@ -13,6 +13,8 @@ import { prepareTask } from "./ner";
 import { currentProfile, type Profile } from "./profile";
 import { encodeReRows, RE_CLASSES, type ReExample } from "./re-data";
 import { scoresOf, type MetricRow } from "./results";
+import type { SplitData, SplitName } from "./splits";
+import type { LocalBert } from "./local-bert";
 
 /** Everything an RE run starts from. */
 export interface ReSetup {
@@ -23,10 +25,13 @@ export interface ReSetup {
   train: ReExample[];
   val: ReExample[];
   test: ReExample[];
+  data: SplitData;
+  localBert?: LocalBert;
 }
 
-export async function prepareRe(profile: Profile = currentProfile()): Promise<ReSetup> {
-  return prepareTask(profile, (pipeline, indices, tokenizer) => encodeReRows(pipeline.re, indices, tokenizer, profile.maxLength));
+/** RE rows of the study's split (default) or of the leak-free one, sampled and encoded for the profile. */
+export async function prepareRe(profile: Profile = currentProfile(), split: SplitName = "study"): Promise<ReSetup> {
+  return prepareTask(profile, (data, indices, tokenizer) => encodeReRows(data.re, indices, tokenizer, profile.maxLength), split);
 }
 
 /**

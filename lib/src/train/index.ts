@@ -11,3 +11,4 @@ export * from "./trainer";
 export * from "./token-classifier";
 export * from "./smoke";
 export * from "./snapshot";
+export * from "./mlm";
