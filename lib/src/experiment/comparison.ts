@@ -11,45 +11,65 @@ import { NER_LABELS } from "../pipeline/rows";
 import { buildEntityDictionary, cooccurrenceReLabels, dictionaryNerPredictions, piecesFromWordLabels, reWordSentences } from "./baselines";
 import { evaluateNer, type NerEvaluation } from "./evaluate";
 import { fitStudy, predictSequences, type StudyFitResult } from "./fit";
-import { createNerModel, localBaseModel, nerModelDir, type NerSetup } from "./ner";
-import { createReModel, evaluateRe, reModelDir, type ReEvaluation, type ReSetup } from "./re";
+import { createNerModel, localBaseModel, nerModelDir, saveNerModel, type NerSetup } from "./ner";
+import { createReModel, evaluateRe, reModelDir, saveReModel, type ReEvaluation, type ReSetup } from "./re";
+import type { Profile } from "./profile";
+import type { SeedPipelineOutput } from "../pipeline/seed-pipeline";
+import { evaluateEndToEnd } from "./e2e-eval";
+import { AdePredictor } from "./predict";
+import { takeRows } from "./ner";
+import { splitData } from "./splits";
+import { evaluateBaselineEndToEnd } from "./baselines";
+import * as fs from "node:fs";
 import { RE_CLASSES } from "./re-data";
 
-export interface SystemScoreRow {
+export type SystemScoreRow = {
   split: string;
   system: string;
-  token_macro_f1: number;
+  /** The study's token-level macro F1 (null where a system has no token labels). */
+  token_macro_f1: number | null;
   /** NER: entity-level strict F1 (micro); RE: relation-level strict F1 with the gold masks. */
   strict_f1: number;
   strict_macro_f1?: number;
   train_rows: number;
   test_rows: number;
-}
+};
 
 type Log = (line: string) => void;
 
 /** Fine-tune a NER model on a setup as notebook 04 does and score its test rows. */
-export function trainAndScoreNer(setup: NerSetup, checkpointDir: string, log?: Log): { evaluation: NerEvaluation; fit: StudyFitResult } {
+/**
+ * Fine-tune a NER model on a setup as notebook 04 does, score its test rows, and save it to `saveTo` when given
+ * (checkpoints go to `<folder>/checkpoints`, so an interrupted run resumes).
+ */
+export function trainAndScoreNer(setup: NerSetup, folder: string, options: { log?: Log; save?: boolean } = {}): { evaluation: NerEvaluation; fit: StudyFitResult } {
+  const { log } = options;
   const model = createNerModel(setup);
   try {
-    const fit = fitStudy(model, setup.train.map((e) => e.sequence), setup.val.map((e) => e.sequence), { profile: setup.profile, numClasses: NER_LABELS.length, log, checkpointDir });
+    const fit = fitStudy(model, setup.train.map((e) => e.sequence), setup.val.map((e) => e.sequence), { profile: setup.profile, numClasses: NER_LABELS.length, log, checkpointDir: path.join(folder, "checkpoints") });
     const evaluation = evaluateNer(setup.test, predictSequences(model, setup.test.map((e) => e.sequence), setup.profile, { log, label: "predicting" }));
+    if (options.save) saveNerModel(setup, model, { history: fit.history, class_weights: fit.classWeights, seconds: fit.seconds }, folder);
     return { evaluation, fit };
   } finally {
     model.dispose();
   }
 }
 
-export function trainAndScoreRe(setup: ReSetup, checkpointDir: string, log?: Log): { evaluation: ReEvaluation; fit: StudyFitResult } {
+export function trainAndScoreRe(setup: ReSetup, folder: string, options: { log?: Log; save?: boolean } = {}): { evaluation: ReEvaluation; fit: StudyFitResult } {
+  const { log } = options;
   const model = createReModel(setup);
   try {
-    const fit = fitStudy(model, setup.train.map((e) => e.sequence), setup.val.map((e) => e.sequence), { profile: setup.profile, numClasses: RE_CLASSES, log, checkpointDir });
+    const fit = fitStudy(model, setup.train.map((e) => e.sequence), setup.val.map((e) => e.sequence), { profile: setup.profile, numClasses: RE_CLASSES, log, checkpointDir: path.join(folder, "checkpoints") });
     const evaluation = evaluateRe(setup.test, predictSequences(model, setup.test.map((e) => e.sequence), setup.profile, { log, label: "predicting" }));
+    if (options.save) saveReModel(setup, model, { history: fit.history, class_weights: fit.classWeights, seconds: fit.seconds }, folder);
     return { evaluation, fit };
   } finally {
     model.dispose();
   }
 }
+
+/** Where the models trained on the leak-free split are kept (beside the profile's own `ner` and `re`). */
+export const leakFreeModelDir = (profile: Profile, task: "ner" | "re"): string => path.join(task === "ner" ? nerModelDir(profile) : reModelDir(profile), "..", `${task}-leak-free`);
 
 const nerRow = (split: string, system: string, ev: NerEvaluation, setup: NerSetup): SystemScoreRow => ({
   split,
@@ -102,7 +122,7 @@ export async function nerComparison(study: NerSetup, studyModel: NerEvaluation, 
     const bert: LoadedBert = await loadBert(random!.dir);
     try {
       const randomSetup: NerSetup = { ...study, bert };
-      const { evaluation } = trainAndScoreNer(randomSetup, path.join(nerModelDir(study.profile), "..", "ner-random-init", "checkpoints"), log);
+      const { evaluation } = trainAndScoreNer(randomSetup, path.join(nerModelDir(study.profile), "..", "ner-random-init"), { log });
       rows.push(nerRow("study", "model, random initialisation (no pretraining)", evaluation, randomSetup));
     } finally {
       bert.encoder.dispose();
@@ -111,7 +131,7 @@ export async function nerComparison(study: NerSetup, studyModel: NerEvaluation, 
   const leakFree = await options.prepare("leak-free");
   try {
     rows.push(nerRow("leak-free", "dictionary", dictionaryNerEvaluation(leakFree), leakFree));
-    const { evaluation } = trainAndScoreNer(leakFree, path.join(nerModelDir(study.profile), "..", "ner-leak-free", "checkpoints"), log);
+    const { evaluation } = trainAndScoreNer(leakFree, leakFreeModelDir(study.profile, "ner"), { log, save: true });
     rows.push(nerRow("leak-free", "model", evaluation, leakFree));
   } finally {
     leakFree.bert.encoder.dispose();
@@ -132,7 +152,7 @@ export async function reComparison(study: ReSetup, studyModel: ReEvaluation, opt
   const leakFree = await options.prepare("leak-free");
   try {
     rows.push(reRow("leak-free", "co-occurrence", cooccurrenceReEvaluation(leakFree), leakFree));
-    const { evaluation } = trainAndScoreRe(leakFree, path.join(reModelDir(study.profile), "..", "re-leak-free", "checkpoints"), options.log);
+    const { evaluation } = trainAndScoreRe(leakFree, leakFreeModelDir(study.profile, "re"), { log: options.log, save: true });
     rows.push(reRow("leak-free", "model", evaluation, leakFree));
   } finally {
     leakFree.bert.encoder.dispose();
@@ -149,4 +169,56 @@ export function marginSentence(model: string, baseline: string, metric: string, 
   if (d > 0) return `On the leak-free split the ${model} beats the ${baseline}: ${metric} ${f(modelScore)} against ${f(baselineScore)} (+${f(d)}).`;
   if (d === 0) return `On the leak-free split the ${model} only ties the ${baseline}: ${metric} ${f(modelScore)} for both.`;
   return `On the leak-free split the ${model} does NOT beat the ${baseline}: ${metric} ${f(modelScore)} against ${f(baselineScore)} (${f(d)}).`;
+}
+
+/** What pretraining changed: the pretrained model minus the random-initialisation arm, on the study's split. */
+export function pretrainingEffect(rows: readonly SystemScoreRow[]): string {
+  const pre = rows.find((r) => r.split === "study" && r.system === "model");
+  const rnd = rows.find((r) => r.split === "study" && r.system.startsWith("model, random initialisation"));
+  if (!pre || !rnd) return "This profile has no random-initialisation arm (its BERT is a given checkpoint).";
+  const d = (a: number, b: number) => `${a - b >= 0 ? "+" : ""}${(a - b).toFixed(3)}`;
+  const verdict = pre.strict_f1 > rnd.strict_f1 ? "helps" : pre.strict_f1 === rnd.strict_f1 ? "makes no difference to" : "does not help";
+  return (
+    `MLM pretraining ${verdict} the NER model here: entity-level strict F1 ${pre.strict_f1.toFixed(3)} pretrained against ${rnd.strict_f1.toFixed(3)} from the random initialisation (${d(pre.strict_f1, rnd.strict_f1)}); ` +
+    `token macro F1 ${pre.token_macro_f1!.toFixed(3)} against ${rnd.token_macro_f1!.toFixed(3)} (${d(pre.token_macro_f1!, rnd.token_macro_f1!)}).`
+  );
+}
+
+export interface EndToEndComparison {
+  rows: SystemScoreRow[];
+  /** Splits whose trained models were not found (their model rows are missing). */
+  missing: string[];
+}
+
+/**
+ * Notebook 06's table: dictionary NER + co-occurrence, against the two trained models chained, on the test rows
+ * of the study's split and of the leak-free one (whose models notebooks 04 and 05 train and save).
+ */
+export async function endToEndComparison(profile: Profile, pipeline: SeedPipelineOutput, studyPredictor: AdePredictor): Promise<EndToEndComparison> {
+  const rows: SystemScoreRow[] = [];
+  const missing: string[] = [];
+  for (const name of ["study", "leak-free"] as const) {
+    const data = splitData(pipeline, name);
+    const train = takeRows(data.split.train, profile.maxRows.train);
+    const test = takeRows(data.split.test, profile.maxRows.test);
+    const dictionary = buildEntityDictionary(train.map((r) => data.ner[r]));
+    const base = evaluateBaselineEndToEnd(dictionary, data, test);
+    rows.push({ split: name, system: "dictionary + co-occurrence", token_macro_f1: null, strict_f1: base.relation.f1, train_rows: train.length, test_rows: test.length });
+    let predictor: AdePredictor | undefined = name === "study" ? studyPredictor : undefined;
+    if (!predictor) {
+      const [nerDir, reDir] = [leakFreeModelDir(profile, "ner"), leakFreeModelDir(profile, "re")];
+      if (fs.existsSync(path.join(nerDir, "model.json")) && fs.existsSync(path.join(reDir, "model.json"))) predictor = await AdePredictor.load(nerDir, reDir);
+    }
+    if (!predictor) {
+      missing.push(name);
+      continue;
+    }
+    const e2e = evaluateEndToEnd(predictor, data, test);
+    rows.push({ split: name, system: "NER model -> RE model", token_macro_f1: e2e.token.macro.f1, strict_f1: e2e.relation.f1, train_rows: train.length, test_rows: test.length });
+    if (predictor !== studyPredictor) {
+      predictor.ner.bert.encoder.dispose();
+      predictor.re.bert.encoder.dispose();
+    }
+  }
+  return { rows, missing };
 }

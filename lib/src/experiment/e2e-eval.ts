@@ -16,8 +16,8 @@ export interface EndToEndEvaluation {
   examples: { row: number; words: string[]; gold: Relation[]; predicted: Relation[] }[];
 }
 
-/** Chain NER and RE on the given rows of the study's frames and score the relations read off. */
-export function evaluateEndToEnd(predictor: AdePredictor, pipeline: SeedPipelineOutput, rows: readonly number[]): EndToEndEvaluation {
+/** Chain NER and RE on the given rows of a split's frames (the study's, or the leak-free one's) and score the relations read off. */
+export function evaluateEndToEnd(predictor: AdePredictor, pipeline: Pick<SeedPipelineOutput, "ner" | "re">, rows: readonly number[]): EndToEndEvaluation {
   const gold: Relation[][] = [];
   const predicted: Relation[][] = [];
   const yTrue: number[] = [];

@@ -254,3 +254,23 @@ export async function ensureLocalBert(settings: LocalBertSettings, data: Pretrai
     throw e;
   }
 }
+
+/** A few lines on a local BERT: where it is, what it was made from, how its pretraining went. */
+export function describeLocalBert(local: LocalBert): string {
+  const { info } = local;
+  const s = info.settings;
+  const lines = [
+    `local BERT (${info.variant}, fingerprint ${info.fingerprint}): ${local.reused ? "reused from" : "built in"} ${local.dir}`,
+    `  ${s.layers} layers x ${s.hiddenSize} hidden, ${s.heads} heads, ${s.intermediateSize} intermediate; WordPiece vocabulary of ${info.vocabulary.size} pieces`,
+    `  sentences: ${info.sentences.total} (ADE-NEG ${info.sentences.fromNegatives}, training rows' DRUG-AE ${info.sentences.fromTrainingRows}); ` +
+      `left out: ${info.sentences.excludedTestSentences} sentences of test rows, ${info.sentences.excludedTestDocumentNegatives} ADE-NEG sentences of leak-free test abstracts`,
+  ];
+  const p = info.pretraining;
+  if (p) {
+    lines.push(
+      `  MLM pretraining: ${p.steps} steps in ${p.seconds.toFixed(0)} s (${p.stoppedByTime ? `stopped by the ${s.pretraining.maxSeconds} s budget` : "the full step budget"}), ` +
+        `${p.tokensSeen} tokens; loss ${p.firstLoss.toFixed(3)} at the first step, ${p.lastLoss.toFixed(3)} at the last (means per 50 steps: ${p.lossEvery50.join(", ")})`,
+    );
+  } else lines.push("  no pretraining: BERT's initial weights (the comparison arm)");
+  return lines.join("\n");
+}

@@ -70,8 +70,8 @@ export function saveTaskModel(
   params: Map<string, tf.Variable>,
   labels: string[],
   extra: Record<string, unknown>,
+  dir = taskModelDir(setup.profile.name, setup.profile.model, task),
 ): string {
-  const dir = taskModelDir(setup.profile.name, setup.profile.model, task);
   saveParams(dir, params, {
     task,
     baseModel: setup.profile.model,

@@ -81,8 +81,9 @@ export function nerModelDir(profile: Profile): string {
   return taskModelDir(profile.name, profile.model, "ner");
 }
 
-export function saveNerModel(setup: NerSetup, model: TokenClassifier, training: Record<string, unknown>): string {
-  return saveTaskModel("ner", setup, model.params(), [...NER_LABELS], training);
+/** Save a trained NER model (to `dir`, by default the profile's `ner` folder). */
+export function saveNerModel(setup: NerSetup, model: TokenClassifier, training: Record<string, unknown>, dir?: string): string {
+  return saveTaskModel("ner", setup, model.params(), [...NER_LABELS], { split: setup.data.name, ...training }, dir);
 }
 
 /** A trained NER model back from `models/`, ready to predict. */
