@@ -36,6 +36,11 @@ export interface Profile {
    * `LOCAL_MODEL`; `compareRandomInit` also fine-tunes NER from the same model's initial weights (notebook 04).
    */
   localBert?: LocalBertSettings & { compareRandomInit: boolean };
+  /**
+   * Training batches grouped by length: the seeded order is cut into windows of this many batches, each
+   * sorted by length (see fit.ts). Undefined keeps the study's order (every profile but `local`).
+   */
+  lengthBuckets?: number;
 }
 
 /** The `model` of a profile whose BERT is built from the corpus (see local-bert.ts). */
@@ -101,6 +106,7 @@ export const PROFILES: Record<Profile["name"], () => Profile> = {
     learningRate: 1e-3,
     ablation: { seeds: 2, posEmbeddingSize: POS_EMBEDDING_SIZE, epochs: 2, finalEpochs: 0 },
     localBert: LOCAL_BERT,
+    lengthBuckets: 50,
   }),
   smoke: () => ({
     ...STUDY,
@@ -145,6 +151,7 @@ export function describeProfile(p: Profile): Record<string, string | number> {
     ablation_seeds: p.ablation.seeds,
     pos_embedding_size: p.ablation.posEmbeddingSize,
     ablation_epochs: `${p.ablation.epochs ?? p.epochs} + ${p.ablation.finalEpochs ?? p.finalEpochs} final`,
+    batch_order: p.lengthBuckets ? `shuffled, then sorted by length within windows of ${p.lengthBuckets} batches` : "shuffled (the study's)",
     ...(p.localBert && p.model === LOCAL_MODEL
       ? {
           local_bert: `${p.localBert.layers} layers x ${p.localBert.hiddenSize} (${p.localBert.heads} heads, ${p.localBert.intermediateSize} intermediate), vocabulary ${p.localBert.vocabSize}`,
