@@ -29,6 +29,7 @@ import type { AlignedBatch } from "../bert/tokenizer";
 import type { Command } from "./command";
 import { benchPosHead, type PosHeadBenchRow } from "./bench-pos";
 import { benchTagging, type TaggingBenchRow } from "./bench-tagging";
+import { benchSteps, stepTable, type StepBenchRow } from "./bench-steps";
 
 export interface BenchRow {
   engine: string;
@@ -225,12 +226,12 @@ export function addRatios(rows: BenchRow[]): void {
 export const benchCommand: Command = {
   path: ["bench"],
   summary: "BERT forward/training throughput and memory per backend (and PyTorch when available)",
-  usage: "adeflow bench [--backends cpu,wasm] [--models tiny,base,re-head,tagging] [--full] [--no-torch] [--json FILE]",
+  usage: "adeflow bench [--backends cpu,wasm] [--models tiny,base,re-head,tagging,steps] [--full] [--no-torch] [--json FILE]",
   async run(flags) {
     const log = (s: string) => process.stderr.write(s + "\n");
     const wanted = (flags.values.get("backends") ?? "tensorflow,wasm,cpu").split(",").map((s) => s.trim()) as BackendName[];
-    const models = (flags.values.get("models") ?? "tiny,base,re-head,tagging").split(",").map((s) => s.trim());
-    for (const m of models) if (!["tiny", "base", "re-head", "tagging"].includes(m)) throw new AdeflowError(`--models: unknown model "${m}" (tiny, base, re-head, tagging)`);
+    const models = (flags.values.get("models") ?? "tiny,base,re-head,tagging,steps").split(",").map((s) => s.trim());
+    for (const m of models) if (!["tiny", "base", "re-head", "tagging", "steps"].includes(m)) throw new AdeflowError(`--models: unknown model "${m}" (tiny, base, re-head, tagging, steps)`);
     const full = flags.switches.has("full");
     const tinyIters = Number(flags.values.get("iters") ?? 5);
     const baseBatch = Number(flags.values.get("base-batch") ?? 1);
@@ -269,6 +270,8 @@ export const benchCommand: Command = {
     // the POS ablation's cost, head only, on the fastest backend (each arm is the other's peer)
     const tagging: TaggingBenchRow[] = models.includes("tagging") ? await benchTagging(log) : [];
     const posHead: PosHeadBenchRow[] = models.includes("re-head") ? (await initBackend({ force: loaded[0].name }), benchPosHead(`tfjs ${loaded[0].name}`, { log })) : [];
+    // the local profile's steps: bucketed against padded NER batches, fused against per-direction BiLSTM
+    const steps: StepBenchRow[] = models.includes("steps") ? (await initBackend({ force: loaded[0].name }), await benchSteps({ log })) : [];
     const result = {
       backends: loaded.map((b) => b.description),
       seconds: (performance.now() - started) / 1000,
@@ -276,10 +279,12 @@ export const benchCommand: Command = {
       rows,
       pos_head: posHead,
       tagging,
+      steps,
     };
     const posTable = posHead.length ? "\n\n" + posHeadTable(posHead) : "";
     const tagTable = tagging.length ? "\n\n" + taggingTable(tagging) : "";
-    process.stdout.write((rows.length ? benchTable(rows) : "(no BERT rows: --models has neither tiny nor base)") + posTable + tagTable + "\n\n" + JSON.stringify(result, null, 2) + "\n");
+    const stepsTable = steps.length ? "\n\n" + stepTable(steps) : "";
+    process.stdout.write((rows.length ? benchTable(rows) : "(no BERT rows: --models has neither tiny nor base)") + posTable + tagTable + stepsTable + "\n\n" + JSON.stringify(result, null, 2) + "\n");
     const jsonFile = flags.values.get("json");
     if (jsonFile) {
       fs.mkdirSync(path.dirname(path.resolve(jsonFile)), { recursive: true });

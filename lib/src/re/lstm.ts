@@ -77,7 +77,10 @@ export function bidirectionalLstm(x: tf.Tensor3D, fwd: LstmDirectionWeights, rev
  * T-1-s backwards; one matMul with the block-diagonal [[W_hh_fwd, 0], [0, W_hh_rev]] gives both directions'
  * gates; the gate rows are laid out i, f, o (sigmoid) then g (tanh), each as [fwd; rev], so one sigmoid and one
  * tanh cover all gates of both directions. Per step that is about half the ops of `bidirectionalLstm`, for
- * twice the (tiny) recurrent multiply-adds. It computes the same function (tested against PyTorch).
+ * twice the recurrent multiply-adds. It computes the same function (tested against PyTorch), but measured on the
+ * WebAssembly backend it is slower, not faster (`adeflow bench --models steps`: the BiLSTM's forward and
+ * backward 3.0x slower, an RE training step 2.1x slower; docs/local-profile.md): the block-diagonal weight's
+ * gradient, [8H, 2H] per step, costs more than the launches it saves. So the head keeps the per-direction kernel.
  */
 export function bidirectionalLstmFused(x: tf.Tensor3D, fwd: LstmDirectionWeights, rev: LstmDirectionWeights, inputGrad = true): tf.Tensor3D {
   return tf.tidy(() => {
@@ -124,9 +127,9 @@ export function bidirectionalLstmFused(x: tf.Tensor3D, fwd: LstmDirectionWeights
 }
 
 export type LstmKernel = "fused" | "per-direction";
-let kernel: LstmKernel = "fused";
+let kernel: LstmKernel = "per-direction";
 
-/** Which BiLSTM the RE head runs: "fused" (default) or "per-direction" (the earlier one, kept for the bench). */
+/** Which BiLSTM the RE head runs: "per-direction" (default, the faster one measured) or "fused". */
 export function setLstmKernel(k: LstmKernel): void {
   kernel = k;
 }
