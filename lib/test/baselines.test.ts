@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readCorpus } from "../src/corpus/load";
 import { relationScores } from "../src/metrics/entity";
-import { runSeedPipeline } from "../src/pipeline/seed-pipeline";
+import { runStudyPipeline } from "../src/pipeline/study-pipeline";
 import {
   buildEntityDictionary,
   cooccurrenceReLabels,
@@ -13,10 +13,10 @@ import {
   nerWordSentences,
   piecesFromWordLabels,
   reWordSentences,
-} from "../src/experiment/baselines";
-import { marginSentence } from "../src/experiment/comparison";
-import { evaluateNer } from "../src/experiment/evaluate";
-import { leakFreeSplit, studySplit } from "../src/experiment/splits";
+} from "../src/experiment/baselines/baselines";
+import { marginSentence } from "../src/experiment/baselines/comparison";
+import { evaluateNer } from "../src/experiment/ner/evaluate";
+import { leakFreeSplit, studySplitData } from "../src/experiment/shared/splits";
 import type { AlignedSequence } from "../src/bert/tokenizer";
 import { testCorpusDir } from "./helpers";
 
@@ -79,8 +79,8 @@ test("marginSentence says in words whether the model beats the baseline", () => 
 });
 
 test("on the corpus: sentence boundaries of every NER and RE row, the leak-free split holds no test sentence in training, the baselines run", () => {
-  const pipeline = runSeedPipeline(readCorpus(testCorpusDir()), 0);
-  for (const data of [studySplit(pipeline), leakFreeSplit(pipeline)]) {
+  const pipeline = runStudyPipeline(readCorpus(testCorpusDir()), 0);
+  for (const data of [studySplitData(pipeline), leakFreeSplit(pipeline)]) {
     data.re.forEach((row, i) => {
       const s = reWordSentences(data.preprocessed, row, i);
       assert.equal(s.at(-1), row.parts.length - 1, `RE row ${i}: last word in the last sentence`);
@@ -99,7 +99,7 @@ test("on the corpus: sentence boundaries of every NER and RE row, the leak-free 
   // the first rows of a part are a sample of it, not only its single sentences
   assert.ok(leakFree.split.train.slice(0, 200).some((r) => leakFree.ner[r].parts.length > 1));
   // the study's split does leak (notebook 03): most test sentences are in training rows
-  const study = studySplit(pipeline);
+  const study = studySplitData(pipeline);
   const studyTrain = new Set(study.split.train.flatMap((r) => study.ner[r].parts.map((p) => pipeline.preprocessed[p].sentence)));
   const studyTest = new Set(study.split.test.flatMap((r) => study.ner[r].parts.map((p) => pipeline.preprocessed[p].sentence)));
   assert.ok([...studyTest].filter((s) => studyTrain.has(s)).length > 0.9 * studyTest.size);

@@ -5,15 +5,15 @@ import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../src/backend";
 import { loadBert } from "../src/bert/checkpoint";
 import { longestLength, stackSequences } from "../src/bert/tokenizer";
-import { fitStudy, lengthGroupedOrder, predictSequences } from "../src/experiment/fit";
-import { encodeNerRows } from "../src/experiment/ner-data";
-import { PROFILES, TINY_CHECKPOINT } from "../src/experiment/profile";
+import { fitStudy, lengthGroupedOrder, predictSequences } from "../src/train/fit";
+import { encodeNerRows } from "../src/experiment/ner/data";
+import { PROFILES, TINY_CHECKPOINT } from "../src/experiment/shared/profile";
 import { readCorpus } from "../src/corpus/load";
-import { runSeedPipeline } from "../src/pipeline/seed-pipeline";
-import { TokenClassifier } from "../src/train/token-classifier";
+import { runStudyPipeline } from "../src/pipeline/study-pipeline";
+import { TokenClassifier } from "../src/bert/token-classifier";
 import { maxAbsDiff, testCorpusDir } from "./helpers";
 
-const pipeline = runSeedPipeline(readCorpus(testCorpusDir()));
+const pipeline = runStudyPipeline(readCorpus(testCorpusDir()));
 const profile = { ...PROFILES.smoke(), epochs: 1, finalEpochs: 1, batchSize: 4, accumulationSteps: 2 };
 
 async function setup(rows = 12) {

@@ -10,9 +10,9 @@ import { BertEncoder } from "../src/bert/encoder";
 import { WordAlignedTokenizer } from "../src/bert/tokenizer";
 import { makeTokenizerConfig, makeTokenizerJson, SPECIAL_TOKENS } from "../src/bert/wordpiece";
 import { trainWordPiece } from "../src/bert/wordpiece-trainer";
-import { ensureLocalBert, localBertConfig, type LocalBertSettings } from "../src/experiment/local-bert";
+import { ensureLocalBert, localBertConfig, type LocalBertSettings } from "../src/experiment/shared/local-bert";
 import { maskForMlm, MlmHead, pretrainMlm } from "../src/train/mlm";
-import { Rng } from "../src/train/rng";
+import { Rng } from "../src/random/rng";
 import { AdeflowError } from "../src/errors";
 
 const SPECIALS = [...SPECIAL_TOKENS];

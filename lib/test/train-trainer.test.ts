@@ -7,10 +7,13 @@ import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../src/backend";
 import { loadBert, type AlignedBatch } from "../src/bert";
-import { Trainer, TokenClassifier, smokeExamples } from "../src/train";
+import { Trainer } from "../src/train";
+import { TokenClassifier } from "../src/bert";
+import { smokeExamples } from "./support/smoke";
 import { AdeflowError } from "../src/errors";
+import { tinyCheckpointDir } from "../src/paths";
 
-const DIR = path.resolve(__dirname, "../../test/fixtures/tiny-bert");
+const DIR = tinyCheckpointDir();
 
 async function setup(seed = 3) {
   const bert = await loadBert(DIR);

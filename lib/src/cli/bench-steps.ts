@@ -16,14 +16,14 @@ import { loadBert } from "../bert/checkpoint";
 import { BertEncoder } from "../bert/encoder";
 import { longestLength, stackSequences } from "../bert/tokenizer";
 import { loadCorpus } from "../corpus/load";
-import { encodeNerRows } from "../experiment/ner-data";
-import { localBertConfig } from "../experiment/local-bert";
-import { PROFILES, TINY_CHECKPOINT } from "../experiment/profile";
-import { encodeReRows } from "../experiment/re-data";
-import { runSeedPipeline } from "../pipeline/seed-pipeline";
+import { encodeNerRows } from "../experiment/ner/data";
+import { localBertConfig } from "../experiment/shared/local-bert";
+import { PROFILES, TINY_CHECKPOINT } from "../experiment/shared/profile";
+import { encodeReRows } from "../experiment/re/data";
+import { runStudyPipeline } from "../pipeline/study-pipeline";
 import { bidirectionalLstmKernel, setLstmKernel, type LstmKernel } from "../re/lstm";
 import { RelationModel } from "../re/model";
-import { TokenClassifier } from "../train/token-classifier";
+import { TokenClassifier } from "../bert/token-classifier";
 import { Trainer } from "../train/trainer";
 
 export interface StepBenchRow {
@@ -58,7 +58,7 @@ export async function benchSteps(options: { rounds?: number; batch?: number; log
   const tiny = await loadBert(TINY_CHECKPOINT());
   tiny.encoder.dispose();
   const cfg = localBertConfig(local, tiny.config.vocab_size);
-  const pipeline = runSeedPipeline(await loadCorpus(), 0);
+  const pipeline = runStudyPipeline(await loadCorpus(), 0);
   const rows = pipeline.split.train.slice(0, B);
   const out: StepBenchRow[] = [];
 

@@ -14,11 +14,11 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { gelu, layerNorm, linear, type BertEncoder } from "../bert/encoder";
-import type { TensorMap } from "../bert/safetensors";
+import type { TensorMap } from "../io/safetensors";
 import { IGNORE_INDEX } from "../bert/tokenizer";
 import { AdeflowError } from "../errors";
-import { weightedCrossEntropy } from "./loss";
-import { Rng } from "./rng";
+import { weightedCrossEntropy } from "../bert/loss";
+import { Rng } from "../random/rng";
 import { Trainer } from "./trainer";
 
 export interface MlmSpecialIds {

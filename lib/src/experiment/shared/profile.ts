@@ -1,0 +1,152 @@
+import { AdeflowError } from "../../errors";
+import { tinyCheckpointDir } from "../../paths";
+import type { TrainingSettings } from "../../train/fit";
+import type { ProfileRecord } from "../report/records";
+import type { LocalBertSettings } from "./local-bert";
+
+/**
+ * One place for the experiment settings. `full` is the study's; `quick` is bert-base-cased on a few hundred rows;
+ * `local` needs nothing but the corpus (a small BERT learnt from it, see local-bert.ts); `smoke` is for tests.
+ * Chosen by `ADEFLOW_PROFILE` (default `local`: it needs no hub), the model by `ADEFLOW_MODEL` (a hub id or a
+ * folder in the Hugging Face layout); the same two variables drive JupyterLab and `adeflow reproduce`.
+ */
+export interface Profile extends TrainingSettings {
+  name: "full" | "quick" | "local" | "smoke";
+  description: string;
+  /** Hub id or folder; `ADEFLOW_MODEL` overrides. */
+  model: string;
+  /** Rows used from each split part (undefined = all). */
+  maxRows: { train?: number; val?: number; test?: number };
+  /**
+   * The POS-embedding ablation (notebook 07): seeds per arm (seed, seed + 1, ...), the embedding width, and
+   * optionally fewer epochs than the profile's own (its runs otherwise train exactly as notebook 05).
+   */
+  ablation: { seeds: number; posEmbeddingSize: number; epochs?: number; finalEpochs?: number };
+  /**
+   * The model is built from the corpus (vocabulary, size, MLM pretraining budget) when `model` is
+   * `LOCAL_MODEL`; `compareRandomInit` also fine-tunes NER from the same model's initial weights (notebook 04).
+   */
+  localBert?: LocalBertSettings & { compareRandomInit: boolean };
+}
+
+/** The `model` of a profile whose BERT is built from the corpus (see local-bert.ts). */
+export const LOCAL_MODEL = "local-bert";
+
+const STUDY = { batchSize: 8, accumulationSteps: 4, learningRate: 2e-4, maxGradNorm: 1.0, maxLength: 128, seed: 0, finalLearningRate: 1e-5 };
+
+// The study does not record its POS embedding's width; 32 is ours (about twice the 17 tags, small next to the
+// 3,072 BERT features it joins).
+const POS_EMBEDDING_SIZE = 32;
+
+/** The smoke profile's model: the project's tiny test checkpoint. */
+export const TINY_CHECKPOINT = tinyCheckpointDir;
+
+// Sizes measured on 2 shared cores (docs/local-profile.md): a 4 x 128 encoder trains an 8 x 128 NER batch in
+// seconds on the WebAssembly backend; pretraining stops at 15 minutes whatever its step count.
+const LOCAL_BERT: LocalBertSettings & { compareRandomInit: boolean } = {
+  vocabSize: 8000,
+  hiddenSize: 128,
+  layers: 4,
+  heads: 4,
+  intermediateSize: 512,
+  maxPositions: 128,
+  seed: 0,
+  pretraining: { steps: 3000, maxSeconds: 900, batchSize: 32, learningRate: 1e-3, maskProbability: 0.15, maxLength: 64 },
+  compareRandomInit: true,
+};
+const LOCAL_ROWS = { train: 600, val: 100, test: 300 };
+
+export const PROFILES: Record<Profile["name"], () => Profile> = {
+  full: () => ({
+    ...STUDY,
+    name: "full",
+    description: "the study's settings: bert-base-cased, all rows, 6 epochs, then 1 epoch on train + validation at 1e-5",
+    model: "bert-base-cased",
+    maxRows: {},
+    epochs: 6,
+    finalEpochs: 1,
+    ablation: { seeds: 3, posEmbeddingSize: POS_EMBEDDING_SIZE },
+  }),
+  quick: () => ({
+    ...STUDY,
+    name: "quick",
+    description: "a CPU-sized run: 200 training rows, 100 validation and 100 test rows, 1 epoch, no final epoch, micro-batches of 2",
+    model: "bert-base-cased",
+    maxRows: { train: 200, val: 100, test: 100 },
+    // bert-base training needs ~2.4 GB of tensors per 128-token sequence and the WebAssembly heap stops at
+    // 4 GiB: micro-batches of 2, accumulated 16 times, keep the study's 32 sequences per update
+    batchSize: 2,
+    accumulationSteps: 16,
+    epochs: 1,
+    finalEpochs: 0,
+    ablation: { seeds: 2, posEmbeddingSize: POS_EMBEDDING_SIZE },
+  }),
+  local: () => ({
+    ...STUDY,
+    name: "local",
+    description:
+      "no download: a small BERT learnt from the corpus (WordPiece vocabulary, MLM pretraining within 15 minutes), then the study's fine-tuning on 600 / 100 / 300 rows, 2 epochs + 1 final (07: 2 epochs per run), batches grouped by length",
+    model: LOCAL_MODEL,
+    maxRows: LOCAL_ROWS,
+    // 2 epochs + the final one on 600 rows: each NER model trains in minutes on 2 cores, and notebook 04 trains
+    // three (pretrained, random initialisation, leak-free); the small model takes a higher rate than bert-base
+    epochs: 2,
+    finalEpochs: 1,
+    learningRate: 1e-3,
+    // notebook 07 trains four RE models: 2 epochs each, no final epoch, on the same rows
+    ablation: { seeds: 2, posEmbeddingSize: POS_EMBEDDING_SIZE, epochs: 2, finalEpochs: 0 },
+    localBert: LOCAL_BERT,
+    lengthBuckets: 50,
+  }),
+  smoke: () => ({
+    ...STUDY,
+    name: "smoke",
+    description: "tests only: the project's tiny generated checkpoint, 48 training rows, 16 validation and test rows",
+    model: TINY_CHECKPOINT(),
+    maxRows: { train: 48, val: 16, test: 16 },
+    epochs: 3,
+    finalEpochs: 1,
+    learningRate: 2e-3,
+    // two seeds, the fewest that give a spread, and 2 epochs without the final one: four runs stay near 40 s
+    ablation: { seeds: 2, posEmbeddingSize: 8, epochs: 2, finalEpochs: 0 },
+  }),
+};
+
+export function currentProfile(env: NodeJS.ProcessEnv = process.env): Profile {
+  const name = (env.ADEFLOW_PROFILE ?? "local").trim();
+  const make = PROFILES[name as Profile["name"]];
+  if (!make) throw new AdeflowError(`ADEFLOW_PROFILE=${name} is not one of ${Object.keys(PROFILES).join(", ")}`);
+  const profile = make();
+  if (env.ADEFLOW_MODEL) profile.model = env.ADEFLOW_MODEL;
+  return profile;
+}
+
+/** Settings as a flat record, for printing and for every result file. */
+export function describeProfile(p: Profile): ProfileRecord {
+  return {
+    profile: p.name,
+    model: p.model,
+    train_rows: p.maxRows.train ?? "all",
+    val_rows: p.maxRows.val ?? "all",
+    test_rows: p.maxRows.test ?? "all",
+    epochs: p.epochs,
+    batch_size: p.batchSize,
+    accumulation_steps: p.accumulationSteps,
+    learning_rate: p.learningRate,
+    final_epochs: p.finalEpochs,
+    final_learning_rate: p.finalLearningRate,
+    max_grad_norm: p.maxGradNorm,
+    max_length: p.maxLength,
+    seed: p.seed,
+    ablation_seeds: p.ablation.seeds,
+    pos_embedding_size: p.ablation.posEmbeddingSize,
+    ablation_epochs: `${p.ablation.epochs ?? p.epochs} + ${p.ablation.finalEpochs ?? p.finalEpochs} final`,
+    batch_order: p.lengthBuckets ? `shuffled, then sorted by length within windows of ${p.lengthBuckets} batches` : "shuffled (the study's)",
+    ...(p.localBert && p.model === LOCAL_MODEL
+      ? {
+          local_bert: `${p.localBert.layers} layers x ${p.localBert.hiddenSize} (${p.localBert.heads} heads, ${p.localBert.intermediateSize} intermediate), vocabulary ${p.localBert.vocabSize}`,
+          local_pretraining: `at most ${p.localBert.pretraining.steps} steps x ${p.localBert.pretraining.batchSize} sentences or ${p.localBert.pretraining.maxSeconds} s, lr ${p.localBert.pretraining.learningRate}`,
+        }
+      : {}),
+  };
+}
