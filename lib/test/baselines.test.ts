@@ -14,7 +14,7 @@ import {
   piecesFromWordLabels,
   reWordSentences,
 } from "../src/experiment/baselines/baselines";
-import { marginSentence } from "../src/experiment/baselines/comparison";
+import { marginSentence, pretrainingEffect } from "../src/experiment/baselines/comparison";
 import { evaluateNer } from "../src/experiment/ner/evaluate";
 import { leakFreeSplit, studySplitData } from "../src/experiment/shared/splits";
 import type { AlignedSequence } from "../src/bert/tokenizer";
@@ -108,4 +108,13 @@ test("on the corpus: sentence boundaries of every NER and RE row, the leak-free 
   const leaky = score(study);
   const clean = score(leakFree);
   assert.ok(leaky > clean && clean > 0, `study ${leaky}, leak-free ${clean}`);
+});
+
+test("pretrainingEffect compares the pretrained with the random initialisation, whichever of the two is the main model", () => {
+  const row = (system: string, strict: number, token: number) => ({ split: "study", system, token_macro_f1: token, strict_f1: strict, train_rows: 1, test_rows: 1 });
+  const rows = [row("dictionary", 0.5, 0.6), row("model", 0.262, 0.375), row("model from the MLM-pretrained weights", 0.22, 0.324)];
+  assert.match(pretrainingEffect(rows, "random"), /does not help .* 0\.220 from the pretrained weights against 0\.262 from the random initialisation \(-0\.042\); token macro F1 0\.324 against 0\.375 \(-0\.051\)/);
+  const flipped = [row("model", 0.3, 0.4), row("model from the random initialisation (no pretraining)", 0.25, 0.35)];
+  assert.match(pretrainingEffect(flipped, "pretrained"), /helps .* \(\+0\.050\)/);
+  assert.match(pretrainingEffect([row("model", 0.3, 0.4)], "pretrained"), /No comparison/);
 });

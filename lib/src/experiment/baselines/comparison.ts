@@ -1,7 +1,7 @@
 /**
  * The tables of notebooks 04 and 05: the model next to the baselines that learn only a list, on the study's split
  * and on the leak-free split, and (in the `local` profile) the same fine-tuning from the pretrained and from the
- * random initialisation. Every arm is trained exactly as the notebook's main model (fitStudy with the profile),
+ * other initialisation of the same corpus-made BERT. Every arm is trained exactly as the notebook's main model (fitStudy with the profile),
  * each with its own checkpoint folder, and scored with the same functions.
  */
 import * as fs from "node:fs";
@@ -106,7 +106,11 @@ export interface NerComparison {
   /** Entity-level strict F1 on the leak-free split: the model minus the dictionary. */
   leakFreeMargin: number;
   conclusion: string;
+  /** What MLM pretraining changed, from the two initialisations' rows (or why there is nothing to compare). */
+  pretraining: string;
 }
+
+const OTHER_ARM = { random: "model from the random initialisation (no pretraining)", pretrained: "model from the MLM-pretrained weights" } as const;
 
 /**
  * Notebook 04's table: the dictionary and the model on the study's split (the model already trained), the same
@@ -115,14 +119,16 @@ export interface NerComparison {
 export async function nerComparison(study: NerSetup, studyModel: NerEvaluation, options: { log?: Log; prepare: (split: "leak-free") => Promise<NerSetup> }): Promise<NerComparison> {
   const log = options.log;
   const rows: SystemScoreRow[] = [nerRow("study", "dictionary", dictionaryNerEvaluation(study), study), nerRow("study", "model", studyModel, study)];
-  if (study.localBert && study.profile.localBert?.compareRandomInit) {
-    const pipeline = study.pipeline;
-    const random = await localBaseModel(study.profile, await loadCorpus(), pipeline, "random", (line) => log?.(line));
-    const bert: LoadedBert = await loadBert(random!.dir);
+  const local = study.profile.localBert;
+  if (study.localBert && local?.compareInitialisations) {
+    // the other initialisation of the same corpus-made BERT: same vocabulary, same rows, same training
+    const other = local.initialisation === "pretrained" ? "random" : "pretrained";
+    const otherBert = await localBaseModel(study.profile, await loadCorpus(), study.pipeline, other, (line) => log?.(line));
+    const bert: LoadedBert = await loadBert(otherBert!.dir);
     try {
-      const randomSetup: NerSetup = { ...study, bert };
-      const { evaluation } = trainAndScoreNer(randomSetup, path.join(nerModelDir(study.profile), "..", "ner-random-init"), { log });
-      rows.push(nerRow("study", "model, random initialisation (no pretraining)", evaluation, randomSetup));
+      const otherSetup: NerSetup = { ...study, bert };
+      const { evaluation } = trainAndScoreNer(otherSetup, path.join(nerModelDir(study.profile), "..", `ner-${other}-init`), { log });
+      rows.push(nerRow("study", OTHER_ARM[other], evaluation, otherSetup));
     } finally {
       bert.encoder.dispose();
     }
@@ -137,7 +143,12 @@ export async function nerComparison(study: NerSetup, studyModel: NerEvaluation, 
   }
   const dict = rows.find((r) => r.split === "leak-free" && r.system === "dictionary")!.strict_f1;
   const model = rows.find((r) => r.split === "leak-free" && r.system === "model")!.strict_f1;
-  return { rows, leakFreeMargin: model - dict, conclusion: marginSentence("NER model", "dictionary", "entity-level strict F1", model, dict) };
+  return {
+    rows,
+    leakFreeMargin: model - dict,
+    conclusion: marginSentence("NER model", "dictionary", "entity-level strict F1", model, dict),
+    pretraining: pretrainingEffect(rows, local?.initialisation ?? "pretrained"),
+  };
 }
 
 export interface ReComparison {
@@ -170,15 +181,19 @@ export function marginSentence(model: string, baseline: string, metric: string, 
   return `On the leak-free split the ${model} does NOT beat the ${baseline}: ${metric} ${f(modelScore)} against ${f(baselineScore)} (${f(d)}).`;
 }
 
-/** What pretraining changed: the pretrained model minus the random-initialisation arm, on the study's split. */
-export function pretrainingEffect(rows: readonly SystemScoreRow[]): string {
-  const pre = rows.find((r) => r.split === "study" && r.system === "model");
-  const rnd = rows.find((r) => r.split === "study" && r.system.startsWith("model, random initialisation"));
-  if (!pre || !rnd) return "This profile has no random-initialisation arm (its BERT is a given checkpoint).";
+/**
+ * What pretraining changed, on the study's split: the model fine-tuned from the MLM-pretrained weights minus the
+ * one fine-tuned from the random initialisation (`mainInitialisation` says which of the two is the row "model").
+ */
+export function pretrainingEffect(rows: readonly SystemScoreRow[], mainInitialisation: "pretrained" | "random"): string {
+  const main = rows.find((r) => r.split === "study" && r.system === "model");
+  const other = rows.find((r) => r.split === "study" && (r.system === OTHER_ARM.random || r.system === OTHER_ARM.pretrained));
+  if (!main || !other) return "No comparison of initialisations in this profile (its BERT is a given checkpoint).";
+  const [pre, rnd] = mainInitialisation === "pretrained" ? [main, other] : [other, main];
   const d = (a: number, b: number) => `${a - b >= 0 ? "+" : ""}${(a - b).toFixed(3)}`;
   const verdict = pre.strict_f1 > rnd.strict_f1 ? "helps" : pre.strict_f1 === rnd.strict_f1 ? "makes no difference to" : "does not help";
   return (
-    `MLM pretraining ${verdict} the NER model here: entity-level strict F1 ${pre.strict_f1.toFixed(3)} pretrained against ${rnd.strict_f1.toFixed(3)} from the random initialisation (${d(pre.strict_f1, rnd.strict_f1)}); ` +
+    `MLM pretraining ${verdict} the NER model here: entity-level strict F1 ${pre.strict_f1.toFixed(3)} from the pretrained weights against ${rnd.strict_f1.toFixed(3)} from the random initialisation (${d(pre.strict_f1, rnd.strict_f1)}); ` +
     `token macro F1 ${pre.token_macro_f1!.toFixed(3)} against ${rnd.token_macro_f1!.toFixed(3)} (${d(pre.token_macro_f1!, rnd.token_macro_f1!)}).`
   );
 }

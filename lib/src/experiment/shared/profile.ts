@@ -24,10 +24,13 @@ export interface Profile extends TrainingSettings {
   ablation: { seeds: number; posEmbeddingSize: number; epochs?: number; finalEpochs?: number };
   /**
    * The model is built from the corpus (vocabulary, size, MLM pretraining budget) when `model` is
-   * `LOCAL_MODEL`; `compareRandomInit` also fine-tunes NER from the same model's initial weights (notebook 04).
+   * `LOCAL_MODEL`. `initialisation` is where fine-tuning starts: the MLM-pretrained weights or the same model's
+   * random initial weights; `compareInitialisations` also fine-tunes NER from the other one (notebook 04).
    */
-  localBert?: LocalBertSettings & { compareRandomInit: boolean };
+  localBert?: LocalBertProfile;
 }
+
+export type LocalBertProfile = LocalBertSettings & { initialisation: "pretrained" | "random"; compareInitialisations: boolean };
 
 /** The `model` of a profile whose BERT is built from the corpus (see local-bert.ts). */
 export const LOCAL_MODEL = "local-bert";
@@ -43,7 +46,7 @@ export const TINY_CHECKPOINT = tinyCheckpointDir;
 
 // Sizes measured on 2 shared cores (docs/local-profile.md): a 4 x 128 encoder trains an 8 x 128 NER batch in
 // seconds on the WebAssembly backend; pretraining stops at 15 minutes whatever its step count.
-const LOCAL_BERT: LocalBertSettings & { compareRandomInit: boolean } = {
+const LOCAL_BERT: LocalBertProfile = {
   vocabSize: 8000,
   hiddenSize: 128,
   layers: 4,
@@ -52,7 +55,11 @@ const LOCAL_BERT: LocalBertSettings & { compareRandomInit: boolean } = {
   maxPositions: 128,
   seed: 0,
   pretraining: { steps: 3000, maxSeconds: 900, batchSize: 32, learningRate: 1e-3, maskProbability: 0.15, maxLength: 64 },
-  compareRandomInit: true,
+  // measured (docs/local-profile.md): fine-tuned from the pretrained weights, NER entity F1 0.220; from the random
+  // initialisation 0.262. Pretraining within this budget did not help, so fine-tuning starts from the random
+  // weights, and notebook 04 keeps measuring the pretrained arm beside it
+  initialisation: "random",
+  compareInitialisations: true,
 };
 const LOCAL_ROWS = { train: 600, val: 100, test: 300 };
 

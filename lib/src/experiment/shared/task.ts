@@ -25,7 +25,7 @@ export async function prepareTask<E>(
   const corpus = await loadCorpus();
   const pipeline = runStudyPipeline(corpus, profile.seed);
   const data = splitData(pipeline, split);
-  const localBert = await localBaseModel(profile, corpus, pipeline);
+  const localBert = await localBaseModel(profile, corpus, pipeline, profile.localBert?.initialisation);
   const bert = await loadBert(localBert?.dir ?? profile.model);
   const part = (name: "train" | "val" | "test") => encode(data, takeRows(data.split[name], profile.maxRows[name]), bert.tokenizer);
   return { profile, backend, bert, pipeline, data, train: part("train"), val: part("val"), test: part("test"), localBert };
@@ -39,7 +39,7 @@ export async function localBaseModel(
   profile: Profile,
   corpus: Pick<Corpus, "negatives">,
   pipeline: StudyPipelineOutput,
-  variant: "pretrained" | "random" = "pretrained",
+  variant: "pretrained" | "random" = profile.localBert?.initialisation ?? "pretrained",
   log: (line: string) => void = (line) => console.log(line),
 ): Promise<LocalBert | undefined> {
   if (!profile.localBert || profile.model !== LOCAL_MODEL) return undefined;
