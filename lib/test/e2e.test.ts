@@ -4,7 +4,7 @@ import { findWords, goldRelations, maskPredictedEntities, readRelations } from "
 import { nerWordsAndTags, wordTagsFromPieces } from "../src/experiment/ner/data";
 import { pooledClassWeights } from "../src/train/class-weights";
 import { computeClassWeights } from "../src/bert/loss";
-import { currentProfile, fitProfileToBackend } from "../src/experiment/shared/profile";
+import { currentProfile, fitProfileToBackend, LOCAL_MODEL } from "../src/experiment/shared/profile";
 import { wordsWithOffsets } from "../src/experiment/e2e/predictor";
 import { extractionHtml } from "../src/viz/extraction";
 import type { AlignedSequence } from "../src/bert/tokenizer";
@@ -60,11 +60,15 @@ test("final-epoch weights are pooled in proportion to the set sizes", () => {
 });
 
 test("profiles: ADEFLOW_PROFILE picks one, ADEFLOW_MODEL overrides its model, a typo is an error", () => {
-  assert.equal(currentProfile({}).name, "quick");
+  // the default needs no hub: a BERT built from the corpus, in the study's batch order only where it is `full`
+  const local = currentProfile({});
+  assert.equal(local.name, "local");
+  assert.equal(local.model, LOCAL_MODEL);
+  assert.equal(currentProfile({ ADEFLOW_PROFILE: "full" }).lengthBuckets, undefined);
   const full = currentProfile({ ADEFLOW_PROFILE: "full" });
   assert.deepEqual([full.epochs, full.batchSize, full.accumulationSteps, full.learningRate, full.finalLearningRate], [6, 8, 4, 2e-4, 1e-5]);
   assert.equal(currentProfile({ ADEFLOW_PROFILE: "smoke", ADEFLOW_MODEL: "/m" }).model, "/m");
-  assert.throws(() => currentProfile({ ADEFLOW_PROFILE: "fast" }), /ADEFLOW_PROFILE=fast is not one of full, quick, smoke/);
+  assert.throws(() => currentProfile({ ADEFLOW_PROFILE: "fast" }), /ADEFLOW_PROFILE=fast is not one of full, quick, local, smoke/);
 });
 
 test("profiles fit the backend: quick's 2 x 16 stays on wasm only, the study's 8 x 4 elsewhere", () => {

@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { RelationHead, setMatMulMode, type MatMulMode } from "../src/re";
+import { RelationHead, setLstmKernel, setMatMulMode, type LstmKernel, type MatMulMode } from "../src/re";
 import { initBackend } from "../src/backend";
 import { AdeflowError } from "../src/errors";
 import { maxAbsDiff } from "./helpers";
@@ -71,33 +71,40 @@ function checkAgainstTorch(label: string, inputGradient = true): void {
   head.dispose();
 }
 
-for (const mode of ["tfjs", "plain"] as MatMulMode[]) {
-  test(`relation head matches PyTorch on cpu (${mode} matMul path): logits, loss, gradients of every parameter and of the features`, async () => {
-    await tf.setBackend("cpu");
-    setMatMulMode(mode);
+// both BiLSTM kernels: the per-direction one the head runs, and the fused one the bench compares it with
+for (const kernel of ["fused", "per-direction"] as LstmKernel[]) {
+  for (const mode of ["tfjs", "plain"] as MatMulMode[]) {
+    test(`relation head (${kernel} BiLSTM) matches PyTorch on cpu (${mode} matMul path): logits, loss, gradients of every parameter and of the features`, async () => {
+      await tf.setBackend("cpu");
+      setMatMulMode(mode);
+      setLstmKernel(kernel);
+      try {
+        checkAgainstTorch(`cpu/${mode}/${kernel}`);
+        checkAgainstTorch(`cpu/${mode}/${kernel}, inputGradient false`, false);
+      } finally {
+        setMatMulMode("auto");
+        setLstmKernel("per-direction");
+      }
+    });
+  }
+
+  test(`relation head (${kernel} BiLSTM) matches PyTorch on the wasm backend (when it loads)`, async (t) => {
     try {
-      checkAgainstTorch(`cpu/${mode}`);
-      checkAgainstTorch(`cpu/${mode}, inputGradient false`, false);
+      await initBackend({ force: "wasm" });
+    } catch (e) {
+      t.skip(`wasm backend unavailable: ${(e as Error).message}`);
+      return;
+    }
+    setLstmKernel(kernel);
+    try {
+      checkAgainstTorch(`wasm/auto/${kernel}`);
+      checkAgainstTorch(`wasm/auto/${kernel}, inputGradient false`, false);
     } finally {
-      setMatMulMode("auto");
+      setLstmKernel("per-direction");
+      await tf.setBackend("cpu");
     }
   });
 }
-
-test("relation head matches PyTorch on the wasm backend (when it loads)", async (t) => {
-  try {
-    await initBackend({ force: "wasm" });
-  } catch (e) {
-    t.skip(`wasm backend unavailable: ${(e as Error).message}`);
-    return;
-  }
-  try {
-    checkAgainstTorch("wasm/auto");
-    checkAgainstTorch("wasm/auto, inputGradient false", false);
-  } finally {
-    await tf.setBackend("cpu");
-  }
-});
 
 test("relation head: wrong sequence length or feature size is an AdeflowError", async () => {
   await tf.setBackend("cpu");

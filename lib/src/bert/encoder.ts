@@ -35,6 +35,25 @@ export interface ForwardOptions {
   training?: boolean;
   /** Seed of this call's dropout masks (required for reproducible training; default 0). */
   seed?: number;
+  /**
+   * The length the dropout masks are drawn for (default: the input's). A batch cut to its longest row passes
+   * the length it was cut from, so each position keeps the mask it has in the uncut batch and training on
+   * the shorter batch computes the same as on the padded one.
+   */
+  maskLength?: number;
+}
+
+/**
+ * Dropout whose mask is drawn for `maskLength` positions on the axes in `seqAxes` and cut to the input's:
+ * `tf.dropout` of the same seed on the uncut shape, restricted to the first positions.
+ */
+export function positionalDropout(x: tf.Tensor, rate: number, seed: number, maskLength: number | undefined, seqAxes: readonly number[]): tf.Tensor {
+  const full = x.shape.map((d, i) => (maskLength !== undefined && seqAxes.includes(i) ? Math.max(d, maskLength) : d));
+  if (full.every((d, i) => d === x.shape[i])) return tf.dropout(x, rate, undefined, seed);
+  return tf.tidy(() => {
+    const mask = tf.slice(tf.dropout(tf.ones(full), rate, undefined, seed), full.map(() => 0), x.shape);
+    return tf.mul(x, mask);
+  });
 }
 
 /** Exact GELU: x * 0.5 * (1 + erf(x / sqrt 2)). */
@@ -123,12 +142,15 @@ export class BertEncoder {
   }
 
   /**
-   * Dropout with a seed fixed by (call seed, example, layer, site), so a recomputation repeats the masks and an
-   * example's masks do not depend on the rest of its batch.
+   * Dropout with a seed fixed by (call seed, example, layer, site), so a recomputation repeats the masks, an
+   * example's masks do not depend on the rest of its batch (data-parallel shards), and a batch padded only to its
+   * longest row draws the masks of the full-length one (`maskLength`), cut to size.
    */
-  private dropout(x: tf.Tensor, rate: number, training: boolean, seed: number, layer: number, site: number): tf.Tensor {
+  private dropout(x: tf.Tensor, rate: number, training: boolean, seed: number, layer: number, site: number, maskLength?: number): tf.Tensor {
     if (!training || rate <= 0) return x;
-    return exampleDropout(x, rate, seed, (s) => (s * 997 + (layer + 1) * 16 + site) >>> 0);
+    // hidden states [B, T, H]: axis 1 is the position; attention probabilities [B, heads, T, T]: axes 2 and 3
+    const seqAxes = x.rank === 4 ? [2, 3] : [1];
+    return exampleDropout(x, rate, seed, (s) => (s * 997 + (layer + 1) * 16 + site) >>> 0, maskLength, seqAxes);
   }
 
   /** [batch, 1, 1, seq] additive attention bias: 0 for real tokens, FLOAT32_MIN for padding. */
@@ -152,7 +174,7 @@ export class BertEncoder {
         tf.gather(this.v("embeddings.token_type_embeddings.weight"), types),
       );
       const n = layerNorm(x, this.v("embeddings.LayerNorm.weight"), this.v("embeddings.LayerNorm.bias"), cfg.layer_norm_eps);
-      return this.dropout(n, cfg.hidden_dropout_prob, opts.training ?? false, opts.seed ?? 0, -1, 0) as tf.Tensor3D;
+      return this.dropout(n, cfg.hidden_dropout_prob, opts.training ?? false, opts.seed ?? 0, -1, 0, opts.maskLength) as tf.Tensor3D;
     });
   }
 
@@ -173,12 +195,12 @@ export class BertEncoder {
       const k = heads(lin("attention.self.key", x));
       const v = heads(lin("attention.self.value", x));
       const scores = tf.add(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(dH)), attnBias);
-      const probs = this.dropout(tf.softmax(scores, -1), cfg.attention_probs_dropout_prob, training, seed, l, 0);
+      const probs = this.dropout(tf.softmax(scores, -1), cfg.attention_probs_dropout_prob, training, seed, l, 0, opts.maskLength);
       const ctx = tf.reshape(tf.transpose(tf.matMul(probs, v), [0, 2, 1, 3]), [B, T, H]);
-      const attnOut = this.dropout(lin("attention.output.dense", ctx), cfg.hidden_dropout_prob, training, seed, l, 1);
+      const attnOut = this.dropout(lin("attention.output.dense", ctx), cfg.hidden_dropout_prob, training, seed, l, 1, opts.maskLength);
       const a = layerNorm(tf.add(attnOut, x), this.v(`${p}attention.output.LayerNorm.weight`), this.v(`${p}attention.output.LayerNorm.bias`), eps);
       const inter = gelu(lin("intermediate.dense", a));
-      const out = this.dropout(lin("output.dense", inter), cfg.hidden_dropout_prob, training, seed, l, 2);
+      const out = this.dropout(lin("output.dense", inter), cfg.hidden_dropout_prob, training, seed, l, 2, opts.maskLength);
       return layerNorm(tf.add(out, a), this.v(`${p}output.LayerNorm.weight`), this.v(`${p}output.LayerNorm.bias`), eps) as tf.Tensor3D;
     });
   }

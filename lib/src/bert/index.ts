@@ -16,6 +16,7 @@ export * from "./weights";
 export * from "./encoder";
 export * from "./tokenizer";
 export * from "./wordpiece";
+export * from "./wordpiece-trainer";
 export * from "./checkpoint";
 export * from "./features";
 export * from "./loss";

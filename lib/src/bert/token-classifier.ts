@@ -33,21 +33,21 @@ export class TokenClassifier {
     return m;
   }
 
-  /** Head on the last hidden state: dropout (training only) then Linear. */
-  head(last: tf.Tensor3D, training: boolean, seed = 0): tf.Tensor3D {
+  /** Head on the last hidden state: dropout (training only; masks drawn for `maskLength` positions) then Linear. */
+  head(last: tf.Tensor3D, training: boolean, seed = 0, maskLength?: number): tf.Tensor3D {
     return tf.tidy(() => {
       let x: tf.Tensor = last;
       const rate = this.encoder.config.hidden_dropout_prob;
-      if (training && rate > 0) x = exampleDropout(x, rate, seed, (s) => (s * 31 + 7) >>> 0);
+      if (training && rate > 0) x = exampleDropout(x, rate, seed, (s) => (s * 31 + 7) >>> 0, maskLength, [1]);
       return linear(x, this.weight, this.bias) as tf.Tensor3D;
     });
   }
 
-  /** Logits [batch, seq, numLabels]. */
-  logits(inputIds: tf.Tensor2D, mask: tf.Tensor2D, training: boolean, seed = 0): tf.Tensor3D {
+  /** Logits [batch, seq, numLabels]; `maskLength` as in the encoder's ForwardOptions. */
+  logits(inputIds: tf.Tensor2D, mask: tf.Tensor2D, training: boolean, seed = 0, maskLength?: number): tf.Tensor3D {
     return tf.tidy(() => {
-      const hs = this.encoder.forward(inputIds, mask, { training, seed });
-      return this.head(hs[hs.length - 1], training, seed);
+      const hs = this.encoder.forward(inputIds, mask, { training, seed, maskLength });
+      return this.head(hs[hs.length - 1], training, seed, maskLength);
     });
   }
 
@@ -57,7 +57,7 @@ export class TokenClassifier {
       const ids = tf.tensor2d(batch.inputIds, [batch.batch, batch.seqLen], "int32");
       const mask = tf.tensor2d(batch.attentionMask, [batch.batch, batch.seqLen], "int32");
       const labels = tf.tensor2d(batch.labels, [batch.batch, batch.seqLen], "int32");
-      return weightedCrossEntropy(this.logits(ids, mask, training, seed), labels, classWeights);
+      return weightedCrossEntropy(this.logits(ids, mask, training, seed, batch.paddedLength), labels, classWeights);
     });
   }
 

@@ -33,6 +33,8 @@ export interface AlignedSequence {
 export interface AlignedBatch {
   batch: number;
   seqLen: number;
+  /** The length of the sequences' own arrays (maxLength): where a batch cut shorter draws its dropout masks. */
+  paddedLength?: number;
   inputIds: Int32Array;
   attentionMask: Int32Array;
   labels: Int32Array;
@@ -179,11 +181,20 @@ export class WordAlignedTokenizer {
   }
 }
 
+/**
+ * Stack sequences into one batch of `seqLen` positions. A `seqLen` shorter than the sequences' arrays keeps
+ * their first `seqLen` positions, which is exact as long as it is at least the longest `length` of the batch
+ * (see `longestLength`): what is cut is padding, which attention masks out and the loss ignores.
+ */
 export function stackSequences(sequences: AlignedSequence[], seqLen: number): AlignedBatch {
+  for (const s of sequences) {
+    if (s.length > seqLen) throw new RangeError(`a sequence of ${s.length} positions does not fit a batch of ${seqLen}`);
+  }
   const B = sequences.length;
   const out: AlignedBatch = {
     batch: B,
     seqLen,
+    paddedLength: Math.max(seqLen, ...sequences.map((s) => s.inputIds.length)),
     inputIds: new Int32Array(B * seqLen),
     attentionMask: new Int32Array(B * seqLen),
     labels: new Int32Array(B * seqLen),
@@ -191,10 +202,22 @@ export function stackSequences(sequences: AlignedSequence[], seqLen: number): Al
     sequences,
   };
   sequences.forEach((s, b) => {
-    out.inputIds.set(s.inputIds, b * seqLen);
-    out.attentionMask.set(s.attentionMask, b * seqLen);
-    out.labels.set(s.labels, b * seqLen);
-    out.wordIndex.set(s.wordIndex, b * seqLen);
+    const at = b * seqLen;
+    const n = Math.min(seqLen, s.inputIds.length);
+    out.inputIds.set(s.inputIds.subarray(0, n), at);
+    out.attentionMask.set(s.attentionMask.subarray(0, n), at);
+    out.labels.set(s.labels.subarray(0, n), at);
+    out.wordIndex.set(s.wordIndex.subarray(0, n), at);
+    // positions past a shorter array are padding
+    if (n < seqLen) {
+      out.labels.fill(IGNORE_INDEX, at + n, at + seqLen);
+      out.wordIndex.fill(-1, at + n, at + seqLen);
+    }
   });
   return out;
+}
+
+/** The longest real length of some sequences (at least 1): the batch size of a bucketed batch. */
+export function longestLength(sequences: readonly AlignedSequence[]): number {
+  return Math.max(1, ...sequences.map((s) => s.length));
 }

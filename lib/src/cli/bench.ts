@@ -33,6 +33,7 @@ import { listFlag, numberFlag, UsageError, type Command } from "./command";
 import { benchPosHead, type PosHeadBenchRow } from "./bench-pos";
 import { benchTagging, type TaggingBenchRow } from "./bench-tagging";
 import { benchWorkers, type WorkerBenchRow } from "./bench-workers";
+import { benchSteps, stepTable, type StepBenchRow } from "./bench-steps";
 
 export interface BenchRow {
   engine: string;
@@ -251,7 +252,7 @@ export const benchCommand: Command = {
   summary: "BERT forward/training throughput and memory per backend (and PyTorch when available)",
   flags: {
     backends: { type: "string", value: "LIST", description: "backends to time, in order (tensorflow, webgpu, wasm, cpu; default all four)" },
-    models: { type: "string", value: "LIST", description: "what to time: tiny, base, re-head, tagging, workers (default all)" },
+    models: { type: "string", value: "LIST", description: "what to time: tiny, base, re-head, tagging, workers, steps (default all)" },
     workers: { type: "string", value: "LIST", description: "thread counts for the workers rows (default 1, 2, 4 .. cores)" },
     "worker-models": { type: "string", value: "LIST", description: "models for the workers rows: tiny, base (default both)" },
     full: { type: "boolean", description: "also train bert-base on the slower backends" },
@@ -265,7 +266,7 @@ export const benchCommand: Command = {
   async run(flags) {
     const log = (s: string) => process.stderr.write(s + "\n");
     const wanted = listFlag<BackendName>(flags, "backends", ["tensorflow", "webgpu", "wasm", "cpu"], ["tensorflow", "webgpu", "wasm", "cpu"]);
-    const models = listFlag(flags, "models", ["tiny", "base", "re-head", "tagging", "workers"], ["tiny", "base", "re-head", "tagging", "workers"]);
+    const models = listFlag(flags, "models", ["tiny", "base", "re-head", "tagging", "workers", "steps"], ["tiny", "base", "re-head", "tagging", "workers", "steps"]);
     const full = flags.switches.has("full");
     const tinyIters = numberFlag(flags, "iters", 5, { integer: true, min: 1 });
     const baseBatch = numberFlag(flags, "base-batch", 1, { integer: true, min: 1 });
@@ -313,6 +314,8 @@ export const benchCommand: Command = {
     const workers: WorkerBenchRow[] = models.includes("workers")
       ? benchWorkers({ threads: workerThreads, models: workerModels, torch: !flags.switches.has("no-torch") && torchAvailable() }, log)
       : [];
+    // the local profile's steps: bucketed against padded NER batches, fused against per-direction BiLSTM
+    const steps: StepBenchRow[] = models.includes("steps") ? (await initBackend({ force: loaded[0].name }), await benchSteps({ log })) : [];
     const result = {
       backends: loaded.map((b) => b.description),
       seconds: (performance.now() - started) / 1000,
@@ -321,11 +324,13 @@ export const benchCommand: Command = {
       pos_head: posHead,
       tagging,
       workers,
+      steps,
     };
     const posTable = posHead.length ? "\n\n" + posHeadTable(posHead) : "";
     const tagTable = tagging.length ? "\n\n" + taggingTable(tagging) : "";
     const workersText = workers.length ? "\n\n" + workersTable(workers) : "";
-    process.stdout.write((rows.length ? benchTable(rows) : "(no BERT rows: --models has neither tiny nor base)") + posTable + tagTable + workersText + "\n\n" + JSON.stringify(result, null, 2) + "\n");
+    const stepsTable = steps.length ? "\n\n" + stepTable(steps) : "";
+    process.stdout.write((rows.length ? benchTable(rows) : "(no BERT rows: --models has neither tiny nor base)") + posTable + tagTable + workersText + stepsTable + "\n\n" + JSON.stringify(result, null, 2) + "\n");
     const jsonFile = flags.values.get("json");
     if (jsonFile) {
       fs.mkdirSync(path.dirname(path.resolve(jsonFile)), { recursive: true });

@@ -34,7 +34,7 @@ import { linearFast } from "../ops/matmul";
 import { exampleDropout } from "../ops/example-dropout";
 import { weightedCrossEntropy } from "../bert/loss";
 import { Rng } from "../random/rng";
-import { bidirectionalLstm, type LstmDirectionWeights } from "./lstm";
+import { bidirectionalLstmKernel, type LstmDirectionWeights } from "./lstm";
 
 /** The study's head sizes. */
 export const STUDY_RE_HEAD = {
@@ -260,7 +260,7 @@ export class RelationHead {
       if (posIds && this.posEmbeddingSize > 0) x = tf.concat([x, tf.gather(this.v("pos_embedding.weight"), posIds) as tf.Tensor3D], 2);
       if (training && this.dropout > 0) x = exampleDropout(x, this.dropout, seed, headDropoutSeed) as tf.Tensor3D;
       // the POS embedding learns through the LSTM's input gradient, so it is needed even on constant features
-      const seq = bidirectionalLstm(x, this.direction(""), this.direction("_reverse"), this.inputGradient || this.posEmbeddingSize > 0);
+      const seq = bidirectionalLstmKernel(x, this.direction(""), this.direction("_reverse"), this.inputGradient || this.posEmbeddingSize > 0);
       const flat = tf.reshape(seq, [B, T * 2 * this.lstmUnits]);
       const dense = linearFast(flat, this.v("dense.weight"), this.v("dense.bias"));
       const out = gelu(linearFast(dense, this.v("classifier.weight"), this.v("classifier.bias")));

@@ -70,3 +70,70 @@ export function bidirectionalLstm(x: tf.Tensor3D, fwd: LstmDirectionWeights, rev
     return tf.reshape(tf.transpose(hs, [3, 0, 1, 2]), [B, T, 2 * H]) as tf.Tensor3D;
   });
 }
+
+/**
+ * The same BiLSTM with both directions in ONE recurrence, for fewer kernel launches per step (what dominates on
+ * the cpu and wasm backends): the state is [h_fwd; h_rev] ([2H, batch]); step s reads position s forwards and
+ * T-1-s backwards; one matMul with the block-diagonal [[W_hh_fwd, 0], [0, W_hh_rev]] gives both directions'
+ * gates; the gate rows are laid out i, f, o (sigmoid) then g (tanh), each as [fwd; rev], so one sigmoid and one
+ * tanh cover all gates of both directions. Per step that is about half the ops of `bidirectionalLstm`, for
+ * twice the recurrent multiply-adds. It computes the same function (tested against PyTorch), but measured on the
+ * WebAssembly backend it is slower, not faster (`adeflow bench --models steps`: the BiLSTM's forward and
+ * backward 3.0x slower, an RE training step 2.1x slower; docs/local-profile.md): the block-diagonal weight's
+ * gradient, [8H, 2H] per step, costs more than the launches it saves. So the head keeps the per-direction kernel.
+ */
+export function bidirectionalLstmFused(x: tf.Tensor3D, fwd: LstmDirectionWeights, rev: LstmDirectionWeights, inputGrad = true): tf.Tensor3D {
+  return tf.tidy(() => {
+    const [B, T, F] = x.shape;
+    const H = fwd.weightHh.shape[1] as number;
+    // PyTorch's gate order is i, f, g, o: take them as i, f, o, g
+    const ORDER = [0, 1, 3, 2];
+    const gateRows = (w: tf.Tensor, k: number) => tf.slice(w, [k * H, 0], [H, w.shape[1] as number]);
+    const gateBias = (b: tf.Tensor, k: number) => tf.slice(b, [k * H], [H]);
+    const reorder = (w: tf.Tensor) => tf.concat(ORDER.map((k) => gateRows(w, k)), 0);
+    const reorderBias = (b: tf.Tensor) => tf.concat(ORDER.map((k) => gateBias(b, k)), 0);
+    // one input projection for both directions and all positions: [B*T, 8H] = [fwd (i f o g) | rev (i f o g)]
+    const wIh = tf.concat([reorder(fwd.weightIh), reorder(rev.weightIh)], 0);
+    const bias = tf.concat([reorderBias(tf.add(fwd.biasIh, fwd.biasHh)), reorderBias(tf.add(rev.biasIh, rev.biasHh))], 0);
+    const xp = tf.reshape(tf.add(matMulBT(tf.reshape(x, [B * T, F]), wIh, inputGrad), bias), [B, T, 2, 4, H]);
+    const [xf, xr] = tf.split(xp, 2, 2); // [B, T, 1, 4, H] each
+    // step order: the reverse direction's inputs flipped in time, then per gate [fwd; rev]: [B, T, 4, 2, H]
+    const steps = tf.stack([tf.squeeze(xf, [2]), tf.reverse(tf.squeeze(xr, [2]), 1)], 3);
+    const rows = unstackRows(tf.reshape(tf.transpose(tf.reshape(steps, [B, T, 8 * H]), [1, 2, 0]), [T, 8 * H, B]));
+    // block-diagonal recurrent weights in the same row layout: gate k -> [W_fwd_k, 0] then [0, W_rev_k]
+    const zeros = tf.zeros([H, H]);
+    const wHh = tf.concat(
+      ORDER.flatMap((k) => [tf.concat([gateRows(fwd.weightHh, k), zeros], 1), tf.concat([zeros, gateRows(rev.weightHh, k)], 1)]),
+      0,
+    );
+    const recur = leftMatMulWith(wHh); // [8H, 2H] x [2H, B]
+    let h: tf.Tensor = tf.zeros([2 * H, B]);
+    let c: tf.Tensor = tf.zeros([2 * H, B]);
+    const out: tf.Tensor[] = new Array(T);
+    for (let s = 0; s < T; s++) {
+      const gates = tf.add(rows[s], recur(h)); // [8H, B]
+      const [ifo, gPre] = tf.split(gates, [6 * H, 2 * H], 0);
+      const [i, f, o] = tf.split(tf.sigmoid(ifo), 3, 0);
+      c = tf.add(tf.mul(f, c), tf.mul(i, tf.tanh(gPre)));
+      h = tf.mul(o, tf.tanh(c));
+      out[s] = h;
+    }
+    // [T, 2H, B]: rows 0..H are the forward outputs at position s, rows H..2H the reverse ones at T-1-s
+    const hs = tf.reshape(stackRows(out), [T, 2, H, B]);
+    const [hf, hr] = tf.split(hs, 2, 1);
+    const both = tf.concat([hf, tf.reverse(hr, 0)], 1); // [T, 2, H, B], both at their own positions
+    return tf.reshape(tf.transpose(both, [3, 0, 1, 2]), [B, T, 2 * H]) as tf.Tensor3D;
+  });
+}
+
+export type LstmKernel = "fused" | "per-direction";
+let kernel: LstmKernel = "per-direction";
+
+/** Which BiLSTM the RE head runs: "per-direction" (default, the faster one measured) or "fused". */
+export function setLstmKernel(k: LstmKernel): void {
+  kernel = k;
+}
+
+export function bidirectionalLstmKernel(x: tf.Tensor3D, fwd: LstmDirectionWeights, rev: LstmDirectionWeights, inputGrad = true): tf.Tensor3D {
+  return (kernel === "fused" ? bidirectionalLstmFused : bidirectionalLstm)(x, fwd, rev, inputGrad);
+}

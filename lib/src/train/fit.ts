@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { stackSequences, type AlignedBatch, type AlignedSequence } from "../bert/tokenizer";
+import { longestLength, stackSequences, type AlignedBatch, type AlignedSequence } from "../bert/tokenizer";
 import { hasCheckpoint, newestReadableCheckpoint, Trainer } from "./trainer";
 import { DataParallelGroup } from "./data-parallel";
 import { chooseTrainingThreads, type ThreadChoice } from "./worker-count";
@@ -27,10 +27,17 @@ export interface TrainingSettings {
   maxGradNorm: number;
   maxLength: number;
   seed: number;
+  /**
+   * Training batches grouped by length: the seeded order is cut into windows of this many batches, each
+   * sorted by length (`lengthGroupedOrder`). Undefined keeps the study's shuffled order.
+   */
+  lengthBuckets?: number;
 }
 
 /** What the training loop needs of a model (the NER token classifier and the RE model both have it). */
 export interface TrainableTokenModel {
+  /** Positions the model's head reads (the RE head's flatten); batches are then always this long. */
+  readonly seqLen?: number;
   params(): Map<string, tf.Variable>;
   loss(batch: AlignedBatch, classWeights: tf.Tensor1D | undefined, training: boolean, seed?: number): tf.Scalar;
   predict(batch: AlignedBatch): Promise<Int32Array>;
@@ -75,16 +82,41 @@ export interface StudyFitOptions {
    * Default: ADEFLOW_WORKERS, else every core within the machine's memory (train/worker-count.ts).
    */
   threads?: number;
+  /**
+   * "longest" (default): each batch is padded only to its own longest row, the same computation with less
+   * padding; "max": every batch to the profile's maxLength. A model with a fixed `seqLen` always gets that.
+   */
+  padding?: Padding;
+}
+
+export type Padding = "longest" | "max";
+
+/** The positions of one batch: the model's fixed length, the profile's maximum, or the batch's longest row. */
+function batchLength(model: TrainableTokenModel, chunk: readonly AlignedSequence[], maxLength: number, padding: Padding = "longest"): number {
+  return model.seqLen ?? (padding === "max" ? maxLength : longestLength(chunk));
+}
+
+/**
+ * A seeded order grouped by length: the shuffled order cut into windows of `window` batches, each window
+ * sorted by length (stable), so a batch holds rows of similar length and pads little; the windows keep the
+ * shuffled order. Without `window` the shuffled order itself (the study's).
+ */
+export function lengthGroupedOrder(order: readonly number[], lengths: readonly number[], batchSize: number, window?: number): number[] {
+  if (!window || window <= 1) return [...order];
+  const size = window * batchSize;
+  const out: number[] = [];
+  for (let i = 0; i < order.length; i += size) out.push(...order.slice(i, i + size).sort((a, b) => lengths[a] - lengths[b]));
+  return out;
 }
 
 const batchesOf = <T>(items: readonly T[], size: number): T[][] =>
   Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
 
-async function meanLoss(model: TrainableTokenModel, seqs: readonly AlignedSequence[], weights: tf.Tensor1D, profile: TrainingSettings, bar?: Progress): Promise<number> {
+async function meanLoss(model: TrainableTokenModel, seqs: readonly AlignedSequence[], weights: tf.Tensor1D, profile: TrainingSettings, bar?: Progress, padding?: Padding): Promise<number> {
   let sum = 0;
   let n = 0;
   for (const [b, chunk] of batchesOf(seqs, profile.batchSize).entries()) {
-    const loss = model.loss(stackSequences(chunk, profile.maxLength), weights, false);
+    const loss = model.loss(stackSequences(chunk, batchLength(model, chunk, profile.maxLength, padding)), weights, false);
     sum += (await readScalar(loss)) * chunk.length;
     n += chunk.length;
     loss.dispose();
@@ -107,13 +139,14 @@ function epochProgress(options: Pick<StudyFitOptions, "log" | "progress">): Epoc
 }
 
 /** One pass over `seqs` in a seeded order (its micro-batches spread over `group` when given); returns the mean training loss. */
-async function runEpoch(trainer: Trainer, model: TrainableTokenModel, seqs: readonly AlignedSequence[], weights: tf.Tensor1D, profile: TrainingSettings, label: string, progress: EpochProgress, group?: DataParallelGroup): Promise<number> {
-  const order = trainer.shuffle(seqs.length);
+async function runEpoch(trainer: Trainer, model: TrainableTokenModel, seqs: readonly AlignedSequence[], weights: tf.Tensor1D, profile: TrainingSettings, label: string, progress: EpochProgress, group?: DataParallelGroup, padding?: Padding): Promise<number> {
+  const order = lengthGroupedOrder(trainer.shuffle(seqs.length), seqs.map((s) => s.length), profile.batchSize, profile.lengthBuckets);
   const batches = batchesOf(order, profile.batchSize);
   const bar = progress(label, batches.length);
   let sum = 0;
   for (const [b, idx] of batches.entries()) {
-    const batch = stackSequences(idx.map((i) => seqs[i]), profile.maxLength);
+    const chunk = idx.map((i) => seqs[i]);
+    const batch = stackSequences(chunk, batchLength(model, chunk, profile.maxLength, padding));
     const result = group
       ? await group.microBatch(trainer, batch, weights, (shard, seed) => model.loss(shard, weights, true, seed))
       : await trainer.microBatch((seed) => model.loss(batch, weights, true, seed));
@@ -203,8 +236,8 @@ async function fitStudyOn(
   for (let epoch = firstEpoch; epoch < lastEpoch; epoch++) {
     const t0 = Date.now();
     const lr = trainer.currentLr;
-    const trainLoss = await runEpoch(trainer, model, train, wTrain, profile, `epoch ${epoch + 1}/${profile.epochs}`, progress, group);
-    const valLoss = await meanLoss(model, val, wVal, profile, progress(`epoch ${epoch + 1}/${profile.epochs} validation loss`, Math.ceil(val.length / profile.batchSize)));
+    const trainLoss = await runEpoch(trainer, model, train, wTrain, profile, `epoch ${epoch + 1}/${profile.epochs}`, progress, group, options.padding);
+    const valLoss = await meanLoss(model, val, wVal, profile, progress(`epoch ${epoch + 1}/${profile.epochs} validation loss`, Math.ceil(val.length / profile.batchSize)), options.padding);
     history.push({ phase: "train", epoch: epoch + 1, trainLoss, valLoss, lr, seconds: (Date.now() - t0) / 1000 });
     log(`epoch ${epoch + 1}: train loss ${trainLoss.toFixed(4)}, validation loss ${valLoss.toFixed(4)}`);
     if (mainDir) await trainer.save(mainDir, { history, fingerprint });
@@ -226,8 +259,8 @@ async function fitStudyOn(
     for (let e = 0; e < profile.finalEpochs; e++) {
       const t0 = Date.now();
       const lr = final.currentLr;
-      const trainLoss = await runEpoch(final, model, both, wPooled, profile, `final epoch ${e + 1}/${profile.finalEpochs} (train + validation)`, progress, group);
-      history.push({ phase: "final", epoch: profile.epochs + e + 1, trainLoss, valLoss: await meanLoss(model, val, wVal, profile), lr, seconds: (Date.now() - t0) / 1000 });
+      const trainLoss = await runEpoch(final, model, both, wPooled, profile, `final epoch ${e + 1}/${profile.finalEpochs} (train + validation)`, progress, group, options.padding);
+      history.push({ phase: "final", epoch: profile.epochs + e + 1, trainLoss, valLoss: await meanLoss(model, val, wVal, profile, undefined, options.padding), lr, seconds: (Date.now() - t0) / 1000 });
     }
     optimizerSteps += final.step;
     final.dispose();
@@ -248,16 +281,31 @@ export interface PredictOptions {
   progress?: StudyFitOptions["progress"];
   /** The bar's label (default "predicting"). */
   label?: string;
+  /** As in fitStudy: "longest" (default) pads each batch to its longest row, "max" to maxLength. */
+  padding?: Padding;
 }
 
-/** Arg-max labels of every sequence, batch by batch. */
+/**
+ * Arg-max labels of every sequence (each `maxLength` long, 0 past the batch's positions), in the input order.
+ * Rows are batched by length (sorted, stable) and each batch padded to its own longest row unless the model
+ * reads a fixed length or `padding` is "max"; without dropout a row's prediction does not depend on its batch.
+ */
 export async function predictSequences(model: TrainableTokenModel, seqs: readonly AlignedSequence[], profile: Pick<TrainingSettings, "batchSize" | "maxLength">, options: PredictOptions = {}): Promise<Int32Array[]> {
-  const out: Int32Array[] = [];
-  const chunks = batchesOf(seqs, profile.batchSize);
+  const out: Int32Array[] = new Array(seqs.length);
+  const bucketed = model.seqLen === undefined && options.padding !== "max";
+  const order = Array.from({ length: seqs.length }, (_, i) => i);
+  if (bucketed) order.sort((a, b) => seqs[a].length - seqs[b].length);
+  const chunks = batchesOf(order, profile.batchSize);
   const bar = epochProgress(options)(options.label ?? "predicting", chunks.length);
-  for (const [i, chunk] of chunks.entries()) {
-    const flat = await model.predict(stackSequences(chunk, profile.maxLength));
-    chunk.forEach((_, b) => out.push(flat.slice(b * profile.maxLength, (b + 1) * profile.maxLength)));
+  for (const [i, idx] of chunks.entries()) {
+    const chunk = idx.map((k) => seqs[k]);
+    const T = batchLength(model, chunk, profile.maxLength, options.padding);
+    const flat = await model.predict(stackSequences(chunk, T));
+    idx.forEach((k, b) => {
+      const row = new Int32Array(profile.maxLength);
+      row.set(flat.subarray(b * T, (b + 1) * T).subarray(0, Math.min(T, profile.maxLength)));
+      out[k] = row;
+    });
     bar?.update(i + 1);
   }
   return out;

@@ -12,3 +12,4 @@ export * from "./snapshot";
 export * from "./data-parallel";
 export * from "./worker-count";
 export { workerRecipeFor, type WorkerModelRecipe } from "./worker-model";
+export * from "./mlm";

@@ -16,8 +16,8 @@ export interface EndToEndEvaluation {
   examples: { row: number; words: string[]; gold: Relation[]; predicted: Relation[] }[];
 }
 
-/** Chain NER and RE on the given rows of the study's frames and score the relations read off. */
-export async function evaluateEndToEnd(predictor: AdePredictor, pipeline: StudyPipelineOutput, rows: readonly number[]): Promise<EndToEndEvaluation> {
+/** Chain NER and RE on the given rows of a split's frames (the study's, or the leak-free one's) and score the relations read off. */
+export async function evaluateEndToEnd(predictor: AdePredictor, pipeline: Pick<StudyPipelineOutput, "ner" | "re">, rows: readonly number[]): Promise<EndToEndEvaluation> {
   const gold: Relation[][] = [];
   const predicted: Relation[][] = [];
   const yTrue: number[] = [];

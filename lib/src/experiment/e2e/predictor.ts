@@ -66,7 +66,8 @@ export class AdePredictor {
   /** NER tags per word, the masked RE input, its association labels and the relations (word spans). */
   async predictWords(words: readonly string[]): Promise<{ tags: NerLabel[]; maskedWords: string[]; associations: number[]; rePieces: Int32Array; relations: Relation[]; truncated: boolean }> {
     const nerSeq = this.ner.bert.tokenizer.encodeWords([...words], undefined, this.maxLength);
-    const nerPred = await this.ner.model.predict(stackSequences([nerSeq], this.maxLength));
+    // the NER head reads any length: the row is run at its own length (the RE head needs its fixed 128)
+    const nerPred = await this.ner.model.predict(stackSequences([nerSeq], nerSeq.length));
     const tags = wordTagsFromPieces(nerSeq, nerPred, words.length);
     const masked = maskPredictedEntities(words, tags);
     const reSeq = this.re.bert.tokenizer.encodeWords(masked.words, undefined, this.maxLength);

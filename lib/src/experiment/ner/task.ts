@@ -10,6 +10,8 @@ import { prepareTask } from "../shared/task";
 import { scoresOf, type MetricRow } from "../report/run-record";
 import { loadTaskModel, saveTaskModel, taskModelDir, type StoredModelInfo } from "../shared/model-store";
 import { currentProfile, type Profile } from "../shared/profile";
+import type { SplitData, SplitName } from "../shared/splits";
+import type { LocalBert } from "../shared/local-bert";
 
 /** Everything a NER run starts from: settings, backend, base model, the study's rows and split. */
 export interface NerSetup {
@@ -20,10 +22,15 @@ export interface NerSetup {
   train: NerExample[];
   val: NerExample[];
   test: NerExample[];
+  /** The split the rows come from (its frames, and its parts' row indices before sampling). */
+  data: SplitData;
+  /** The corpus-made base model of a `local` profile. */
+  localBert?: LocalBert;
 }
 
-export async function prepareNer(profile: Profile = currentProfile()): Promise<NerSetup> {
-  return prepareTask(profile, (pipeline, indices, tokenizer) => encodeNerRows(pipeline.ner, indices, tokenizer, profile.maxLength));
+/** NER rows of the study's split (default) or of the leak-free one, sampled and encoded for the profile. */
+export async function prepareNer(profile: Profile = currentProfile(), split: SplitName = "study"): Promise<NerSetup> {
+  return prepareTask(profile, (data, indices, tokenizer) => encodeNerRows(data.ner, indices, tokenizer, profile.maxLength), split);
 }
 
 /** BertForTokenClassification: the encoder plus dropout and a linear layer over the five labels, seeded. */
@@ -35,8 +42,9 @@ export function nerModelDir(profile: Profile): string {
   return taskModelDir(profile.name, profile.model, "ner");
 }
 
-export function saveNerModel(setup: NerSetup, model: TokenClassifier, training: Record<string, unknown>): Promise<string> {
-  return saveTaskModel("ner", setup, model.params(), [...NER_LABELS], training);
+/** Save a trained NER model (to `dir`, by default the profile's `ner` folder). */
+export async function saveNerModel(setup: NerSetup, model: TokenClassifier, training: Record<string, unknown>, dir?: string): Promise<string> {
+  return await saveTaskModel("ner", setup, model.params(), [...NER_LABELS], { split: setup.data.name, ...training }, dir);
 }
 
 /** A trained NER model back from `models/`, ready to predict. */

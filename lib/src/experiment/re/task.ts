@@ -13,6 +13,8 @@ import { prepareTask } from "../shared/task";
 import { currentProfile, type Profile } from "../shared/profile";
 import { encodeReRows, RE_CLASSES, type ReExample } from "./data";
 import { scoresOf, type MetricRow } from "../report/run-record";
+import type { SplitData, SplitName } from "../shared/splits";
+import type { LocalBert } from "../shared/local-bert";
 
 /** Everything an RE run starts from. */
 export interface ReSetup {
@@ -23,10 +25,13 @@ export interface ReSetup {
   train: ReExample[];
   val: ReExample[];
   test: ReExample[];
+  data: SplitData;
+  localBert?: LocalBert;
 }
 
-export async function prepareRe(profile: Profile = currentProfile()): Promise<ReSetup> {
-  return prepareTask(profile, (pipeline, indices, tokenizer) => encodeReRows(pipeline.re, indices, tokenizer, profile.maxLength));
+/** RE rows of the study's split (default) or of the leak-free one, sampled and encoded for the profile. */
+export async function prepareRe(profile: Profile = currentProfile(), split: SplitName = "study"): Promise<ReSetup> {
+  return prepareTask(profile, (data, indices, tokenizer) => encodeReRows(data.re, indices, tokenizer, profile.maxLength), split);
 }
 
 /**
@@ -90,10 +95,10 @@ export function reModelDir(profile: Profile): string {
   return taskModelDir(profile.name, profile.model, "re");
 }
 
-export function saveReModel(setup: ReSetup, model: RelationModel, training: Record<string, unknown>): Promise<string> {
+export async function saveReModel(setup: ReSetup, model: RelationModel, training: Record<string, unknown>, dir?: string): Promise<string> {
   const labels = Array.from({ length: RE_CLASSES }, (_, k) => String(k));
   const pos = model.head.posEmbeddingSize > 0 ? { pos_embedding_size: model.head.posEmbeddingSize, pos_vocab_size: model.head.posVocabSize } : {};
-  return saveTaskModel("re", setup, model.params(), labels, { layers: [...model.layers], ...pos, ...training });
+  return await saveTaskModel("re", setup, model.params(), labels, { split: setup.data.name, layers: [...model.layers], ...pos, ...training }, dir);
 }
 
 export async function loadReModel(dir: string): Promise<{ model: RelationModel; bert: LoadedBert; info: StoredModelInfo }> {

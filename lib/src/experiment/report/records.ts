@@ -28,6 +28,11 @@ export type ProfileRecord = {
   ablation_seeds: number;
   pos_embedding_size: number;
   ablation_epochs: string;
+  /** How training batches are ordered (the study's shuffle, or grouped by length). */
+  batch_order?: string;
+  /** A corpus-made BERT (`local` profile): its size and its pretraining budget. */
+  local_bert?: string;
+  local_pretraining?: string;
 };
 
 /** How a result was made. */

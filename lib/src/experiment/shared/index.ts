@@ -4,3 +4,5 @@ export * from "./task";
 export * from "./reported";
 export * from "./model-store";
 export * from "./pieces";
+export * from "./local-bert";
+export * from "./splits";

@@ -101,8 +101,8 @@ export async function saveTaskModel(
   params: Map<string, tf.Variable>,
   labels: string[],
   extra: Record<string, unknown>,
+  dir = taskModelDir(setup.profile.name, setup.profile.model, task),
 ): Promise<string> {
-  const dir = taskModelDir(setup.profile.name, setup.profile.model, task);
   await saveParams(dir, params, {
     task,
     baseModel: setup.profile.model,

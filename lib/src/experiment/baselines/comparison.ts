@@ -1,0 +1,238 @@
+/**
+ * The tables of notebooks 04 and 05: the model next to the baselines that learn only a list, on the study's split
+ * and on the leak-free split, and (in the `local` profile) the same fine-tuning from the pretrained and from the
+ * other initialisation of the same corpus-made BERT. Every arm is trained exactly as the notebook's main model (fitStudy with the profile),
+ * each with its own checkpoint folder, and scored with the same functions.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { loadBert, type LoadedBert } from "../../bert/checkpoint";
+import { loadCorpus } from "../../corpus/load";
+import { NER_LABELS } from "../../pipeline/rows";
+import type { StudyPipelineOutput } from "../../pipeline/study-pipeline";
+import { fitStudy, predictSequences, type StudyFitResult } from "../../train/fit";
+import { evaluateEndToEnd } from "../e2e/evaluate";
+import { AdePredictor } from "../e2e/predictor";
+import { evaluateNer, type NerEvaluation } from "../ner/evaluate";
+import { createNerModel, nerModelDir, saveNerModel, type NerSetup } from "../ner/task";
+import { RE_CLASSES } from "../re/data";
+import { createReModel, evaluateRe, reModelDir, saveReModel, type ReEvaluation, type ReSetup } from "../re/task";
+import type { Profile } from "../shared/profile";
+import { splitData } from "../shared/splits";
+import { localBaseModel, takeRows } from "../shared/task";
+import { buildEntityDictionary, cooccurrenceReLabels, dictionaryNerPredictions, evaluateBaselineEndToEnd, piecesFromWordLabels, reWordSentences } from "./baselines";
+
+export type SystemScoreRow = {
+  split: string;
+  system: string;
+  /** The study's token-level macro F1 (null where a system has no token labels). */
+  token_macro_f1: number | null;
+  /** NER: entity-level strict F1 (micro); RE: relation-level strict F1 with the gold masks. */
+  strict_f1: number;
+  strict_macro_f1?: number;
+  train_rows: number;
+  test_rows: number;
+};
+
+type Log = (line: string) => void;
+
+/** Fine-tune a NER model on a setup as notebook 04 does and score its test rows. */
+/**
+ * Fine-tune a NER model on a setup as notebook 04 does, score its test rows, and save it to `saveTo` when given
+ * (checkpoints go to `<folder>/checkpoints`, so an interrupted run resumes).
+ */
+export async function trainAndScoreNer(setup: NerSetup, folder: string, options: { log?: Log; save?: boolean } = {}): Promise<{ evaluation: NerEvaluation; fit: StudyFitResult }> {
+  const { log } = options;
+  const model = createNerModel(setup);
+  try {
+    const fit = await fitStudy(model, setup.train.map((e) => e.sequence), setup.val.map((e) => e.sequence), { profile: setup.profile, numClasses: NER_LABELS.length, log, checkpointDir: path.join(folder, "checkpoints") });
+    const evaluation = evaluateNer(setup.test, await predictSequences(model, setup.test.map((e) => e.sequence), setup.profile, { log, label: "predicting" }));
+    if (options.save) await saveNerModel(setup, model, { history: fit.history, class_weights: fit.classWeights, seconds: fit.seconds }, folder);
+    return { evaluation, fit };
+  } finally {
+    model.dispose();
+  }
+}
+
+export async function trainAndScoreRe(setup: ReSetup, folder: string, options: { log?: Log; save?: boolean } = {}): Promise<{ evaluation: ReEvaluation; fit: StudyFitResult }> {
+  const { log } = options;
+  const model = createReModel(setup);
+  try {
+    const fit = await fitStudy(model, setup.train.map((e) => e.sequence), setup.val.map((e) => e.sequence), { profile: setup.profile, numClasses: RE_CLASSES, log, checkpointDir: path.join(folder, "checkpoints") });
+    const evaluation = evaluateRe(setup.test, await predictSequences(model, setup.test.map((e) => e.sequence), setup.profile, { log, label: "predicting" }));
+    if (options.save) await saveReModel(setup, model, { history: fit.history, class_weights: fit.classWeights, seconds: fit.seconds }, folder);
+    return { evaluation, fit };
+  } finally {
+    model.dispose();
+  }
+}
+
+/** Where the models trained on the leak-free split are kept (beside the profile's own `ner` and `re`). */
+export const leakFreeModelDir = (profile: Profile, task: "ner" | "re"): string => path.join(task === "ner" ? nerModelDir(profile) : reModelDir(profile), "..", `${task}-leak-free`);
+
+const nerRow = (split: string, system: string, ev: NerEvaluation, setup: NerSetup): SystemScoreRow => ({
+  split,
+  system,
+  token_macro_f1: ev.token.macro.f1,
+  strict_f1: ev.entity.micro.f1,
+  strict_macro_f1: ev.entity.macro.f1,
+  train_rows: setup.train.length,
+  test_rows: setup.test.length,
+});
+
+const reRow = (split: string, system: string, ev: ReEvaluation, setup: ReSetup): SystemScoreRow => ({
+  split,
+  system,
+  token_macro_f1: ev.token.macro.f1,
+  strict_f1: ev.relation.f1,
+  train_rows: setup.train.length,
+  test_rows: setup.test.length,
+});
+
+/** The dictionary baseline of a NER setup: the strings of its training rows, matched in its test rows. */
+export function dictionaryNerEvaluation(setup: NerSetup): NerEvaluation {
+  const dictionary = buildEntityDictionary(setup.train.map((e) => setup.data.ner[e.row]));
+  return evaluateNer(setup.test, dictionaryNerPredictions(dictionary, setup.test));
+}
+
+/** The co-occurrence baseline of an RE setup on its gold masks. */
+export function cooccurrenceReEvaluation(setup: ReSetup): ReEvaluation {
+  const predictions = setup.test.map((ex) => piecesFromWordLabels(ex.sequence, cooccurrenceReLabels(ex.words, reWordSentences(setup.data.preprocessed, setup.data.re[ex.row], ex.row))));
+  return evaluateRe(setup.test, predictions);
+}
+
+export interface NerComparison {
+  rows: SystemScoreRow[];
+  /** Entity-level strict F1 on the leak-free split: the model minus the dictionary. */
+  leakFreeMargin: number;
+  conclusion: string;
+  /** What MLM pretraining changed, from the two initialisations' rows (or why there is nothing to compare). */
+  pretraining: string;
+}
+
+const OTHER_ARM = { random: "model from the random initialisation (no pretraining)", pretrained: "model from the MLM-pretrained weights" } as const;
+
+/**
+ * Notebook 04's table: the dictionary and the model on the study's split (the model already trained), the same
+ * two on the leak-free split (a model trained there), and for a corpus-made BERT the random-initialisation arm.
+ */
+export async function nerComparison(study: NerSetup, studyModel: NerEvaluation, options: { log?: Log; prepare: (split: "leak-free") => Promise<NerSetup> }): Promise<NerComparison> {
+  const log = options.log;
+  const rows: SystemScoreRow[] = [nerRow("study", "dictionary", dictionaryNerEvaluation(study), study), nerRow("study", "model", studyModel, study)];
+  const local = study.profile.localBert;
+  if (study.localBert && local?.compareInitialisations) {
+    // the other initialisation of the same corpus-made BERT: same vocabulary, same rows, same training
+    const other = local.initialisation === "pretrained" ? "random" : "pretrained";
+    const otherBert = await localBaseModel(study.profile, await loadCorpus(), study.pipeline, other, (line) => log?.(line));
+    const bert: LoadedBert = await loadBert(otherBert!.dir);
+    try {
+      const otherSetup: NerSetup = { ...study, bert };
+      const { evaluation } = await trainAndScoreNer(otherSetup, path.join(nerModelDir(study.profile), "..", `ner-${other}-init`), { log });
+      rows.push(nerRow("study", OTHER_ARM[other], evaluation, otherSetup));
+    } finally {
+      bert.encoder.dispose();
+    }
+  }
+  const leakFree = await options.prepare("leak-free");
+  try {
+    rows.push(nerRow("leak-free", "dictionary", dictionaryNerEvaluation(leakFree), leakFree));
+    const { evaluation } = await trainAndScoreNer(leakFree, leakFreeModelDir(study.profile, "ner"), { log, save: true });
+    rows.push(nerRow("leak-free", "model", evaluation, leakFree));
+  } finally {
+    leakFree.bert.encoder.dispose();
+  }
+  const dict = rows.find((r) => r.split === "leak-free" && r.system === "dictionary")!.strict_f1;
+  const model = rows.find((r) => r.split === "leak-free" && r.system === "model")!.strict_f1;
+  return {
+    rows,
+    leakFreeMargin: model - dict,
+    conclusion: marginSentence("NER model", "dictionary", "entity-level strict F1", model, dict),
+    pretraining: pretrainingEffect(rows, local?.initialisation ?? "pretrained"),
+  };
+}
+
+export interface ReComparison {
+  rows: SystemScoreRow[];
+  conclusion: string;
+}
+
+/** Notebook 05's table: co-occurrence and the model, on the study's split and on the leak-free one. */
+export async function reComparison(study: ReSetup, studyModel: ReEvaluation, options: { log?: Log; prepare: (split: "leak-free") => Promise<ReSetup> }): Promise<ReComparison> {
+  const rows: SystemScoreRow[] = [reRow("study", "co-occurrence", cooccurrenceReEvaluation(study), study), reRow("study", "model", studyModel, study)];
+  const leakFree = await options.prepare("leak-free");
+  try {
+    rows.push(reRow("leak-free", "co-occurrence", cooccurrenceReEvaluation(leakFree), leakFree));
+    const { evaluation } = await trainAndScoreRe(leakFree, leakFreeModelDir(study.profile, "re"), { log: options.log, save: true });
+    rows.push(reRow("leak-free", "model", evaluation, leakFree));
+  } finally {
+    leakFree.bert.encoder.dispose();
+  }
+  const co = rows.find((r) => r.split === "leak-free" && r.system === "co-occurrence")!.strict_f1;
+  const model = rows.find((r) => r.split === "leak-free" && r.system === "model")!.strict_f1;
+  return { rows, conclusion: marginSentence("RE model", "co-occurrence baseline", "relation-level strict F1 (gold masks)", model, co) };
+}
+
+/** A sentence stating, from the numbers, whether the model beats the baseline on the leak-free split. */
+export function marginSentence(model: string, baseline: string, metric: string, modelScore: number, baselineScore: number): string {
+  const d = modelScore - baselineScore;
+  const f = (x: number) => x.toFixed(3);
+  if (d > 0) return `On the leak-free split the ${model} beats the ${baseline}: ${metric} ${f(modelScore)} against ${f(baselineScore)} (+${f(d)}).`;
+  if (d === 0) return `On the leak-free split the ${model} only ties the ${baseline}: ${metric} ${f(modelScore)} for both.`;
+  return `On the leak-free split the ${model} does NOT beat the ${baseline}: ${metric} ${f(modelScore)} against ${f(baselineScore)} (${f(d)}).`;
+}
+
+/**
+ * What pretraining changed, on the study's split: the model fine-tuned from the MLM-pretrained weights minus the
+ * one fine-tuned from the random initialisation (`mainInitialisation` says which of the two is the row "model").
+ */
+export function pretrainingEffect(rows: readonly SystemScoreRow[], mainInitialisation: "pretrained" | "random"): string {
+  const main = rows.find((r) => r.split === "study" && r.system === "model");
+  const other = rows.find((r) => r.split === "study" && (r.system === OTHER_ARM.random || r.system === OTHER_ARM.pretrained));
+  if (!main || !other) return "No comparison of initialisations in this profile (its BERT is a given checkpoint).";
+  const [pre, rnd] = mainInitialisation === "pretrained" ? [main, other] : [other, main];
+  const d = (a: number, b: number) => `${a - b >= 0 ? "+" : ""}${(a - b).toFixed(3)}`;
+  const verdict = pre.strict_f1 > rnd.strict_f1 ? "helps" : pre.strict_f1 === rnd.strict_f1 ? "makes no difference to" : "does not help";
+  return (
+    `MLM pretraining ${verdict} the NER model here: entity-level strict F1 ${pre.strict_f1.toFixed(3)} from the pretrained weights against ${rnd.strict_f1.toFixed(3)} from the random initialisation (${d(pre.strict_f1, rnd.strict_f1)}); ` +
+    `token macro F1 ${pre.token_macro_f1!.toFixed(3)} against ${rnd.token_macro_f1!.toFixed(3)} (${d(pre.token_macro_f1!, rnd.token_macro_f1!)}).`
+  );
+}
+
+export interface EndToEndComparison {
+  rows: SystemScoreRow[];
+  /** Splits whose trained models were not found (their model rows are missing). */
+  missing: string[];
+}
+
+/**
+ * Notebook 06's table: dictionary NER + co-occurrence, against the two trained models chained, on the test rows
+ * of the study's split and of the leak-free one (whose models notebooks 04 and 05 train and save).
+ */
+export async function endToEndComparison(profile: Profile, pipeline: StudyPipelineOutput, studyPredictor: AdePredictor): Promise<EndToEndComparison> {
+  const rows: SystemScoreRow[] = [];
+  const missing: string[] = [];
+  for (const name of ["study", "leak-free"] as const) {
+    const data = splitData(pipeline, name);
+    const train = takeRows(data.split.train, profile.maxRows.train);
+    const test = takeRows(data.split.test, profile.maxRows.test);
+    const dictionary = buildEntityDictionary(train.map((r) => data.ner[r]));
+    const base = evaluateBaselineEndToEnd(dictionary, data, test);
+    rows.push({ split: name, system: "dictionary + co-occurrence", token_macro_f1: null, strict_f1: base.relation.f1, train_rows: train.length, test_rows: test.length });
+    let predictor: AdePredictor | undefined = name === "study" ? studyPredictor : undefined;
+    if (!predictor) {
+      const [nerDir, reDir] = [leakFreeModelDir(profile, "ner"), leakFreeModelDir(profile, "re")];
+      if (fs.existsSync(path.join(nerDir, "model.json")) && fs.existsSync(path.join(reDir, "model.json"))) predictor = await AdePredictor.load(nerDir, reDir);
+    }
+    if (!predictor) {
+      missing.push(name);
+      continue;
+    }
+    const e2e = await evaluateEndToEnd(predictor, data, test);
+    rows.push({ split: name, system: "NER model -> RE model", token_macro_f1: e2e.token.macro.f1, strict_f1: e2e.relation.f1, train_rows: train.length, test_rows: test.length });
+    if (predictor !== studyPredictor) {
+      predictor.ner.bert.encoder.dispose();
+      predictor.re.bert.encoder.dispose();
+    }
+  }
+  return { rows, missing };
+}
