@@ -25,6 +25,7 @@ export * from "./pipeline/reference";
 export * from "./viz";
 export * from "./eda";
 export * from "./metrics";
+export * from "./benchmark";
 export * from "./experiment";
 export * from "./backend";
 export * from "./bert";

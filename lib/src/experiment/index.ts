@@ -16,3 +16,4 @@ export * from "./pos-ablation";
 export * from "./ablation-report";
 export * from "./ablation-figures";
 export * from "./last-run";
+export * from "./benchmark";

@@ -19,7 +19,7 @@ export function modelsDir(): string {
   return process.env.ADEFLOW_MODELS_DIR ?? path.join(repoRoot(), "models");
 }
 
-export function taskModelDir(profileName: string, baseModel: string, task: "ner" | "re" | "pos-ablation"): string {
+export function taskModelDir(profileName: string, baseModel: string, task: "ner" | "re" | "pos-ablation" | "benchmark"): string {
   const slug = path.basename(baseModel.replace(/[\\/]+$/, "")).replace(/[^A-Za-z0-9._-]+/g, "_");
   return path.join(modelsDir(), `${profileName}-${slug}`, task);
 }

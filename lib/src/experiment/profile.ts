@@ -29,6 +29,12 @@ export interface Profile {
    * optionally fewer epochs than the profile's own (its runs otherwise train exactly as notebook 05).
    */
   ablation: { seeds: number; posEmbeddingSize: number; epochs?: number; finalEpochs?: number };
+  /**
+   * The field's benchmark (notebook 08): which of SpERT's ten folds run, and optionally a seeded sample of each
+   * fold's training sentences and the first test sentences; 10 % of the training sentences are held out for the
+   * validation loss. Training uses this profile's other settings, optionally with fewer epochs (as the ablation).
+   */
+  benchmark: { folds: number[]; trainSentences?: number; testSentences?: number; validationFraction: number; epochs?: number; finalEpochs?: number };
 }
 
 const STUDY = { batchSize: 8, accumulationSteps: 4, learningRate: 2e-4, maxGradNorm: 1.0, maxLength: 128, seed: 0, finalLearningRate: 1e-5 };
@@ -49,6 +55,7 @@ export const PROFILES: Record<Profile["name"], () => Profile> = {
     epochs: 6,
     finalEpochs: 1,
     ablation: { seeds: 3, posEmbeddingSize: POS_EMBEDDING_SIZE },
+    benchmark: { folds: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], validationFraction: 0.1 },
   }),
   quick: () => ({
     ...STUDY,
@@ -63,6 +70,9 @@ export const PROFILES: Record<Profile["name"], () => Profile> = {
     epochs: 1,
     finalEpochs: 0,
     ablation: { seeds: 2, posEmbeddingSize: POS_EMBEDDING_SIZE },
+    // three folds, the fewest that give a spread; 100 training sentences (about 220 rows after augmentation,
+    // the size of the profile's 04/05 runs) and 100 test sentences per fold
+    benchmark: { folds: [0, 1, 2], trainSentences: 100, testSentences: 100, validationFraction: 0.1 },
   }),
   smoke: () => ({
     ...STUDY,
@@ -75,6 +85,8 @@ export const PROFILES: Record<Profile["name"], () => Profile> = {
     learningRate: 2e-3,
     // two seeds, the fewest that give a spread, and 2 epochs without the final one: four runs stay near 40 s
     ablation: { seeds: 2, posEmbeddingSize: 8, epochs: 2, finalEpochs: 0 },
+    // two folds of 12 training and 8 test sentences, 2 epochs without the final one: both folds stay near 40 s
+    benchmark: { folds: [0, 1], trainSentences: 12, testSentences: 8, validationFraction: 0.1, epochs: 2, finalEpochs: 0 },
   }),
 };
 
@@ -107,5 +119,9 @@ export function describeProfile(p: Profile): Record<string, string | number> {
     ablation_seeds: p.ablation.seeds,
     pos_embedding_size: p.ablation.posEmbeddingSize,
     ablation_epochs: `${p.ablation.epochs ?? p.epochs} + ${p.ablation.finalEpochs ?? p.finalEpochs} final`,
+    benchmark_folds: p.benchmark.folds.join(" "),
+    benchmark_train_sentences: p.benchmark.trainSentences ?? "all",
+    benchmark_test_sentences: p.benchmark.testSentences ?? "all",
+    benchmark_epochs: `${p.benchmark.epochs ?? p.epochs} + ${p.benchmark.finalEpochs ?? p.finalEpochs} final`,
   };
 }

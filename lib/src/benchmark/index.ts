@@ -1,0 +1,6 @@
+export * from "./dataset";
+export * from "./folds";
+export * from "./study-rows";
+export * from "./align";
+export * from "./score";
+export * from "./predictions-file";
