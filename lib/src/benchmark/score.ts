@@ -84,3 +84,22 @@ export function scoreBenchmark(gold: readonly BenchmarkSentence[], predicted: re
     withoutOverlap: scoreSentences(gold.filter((_, i) => keep[i]), predicted.filter((_, i) => keep[i])),
   };
 }
+
+/** The scores as table rows, in % like the papers: per type, micro and macro, for each setting and view. */
+export function scoreRows(scores: { all: BenchmarkScores; withoutOverlap: BenchmarkScores }): { view: string; setting: string; type: string; precision: number; recall: number; f1: number; support: number | string }[] {
+  const views = [
+    ["all sentences", scores.all],
+    ["without overlapping entities", scores.withoutOverlap],
+  ] as const;
+  return views.flatMap(([view, s]) =>
+    ([
+      ["entities", s.ner],
+      ["relations, strict (with NEC)", s.relationStrict],
+      ["relations, boundaries", s.relationBoundaries],
+    ] as const).flatMap(([setting, sc]) => [
+      ...Object.entries(sc.perType).map(([type, p]) => ({ view, setting, type, precision: 100 * p.precision, recall: 100 * p.recall, f1: 100 * p.f1, support: p.support })),
+      { view, setting, type: "micro", precision: 100 * sc.micro.precision, recall: 100 * sc.micro.recall, f1: 100 * sc.micro.f1, support: sc.micro.support },
+      { view, setting, type: "macro", precision: 100 * sc.macro.precision, recall: 100 * sc.macro.recall, f1: 100 * sc.macro.f1, support: "" },
+    ]),
+  );
+}

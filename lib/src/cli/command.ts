@@ -14,10 +14,12 @@ export interface Flags {
   values: Map<string, string>;
   switches: Set<string>;
   positional: string[];
+  /** The arguments as given, for a command that declares its own flags (`util.parseArgs`). */
+  args: string[];
 }
 
 export function parseFlags(args: string[], booleanFlags: readonly string[] = []): Flags {
-  const flags: Flags = { values: new Map(), switches: new Set(), positional: [] };
+  const flags: Flags = { values: new Map(), switches: new Set(), positional: [], args: [...args] };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     if (!arg.startsWith("--")) {

@@ -7,9 +7,10 @@ import { encodeCommand } from "./encode";
 import { benchCommand } from "./bench";
 import { resultsCommand } from "./results";
 import { screenshotsCommand } from "./screenshots";
+import { benchmarkRunCommand, benchmarkScoreCommand } from "./benchmark";
 
 /** Every sub-command of `adeflow`; optional ones register themselves in `extraCommands` below. */
-export const commands: Command[] = [dataStatsCommand, dataExportCommand, setupCommand, reproduceCommand, labCommand, predictCommand, encodeCommand, benchCommand, resultsCommand, screenshotsCommand];
+export const commands: Command[] = [dataStatsCommand, dataExportCommand, setupCommand, reproduceCommand, labCommand, predictCommand, encodeCommand, benchCommand, resultsCommand, screenshotsCommand, benchmarkRunCommand, benchmarkScoreCommand];
 
 function help(): string {
   return ["usage: adeflow <command> [options]", "", ...commands.map((c) => `  ${c.usage}\n      ${c.summary}`)].join("\n");

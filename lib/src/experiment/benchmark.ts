@@ -23,6 +23,7 @@ import { writePredictions } from "../benchmark/predictions-file";
 import { scoreBenchmark, type BenchmarkScores } from "../benchmark/score";
 import { studyRows, type StudyRows } from "../benchmark/study-rows";
 import { writeJsonAtomic } from "../io";
+import { saveTable } from "../viz/table";
 import type { Entity } from "../metrics/entity";
 import { tokenScores, type TokenScores } from "../metrics/token";
 import { NER_LABEL_ID, NER_LABELS } from "../pipeline/rows";
@@ -322,4 +323,31 @@ export function foldSizes(data: BenchmarkDataset): { fold: number; test_sentence
       sentences_with_overlap: s.filter(hasOverlap).length,
     };
   });
+}
+
+/**
+ * The run's summary next to how it was made: `summary.json` (profile, seeds, backend, model hash, per-fold
+ * results, mean and sd, the comparison with the published table) and the same tables as CSV and Markdown.
+ */
+export function writeBenchmarkResults(outDir: string, setup: BenchmarkSetup, results: readonly FoldResult[], seconds: number): { summary: ReturnType<typeof summarizeBenchmark>; comparison: ReturnType<typeof benchmarkComparison>; file: string } {
+  const summary = summarizeBenchmark(results);
+  const comparison = benchmarkComparison(results, setup.profile);
+  const file = path.join(outDir, "summary.json");
+  writeJsonAtomic(file, {
+    ...describeProfile(benchmarkRunProfile(setup.profile)),
+    benchmark_dir: setup.data.dir,
+    model_hash: setup.bert.contentHash.slice(0, 16),
+    backend: setup.backend.name,
+    seconds: Number(seconds.toFixed(1)),
+    folds_run: results.map((r) => r.fold),
+    split_seeds: results.map((r) => r.split_seed),
+    training_seed: setup.profile.seed,
+    summary,
+    comparison,
+    folds: results.map(({ history, ...rest }) => rest),
+    written_at: new Date().toISOString(),
+  });
+  saveTable(summary, path.join(outDir, "summary"));
+  saveTable(comparison, path.join(outDir, "comparison"));
+  return { summary, comparison, file };
 }
