@@ -17,3 +17,4 @@ export * from "./ablation-report";
 export * from "./ablation-figures";
 export * from "./last-run";
 export * from "./benchmark";
+export * from "./benchmark-figures";
