@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { scoreBenchmark, scoreSentences } from "../src/benchmark/score";
-import { overlappingEntities, type BenchmarkSentence } from "../src/benchmark/dataset";
+import { checkSentence, overlappingEntities, type BenchmarkSentence } from "../src/benchmark/dataset";
+import { fixture, readJson } from "./helpers";
 
 /**
  * SpERT's scorer on hand-made sentences; every expected value is counted out in the comments
@@ -127,4 +128,36 @@ test("duplicates count once, and the macro average runs over the types that occu
   assert.equal(s.relationStrict.micro.support, 0);
   close(s.relationStrict.macro.f1, 0, "no relation type occurs: macro 0");
   assert.throws(() => scoreSentences([drugOnly], []), /1 gold sentences but 0 predicted/);
+});
+
+test("equal to SpERT's evaluator (scikit-learn over the union of tuples) on perturbed predictions of 75 benchmark sentences", () => {
+  // scripts/spert_score_reference.py
+  const ref = readJson(fixture("spert-scores.json"));
+  const gold = ref.gold.map((s: unknown, i: number) => checkSentence(s, "spert-scores.json gold", i));
+  const predicted = ref.predicted.map((s: unknown, i: number) => checkSentence(s, "spert-scores.json predicted", i));
+  const ours = scoreBenchmark(gold, predicted);
+  let compared = 0;
+  for (const view of ["all", "withoutOverlap"] as const) {
+    assert.equal(ours[view].sentences, ref[view].sentences, `${view} sentences`);
+    for (const setting of ["ner", "relationStrict", "relationBoundaries"] as const) {
+      const a = ours[view][setting];
+      const b = ref[view][setting];
+      assert.deepEqual(Object.keys(a.perType), Object.keys(b.per_type), `${view} ${setting} types`);
+      for (const [type, [p, r, f, support]] of Object.entries(b.per_type) as [string, number[]][]) {
+        close(a.perType[type].precision, p, `${view} ${setting} ${type} P`);
+        close(a.perType[type].recall, r, `${view} ${setting} ${type} R`);
+        close(a.perType[type].f1, f, `${view} ${setting} ${type} F1`);
+        assert.equal(a.perType[type].support, support);
+        compared++;
+      }
+      (["precision", "recall", "f1"] as const).forEach((k, i) => {
+        close(a.micro[k], b.micro[i], `${view} ${setting} micro ${k}`);
+        close(a.macro[k], b.macro[i], `${view} ${setting} macro ${k}`);
+      });
+    }
+  }
+  assert.equal(compared, 8, "2 views x (2 entity types + 1 relation type in each of 2 settings)");
+  // the perturbations make the case non-trivial: neither perfect nor empty
+  assert.ok(ours.all.ner.macro.f1 > 0.3 && ours.all.ner.macro.f1 < 0.9);
+  assert.ok(ours.all.sentences > ours.withoutOverlap.sentences, "some sentences hold overlapping entities");
 });
