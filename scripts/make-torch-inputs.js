@@ -5,7 +5,8 @@
 const path = require("node:path");
 const fs = require("node:fs");
 const { WordAlignedTokenizer } = require("../lib/dist/src/bert");
-const { smokeExamples, Rng } = require("../lib/dist/src/train");
+const { smokeExamples } = require("../lib/dist/test/support/smoke.js");
+const { Rng } = require("../lib/dist/src/random/rng.js");
 
 const fixtures = path.join(__dirname, "..", "lib", "test", "fixtures");
 const SEQ = 40;

@@ -11,7 +11,7 @@ import { benchmarkRunCommand, benchmarkScoreCommand } from "../src/cli/benchmark
 import { parseFlags } from "../src/cli/command";
 import { loadBenchmark } from "../src/benchmark/dataset";
 import { readPredictions } from "../src/benchmark/predictions-file";
-import { PROFILES } from "../src/experiment/profile";
+import { PROFILES } from "../src/experiment/shared/profile";
 import { readJson } from "./helpers";
 
 process.env.ADEFLOW_MODELS_DIR = fs.mkdtempSync(path.join(os.tmpdir(), "adeflow-models-"));

@@ -1,14 +1,12 @@
 /** safetensors, config.json and weight-name mapping: formats and the errors users see. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { parseSafetensors, serializeSafetensors, type TensorMap } from "../src/io";
 import {
-  parseSafetensors,
-  serializeSafetensors,
   parseBertConfig,
   mapEncoderWeights,
   expectedEncoderShapes,
   canonicalName,
-  type TensorMap,
 } from "../src/bert";
 import { AdeflowError } from "../src/errors";
 

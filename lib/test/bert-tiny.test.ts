@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { buildTinyCheckpoint, readCorpusSentences, tinyCorpusDir } from "../src/bert";
+import { buildTinyCheckpoint, readCorpusSentences, tinyCorpusDir } from "./support/tiny";
 
 const DIR = path.resolve(__dirname, "../../test/fixtures/tiny-bert");
 const haveCorpus = fs.existsSync(path.join(tinyCorpusDir(), "DRUG-AE.rel"));

@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { loadBert, splitWords } from "../src/bert";
-import { weightedCrossEntropy } from "../src/train";
+import { weightedCrossEntropy } from "../src/bert";
 import { linear } from "../src/bert/encoder";
 import { maxAbsDiff } from "./helpers";
 

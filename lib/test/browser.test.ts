@@ -3,11 +3,11 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { runNotebooksInBrowser, type BrowserRun } from "../src/notebooks/browser-run";
-import { cellProblems } from "../src/notebooks/expectations";
-import { listNotebooks } from "../src/notebooks/execute";
-import { findJupyterPython } from "../src/notebooks/jupyter";
-import { detectJupyterUi } from "../src/notebooks/server";
+import { runNotebooksInBrowser, type BrowserRun } from "../src/jupyter/browser-run";
+import { cellProblems } from "../src/jupyter/expectations";
+import { listNotebooks } from "../src/jupyter/execute";
+import { findJupyterPython } from "../src/jupyter/jupyter";
+import { detectJupyterUi } from "../src/jupyter/server";
 import { findChromium } from "../src/viz/save";
 import { testCorpusDir } from "./helpers";
 

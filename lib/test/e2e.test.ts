@@ -1,11 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { findWords, goldRelations, maskPredictedEntities, readRelations } from "../src/experiment/e2e";
-import { nerWordsAndTags, wordTagsFromPieces } from "../src/experiment/ner-data";
-import { pooledClassWeights } from "../src/experiment/class-weights";
-import { computeClassWeights } from "../src/train/loss";
-import { currentProfile } from "../src/experiment/profile";
-import { wordsWithOffsets } from "../src/experiment/predict";
+import { findWords, goldRelations, maskPredictedEntities, readRelations } from "../src/experiment/e2e/chain";
+import { nerWordsAndTags, wordTagsFromPieces } from "../src/experiment/ner/data";
+import { pooledClassWeights } from "../src/train/class-weights";
+import { computeClassWeights } from "../src/bert/loss";
+import { currentProfile } from "../src/experiment/shared/profile";
+import { wordsWithOffsets } from "../src/experiment/e2e/predictor";
 import { extractionHtml } from "../src/viz/extraction";
 import type { AlignedSequence } from "../src/bert/tokenizer";
 import { fixture, readJson } from "./helpers";
@@ -47,8 +47,8 @@ test("NER words pair with tags as Python's zip does, and words take their first 
   assert.deepEqual(wordTagsFromPieces(seq, [0, 3, 1, 4, 0], 3), ["B-Effect", "B-Drug", "O"]);
 });
 
-// Values printed by the study's own compute_weights (scripts/seed_class_weights_reference.py).
-for (const [i, c] of (readJson(fixture("seed-class-weights.json")) as any[]).entries()) {
+// Values printed by the study's own compute_weights (scripts/study_class_weights_reference.py).
+for (const [i, c] of (readJson(fixture("study-class-weights.json")) as any[]).entries()) {
   test(`class weights equal the study's code, case ${i}`, () => {
     const got = computeClassWeights(c.sequences, 5);
     c.weights.forEach((w: number, k: number) => assert.ok(Math.abs(got[k] - w) < 1e-5, `class ${k}: ${got[k]} != ${w}`));

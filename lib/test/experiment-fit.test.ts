@@ -5,15 +5,15 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { initBackend } from "../src/backend";
 import { loadBert } from "../src/bert/checkpoint";
-import { fitStudy, predictSequences } from "../src/experiment/fit";
-import { encodeNerRows } from "../src/experiment/ner-data";
-import { PROFILES, TINY_CHECKPOINT } from "../src/experiment/profile";
+import { fitStudy, predictSequences } from "../src/train/fit";
+import { encodeNerRows } from "../src/experiment/ner/data";
+import { PROFILES, TINY_CHECKPOINT } from "../src/experiment/shared/profile";
 import { readCorpus } from "../src/corpus/load";
-import { runSeedPipeline } from "../src/pipeline/seed-pipeline";
-import { TokenClassifier } from "../src/train/token-classifier";
+import { runStudyPipeline } from "../src/pipeline/study-pipeline";
+import { TokenClassifier } from "../src/bert/token-classifier";
 import { testCorpusDir } from "./helpers";
 
-const pipeline = runSeedPipeline(readCorpus(testCorpusDir()));
+const pipeline = runStudyPipeline(readCorpus(testCorpusDir()));
 const profile = { ...PROFILES.smoke(), epochs: 2, finalEpochs: 1 };
 
 async function freshRun() {

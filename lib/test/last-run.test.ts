@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { collectLastRun, lastRunMarkdown, replaceReadmeSection, writeLastRunIntoReadme, README_RESULTS_END, README_RESULTS_START } from "../src/experiment/last-run";
+import { collectLastRun, lastRunMarkdown, replaceReadmeSection, writeLastRunIntoReadme, README_RESULTS_END, README_RESULTS_START } from "../src/experiment/report/last-run";
 
 function fakeResults(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "last-run-"));

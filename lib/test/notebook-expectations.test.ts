@@ -3,9 +3,9 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { isLoopback } from "../src/notebooks/browser-run";
-import { cellExpectation, cellProblems, notebookExpectations, type ShownCell } from "../src/notebooks/expectations";
-import { listNotebooks } from "../src/notebooks/execute";
+import { isLoopback } from "../src/jupyter/browser-run";
+import { cellExpectation, cellProblems, notebookExpectations, type ShownCell } from "../src/jupyter/expectations";
+import { listNotebooks } from "../src/jupyter/execute";
 
 const clean = (over: Partial<ShownCell> = {}): ShownCell => ({ executionCount: 1, errors: [], stderr: "", charts: [], tables: 0, highlights: 0, ...over });
 

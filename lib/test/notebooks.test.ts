@@ -3,8 +3,8 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { executeNotebook, listNotebooks, selectNotebooks } from "../src/notebooks/execute";
-import { findJupyterPython } from "../src/notebooks/jupyter";
+import { executeNotebook, listNotebooks, selectNotebooks } from "../src/jupyter/execute";
+import { findJupyterPython } from "../src/jupyter/jupyter";
 import { readJson, testCorpusDir } from "./helpers";
 
 /**

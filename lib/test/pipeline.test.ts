@@ -3,13 +3,13 @@ import assert from "node:assert/strict";
 import { readCorpus } from "../src/corpus/load";
 import { cleanText } from "../src/pipeline/clean";
 import { isAmbiguous } from "../src/pipeline/preprocess";
-import { seedIobTags } from "../src/pipeline/iob";
+import { studyIobTags } from "../src/pipeline/iob";
 import { maskSentences } from "../src/pipeline/mask";
-import { runSeedPipeline } from "../src/pipeline/seed-pipeline";
+import { runStudyPipeline } from "../src/pipeline/study-pipeline";
 import { readJson, referenceSamplePath, testCorpusDir } from "./helpers";
 
 const reference = readJson(referenceSamplePath());
-const output = runSeedPipeline(readCorpus(testCorpusDir()));
+const output = runStudyPipeline(readCorpus(testCorpusDir()));
 
 test("pipeline counts equal the original's: 6,821 -> 6,632 -> 6,507, 4,271 sentences, 12,951 rows, 10,360/1,295/1,296", () => {
   const c = reference.counts;
@@ -61,7 +61,7 @@ test("every RE row has one label per word and every NER row one tag per Treebank
 });
 
 test("cleaning keeps decimals and x=1.2, drops other punctuation, possessives and the final period", () => {
-  // expected strings printed by the seed's own regexes in Python; a final non-numeric period leaves a space
+  // expected strings printed by the study's own regexes in Python; a final non-numeric period leaves a space
   assert.equal(cleanText("Patient's dose (5 mg/kg) was 0.5 mg."), "Patient dose 5 mg kg was 0.5 mg ");
   assert.equal(cleanText("z = 2.27, p = 0.01."), "z=2.27 p=0.01");
   assert.equal(cleanText("the \"drug-induced\" rash."), "the drug induced rash ");
@@ -74,12 +74,12 @@ test("ambiguous rows: any whitespace word of the drug equal to a word of the eff
 });
 
 test("IOB: first occurrence, B on the token that starts the entity, I inside it", () => {
-  assert.deepEqual(seedIobTags("drug a caused bad rash after drug a", ["drug a"], ["bad rash"]), ["B-Drug", "I-Drug", "O", "B-Effect", "I-Effect", "O", "O", "O"]);
+  assert.deepEqual(studyIobTags("drug a caused bad rash after drug a", ["drug a"], ["bad rash"]), ["B-Drug", "I-Drug", "O", "B-Effect", "I-Effect", "O", "O", "O"]);
   // literal first match: "gold" is found at the start of "goldfish", which takes the tag (as in the original)
-  assert.deepEqual(seedIobTags("the goldfish and gold rash", ["gold"], ["rash"]), ["O", "B-Drug", "O", "O", "B-Effect"]);
+  assert.deepEqual(studyIobTags("the goldfish and gold rash", ["gold"], ["rash"]), ["O", "B-Drug", "O", "O", "B-Effect"]);
   // "cannot" is two Treebank tokens, so the tags outnumber the words (as in the original)
-  assert.deepEqual(seedIobTags("a cannot b x", ["x"], ["b"]), ["O", "O", "O", "B-Effect", "B-Drug"]);
-  assert.throws(() => seedIobTags("no entity", ["x"], ["entity"]), /drug "x" does not occur/);
+  assert.deepEqual(studyIobTags("a cannot b x", ["x"], ["b"]), ["O", "O", "O", "B-Effect", "B-Drug"]);
+  assert.throws(() => studyIobTags("no entity", ["x"], ["entity"]), /drug "x" does not occur/);
 });
 
 test("masking: one mask per entity, later occurrences kept, pair numbers by sentence in a concatenation", () => {

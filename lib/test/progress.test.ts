@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { detectProgressMode, formatBytes, formatDuration, formatProgress, Progress } from "../src/progress";
-import { LiveOutput } from "../src/notebooks/live-output";
+import { LiveOutput } from "../src/jupyter/live-output";
 
 /** A clock the test moves by hand, in milliseconds. */
 const clock = (start = 1_000) => {

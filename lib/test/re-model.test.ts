@@ -9,7 +9,7 @@ import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { loadBert, type AlignedBatch } from "../src/bert";
 import { AdamW } from "../src/train/optim";
-import { Rng } from "../src/train/rng";
+import { Rng } from "../src/random/rng";
 import { AdeflowError } from "../src/errors";
 import { registerFastSegmentSum } from "../src/backend";
 import { RelationHead, RelationModel, defaultRelationLayers, relationHeadParameterCount, STUDY_RE_LAYERS } from "../src/re";

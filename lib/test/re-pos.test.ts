@@ -10,13 +10,13 @@ import { AdeflowError } from "../src/errors";
 import { POS_VOCAB } from "../src/pos/tags";
 import { RelationHead, RelationModel, relationHeadParameterCount, stackPosIds } from "../src/re";
 import { stackSequences } from "../src/bert/tokenizer";
-import { Rng } from "../src/train/rng";
+import { Rng } from "../src/random/rng";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { BackendInfo } from "../src/backend";
-import { PROFILES, TINY_CHECKPOINT } from "../src/experiment/profile";
-import { createReModel, loadReModel, saveReModel, type ReSetup } from "../src/experiment/re";
+import { PROFILES, TINY_CHECKPOINT } from "../src/experiment/shared/profile";
+import { createReModel, loadReModel, saveReModel, type ReSetup } from "../src/experiment/re/task";
 
 const SMALL = { lstmUnits: 4, denseUnits: 6, seqLen: 8, numClasses: 3 };
 const V = POS_VOCAB.length;

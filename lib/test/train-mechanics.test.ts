@@ -2,7 +2,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { AdamW, linearScheduleFactor, clipByGlobalNorm, computeClassWeights, sequenceClassWeights, weightedCrossEntropy, Rng } from "../src/train";
+import { AdamW, linearScheduleFactor, clipByGlobalNorm } from "../src/train";
+import { computeClassWeights, sequenceClassWeights, weightedCrossEntropy } from "../src/bert";
+import { Rng } from "../src/random/rng";
 
 const close = (a: ArrayLike<number>, b: ArrayLike<number>, tol: number, what: string) => {
   assert.equal(a.length, b.length, what);

@@ -13,16 +13,19 @@ import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../src/backend";
 import { loadBert, stackSequences } from "../src/bert";
-import { Trainer, TokenClassifier, smokeExamples, computeClassWeights, SMOKE_LABELS } from "../src/train";
+import { Trainer } from "../src/train";
+import { TokenClassifier, computeClassWeights } from "../src/bert";
+import { NER_LABELS } from "../src/pipeline/rows";
+import { smokeExamples } from "./support/smoke";
 
 test("tiny BERT overfits 20 sentences", async () => {
   const backend = await initBackend();
   const started = performance.now();
   const bert = await loadBert(path.resolve(__dirname, "../../test/fixtures/tiny-bert"));
-  const clf = new TokenClassifier(bert.encoder, SMOKE_LABELS.length, 5);
+  const clf = new TokenClassifier(bert.encoder, NER_LABELS.length, 5);
   const seqs = smokeExamples(20).map((e) => bert.tokenizer.encodeWords(e.words, e.labels, 64));
   const all = stackSequences(seqs, 64);
-  const weights = tf.tensor1d(computeClassWeights(seqs.map((s) => s.labels), SMOKE_LABELS.length));
+  const weights = tf.tensor1d(computeClassWeights(seqs.map((s) => s.labels), NER_LABELS.length));
   const epochs = 60;
   const batchSize = 2;
   const perEpoch = Math.ceil(seqs.length / batchSize);

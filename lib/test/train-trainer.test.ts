@@ -7,7 +7,9 @@ import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../src/backend";
 import { loadBert, type AlignedBatch } from "../src/bert";
-import { Trainer, TokenClassifier, smokeExamples } from "../src/train";
+import { Trainer } from "../src/train";
+import { TokenClassifier } from "../src/bert";
+import { smokeExamples } from "./support/smoke";
 import { AdeflowError } from "../src/errors";
 
 const DIR = path.resolve(__dirname, "../../test/fixtures/tiny-bert");

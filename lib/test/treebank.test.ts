@@ -13,6 +13,6 @@ for (const [i, c] of ref.cases.entries()) {
   });
 }
 
-test("'cannot' splits in two, so Treebank tokens outnumber whitespace words (the seed's label shift)", () => {
+test("'cannot' splits in two, so Treebank tokens outnumber whitespace words (the study's label shift)", () => {
   assert.deepEqual(treebankTokenize("it cannot be"), ["it", "can", "not", "be"]);
 });

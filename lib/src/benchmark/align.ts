@@ -1,6 +1,6 @@
 import type { Entity } from "../metrics/entity";
 import type { NerLabel } from "../pipeline/rows";
-import { wordsWithOffsets, type Word } from "../experiment/predict";
+import { wordsWithOffsets, type Word } from "../experiment/e2e/predictor";
 import { RELATION_TYPE, type BenchmarkEntity, type BenchmarkEntityType, type BenchmarkSentence } from "./dataset";
 
 /**

@@ -4,3 +4,5 @@ export * from "./study-rows";
 export * from "./align";
 export * from "./score";
 export * from "./predictions-file";
+export * from "./protocol";
+export * from "./figures";

@@ -18,7 +18,7 @@ import * as crypto from "node:crypto";
 import { AdeflowError } from "../errors";
 import { readBodyWithProgress } from "../download";
 import { readBertConfig, type BertConfig } from "./config";
-import { readSafetensors } from "./safetensors";
+import { readSafetensors } from "../io/safetensors";
 import { writeFileAtomic } from "../io";
 import { mapEncoderWeights } from "./weights";
 import { BertEncoder } from "./encoder";

@@ -19,9 +19,9 @@
 import * as tf from "@tensorflow/tfjs";
 import { linearFast } from "../ops/matmul";
 import type { BertConfig } from "./config";
-import type { NamedTensor, TensorMap } from "./safetensors";
+import type { NamedTensor, TensorMap } from "../io/safetensors";
 import { expectedEncoderShapes, hubName } from "./weights";
-import { Rng } from "../train/rng";
+import { Rng } from "../random/rng";
 
 /** Most negative float32 (torch.finfo(torch.float32).min). */
 export const FLOAT32_MIN = -3.4028234663852886e38;

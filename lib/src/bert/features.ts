@@ -15,7 +15,7 @@ import * as path from "node:path";
 import * as crypto from "node:crypto";
 import * as tf from "@tensorflow/tfjs";
 import type { LoadedBert } from "./checkpoint";
-import { parseSafetensors, serializeSafetensors, type TensorMap } from "./safetensors";
+import { parseSafetensors, serializeSafetensors, type TensorMap } from "../io/safetensors";
 import { writeFileAtomic } from "../io";
 import { stackSequences, type AlignedSequence } from "./tokenizer";
 import { repoRoot } from "../paths";

@@ -7,15 +7,16 @@
  *   new FeatureExtractor(bert, { layers: [11, 10, 9, 8] }).extract(texts) // features.ts: cached frozen features
  *
  * Checked against an independent PyTorch implementation (scripts/torch_reference.py):
- * lib/test/bert-torch.test.ts. The tiny test checkpoint comes from tiny.ts
- * (scripts/make-tiny-checkpoint.js).
+ * lib/test/bert-torch.test.ts. The tiny test checkpoint is made by lib/test/support/tiny.ts
+ * (scripts/make-tiny-checkpoint.js). The task heads: token-classifier.ts (NER) and the loss both heads
+ * share (loss.ts); the relation model is in re/.
  */
 export * from "./config";
-export * from "./safetensors";
 export * from "./weights";
 export * from "./encoder";
 export * from "./tokenizer";
 export * from "./wordpiece";
 export * from "./checkpoint";
-export * from "./tiny";
 export * from "./features";
+export * from "./loss";
+export * from "./token-classifier";

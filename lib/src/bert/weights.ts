@@ -8,7 +8,7 @@
  */
 import { AdeflowError } from "../errors";
 import type { BertConfig } from "./config";
-import type { NamedTensor, TensorMap } from "./safetensors";
+import type { NamedTensor, TensorMap } from "../io/safetensors";
 
 /** Canonical name -> expected shape, for every tensor the encoder needs. */
 export function expectedEncoderShapes(cfg: BertConfig): Map<string, number[]> {

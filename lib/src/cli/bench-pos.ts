@@ -9,7 +9,7 @@
 import { POS_VOCAB } from "../pos/tags";
 import { RelationHead, type FeatureBatch } from "../re/head";
 import { Trainer } from "../train/trainer";
-import { Rng } from "../train/rng";
+import { Rng } from "../random/rng";
 
 export interface PosHeadBenchRow {
   engine: string;

@@ -6,8 +6,8 @@
  */
 import { loadBert } from "../bert/checkpoint";
 import { loadCorpus } from "../corpus/load";
-import { TINY_CHECKPOINT } from "../experiment/profile";
-import { runSeedPipeline } from "../pipeline/seed-pipeline";
+import { TINY_CHECKPOINT } from "../experiment/shared/profile";
+import { runStudyPipeline } from "../pipeline/study-pipeline";
 import { WordTagger } from "../pos/tagger";
 
 export interface TaggingBenchRow {
@@ -27,7 +27,7 @@ function seconds(step: () => void): number {
 }
 
 export async function benchTagging(log: (s: string) => void = () => {}): Promise<TaggingBenchRow[]> {
-  const rows = runSeedPipeline(await loadCorpus()).re.map((r) => r.maskedText.split(" "));
+  const rows = runStudyPipeline(await loadCorpus()).re.map((r) => r.maskedText.split(" "));
   const words = rows.reduce((n, r) => n + r.length, 0);
   const { tokenizer } = await loadBert(TINY_CHECKPOINT());
   const tagger = new WordTagger();

@@ -2,11 +2,11 @@ import * as path from "node:path";
 import { loadCorpus } from "../corpus/load";
 import { AdeflowError } from "../errors";
 import { writeJsonAtomic, writeJsonlAtomic } from "../io";
-import { runSeedPipeline, type SeedPipelineOutput } from "../pipeline/seed-pipeline";
+import { runStudyPipeline, type StudyPipelineOutput } from "../pipeline/study-pipeline";
 import type { Command, Flags } from "./command";
 
 /** The counts `adeflow data stats` prints, with the names the issue and the reference sample use. */
-export function statsObject(out: SeedPipelineOutput, negatives: number, doses: number, corpusDir: string, seconds: number) {
+export function statsObject(out: StudyPipelineOutput, negatives: number, doses: number, corpusDir: string, seconds: number) {
   const c = out.counts;
   return {
     relations: c.relations,
@@ -28,7 +28,7 @@ export function statsObject(out: SeedPipelineOutput, negatives: number, doses: n
 async function pipelineFrom(flags: Flags) {
   const started = performance.now();
   const corpus = await loadCorpus({ corpusDir: flags.values.get("corpus-dir") });
-  const out = runSeedPipeline(corpus);
+  const out = runStudyPipeline(corpus);
   return { corpus, out, seconds: (performance.now() - started) / 1000 };
 }
 

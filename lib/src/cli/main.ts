@@ -1,7 +1,7 @@
 import { AdeflowError } from "../errors";
 import { parseFlags, type Command } from "./command";
 import { dataExportCommand, dataStatsCommand } from "./data";
-import { labCommand, reproduceCommand, setupCommand } from "./notebooks";
+import { labCommand, reproduceCommand, setupCommand } from "./jupyter-commands";
 import { predictCommand } from "./predict";
 import { encodeCommand } from "./encode";
 import { benchCommand } from "./bench";

@@ -1,9 +1,9 @@
 import { initBackend } from "../backend";
 import { AdeflowError } from "../errors";
-import { nerModelDir } from "../experiment/ner";
-import { AdePredictor } from "../experiment/predict";
-import { currentProfile } from "../experiment/profile";
-import { reModelDir } from "../experiment/re";
+import { nerModelDir } from "../experiment/ner/task";
+import { AdePredictor } from "../experiment/e2e/predictor";
+import { currentProfile } from "../experiment/shared/profile";
+import { reModelDir } from "../experiment/re/task";
 import type { Command } from "./command";
 
 export const predictCommand: Command = {

@@ -1,5 +1,5 @@
 import * as path from "node:path";
-import { collectLastRun, lastRunMarkdown, writeLastRunIntoReadme } from "../experiment/last-run";
+import { collectLastRun, lastRunMarkdown, writeLastRunIntoReadme } from "../experiment/report/last-run";
 import { repoRoot, resultsDir } from "../paths";
 import type { Command } from "./command";
 

@@ -1,10 +1,10 @@
 import * as path from "node:path";
 import { locateCorpus } from "../corpus/locate";
 import { AdeflowError } from "../errors";
-import { currentProfile } from "../experiment/profile";
-import { runNotebooksInBrowser } from "../notebooks/browser-run";
-import { selectNotebooks } from "../notebooks/execute";
-import { cellProblems } from "../notebooks/expectations";
+import { currentProfile } from "../experiment/shared/profile";
+import { runNotebooksInBrowser } from "../jupyter/browser-run";
+import { selectNotebooks } from "../jupyter/execute";
+import { cellProblems } from "../jupyter/expectations";
 import { resultsDir } from "../paths";
 import type { Command } from "./command";
 

@@ -10,7 +10,7 @@ import type { DrugDoseRelation, DrugEffectRelation, NegativeSentence } from "./r
  *   without the `NEG` marker. Such a line means the file is not the corpus the method was run on, and
  *   skipping it would silently change every count downstream.
  *
- * Fields are kept exactly as the seed read them (Python's `line.strip().split("|")`), because exact
+ * Fields are kept exactly as the study's code read them (Python's `line.strip().split("|")`), because exact
  * duplicate detection later compares the raw strings.
  */
 
@@ -126,7 +126,7 @@ export function parseDrugDoseRelations(text: string, file = "DRUG-DOSE.rel"): Pa
   return { records, skippedBlankLines };
 }
 
-/** `ADE-NEG.txt`: `PMID NEG sentence` (single spaces, as the seed's loader splits them). */
+/** `ADE-NEG.txt`: `PMID NEG sentence` (single spaces, as the study's loader splits them). */
 export function parseNegativeSentences(text: string, file = "ADE-NEG.txt"): Parsed<NegativeSentence> {
   const records: NegativeSentence[] = [];
   const skippedBlankLines = forEachLine(text, (raw, line) => {

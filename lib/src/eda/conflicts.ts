@@ -1,4 +1,4 @@
-import { seedIobTags } from "../pipeline/iob";
+import { studyIobTags } from "../pipeline/iob";
 import type { PreprocessedRow } from "../pipeline/rows";
 import { pySplit } from "../text/python-regex";
 import { treebankSpans } from "../text/treebank";
@@ -40,7 +40,7 @@ export function rowsBySentence(rows: readonly PreprocessedRow[]): Map<string, Pr
 
 /** Each row's IOB tags on its own (normalized) text, as the NER frame has them. */
 function tagsPerRow(rows: readonly PreprocessedRow[]): string[][] {
-  return rows.map((r) => seedIobTags(normalize(r.text), [r.drug], [r.effect]));
+  return rows.map((r) => studyIobTags(normalize(r.text), [r.drug], [r.effect]));
 }
 
 export function labelConflicts(rows: readonly PreprocessedRow[]): LabelConflicts {

@@ -1,20 +1,11 @@
-export * from "./profile";
-export * from "./class-weights";
-export * from "./ner-data";
-export * from "./fit";
-export * from "./evaluate";
-export * from "./results";
-export * from "./model-store";
+/**
+ * Experiments, one folder per subject: shared/ (profiles, task setup, the study's reported figures, saved
+ * models), ner/, re/, e2e/ (the chain on raw text), ablation/ (the POS embedding) and report/ (run records,
+ * metric files, the last run's table). They stand on the training loop (train/) and the models (bert/, re/).
+ */
+export * from "./shared";
 export * from "./ner";
-export * from "./re-data";
-export * from "./e2e";
 export * from "./re";
-export * from "./predict";
-export * from "./e2e-eval";
-export * from "./pieces";
-export * from "./pos-ablation";
-export * from "./ablation-report";
-export * from "./ablation-figures";
-export * from "./last-run";
-export * from "./benchmark";
-export * from "./benchmark-figures";
+export * from "./e2e";
+export * from "./ablation";
+export * from "./report";

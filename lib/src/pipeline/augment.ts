@@ -1,6 +1,6 @@
 import { LegacyRandomState } from "../random/mt19937";
 import { pySplit } from "../text/python-regex";
-import { seedIobTags } from "./iob";
+import { studyIobTags } from "./iob";
 import { maskSentences } from "./mask";
 import type { NerRow, PreprocessedRow, ReRow } from "./rows";
 
@@ -34,7 +34,7 @@ export function buildNerRows(rows: readonly PreprocessedRow[], draws: readonly n
     const text = normalizeSpaces(parts.map((i) => " " + rows[i].text).join(""));
     const drug = parts.map((i) => rows[i].drug);
     const effect = parts.map((i) => rows[i].effect);
-    return { text, drug, effect, iob: seedIobTags(text, drug, effect).join(" "), parts };
+    return { text, drug, effect, iob: studyIobTags(text, drug, effect).join(" "), parts };
   };
   return [...rows.map((_, i) => make([i])), ...draws.map((parts) => make(parts))];
 }

@@ -1,12 +1,12 @@
 import { PY_B, PY_D, PY_S, PY_S_CHARS, PY_W } from "../text/python-regex";
 
 /**
- * The seed's text cleaning, applied alike to sentence, drug and effect (Python `re` semantics kept):
+ * The study's text cleaning, applied alike to sentence, drug and effect (Python `re` semantics kept):
  * 1. replace with a space: a possessive `'s`, and any character that is not a word character, whitespace,
  *    a quote, `.` or `=`, and any `.` that is not between digits (decimals like `0.2` and `x=1.2` survive);
  * 2. remove the remaining quotes; 3. remove a trailing period; 4. collapse whitespace;
  * 5. write `x = 1.2` as `x=1.2`.
- * Step 1 also has a negative look-ahead in the seed's pattern; it can never block a match of the second
+ * Step 1 also has a negative look-ahead in the study's pattern; it can never block a match of the second
  * alternative (that one always starts at a non-word, non-digit character), but it is kept to stay literal.
  */
 const PUNCTUATION = new RegExp(

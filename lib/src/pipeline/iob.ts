@@ -2,7 +2,7 @@ import { AdeflowError } from "../errors";
 import { treebankSpans } from "../text/treebank";
 
 /**
- * The seed's IOB tagging over Treebank tokens, kept literal including its quirks, because the study's
+ * The study's IOB tagging over Treebank tokens, kept literal including its quirks, because the study's
  * labels (and so its scores) are what this reproduces:
  * - an entity's span is its FIRST literal occurrence in the text (in a concatenation, possibly inside
  *   another sentence, or inside a longer word, in which case no token starts there and it gets no B tag);
@@ -10,7 +10,7 @@ import { treebankSpans } from "../text/treebank";
  * - with several pairs, a token takes the last non-O tag over the pairs;
  * - the type of an I tag is the type of the most recent B seen anywhere before (a carried variable).
  */
-export function seedIobTags(text: string, drugs: readonly string[], effects: readonly string[]): string[] {
+export function studyIobTags(text: string, drugs: readonly string[], effects: readonly string[]): string[] {
   const locate = (entity: string, kind: string): [number, number] => {
     const start = text.indexOf(entity);
     if (start < 0) throw new AdeflowError(`${kind} ${JSON.stringify(entity)} does not occur in ${JSON.stringify(text)}`);
@@ -43,3 +43,6 @@ export function seedIobTags(text: string, drugs: readonly string[], effects: rea
   }
   return tags;
 }
+
+/** @deprecated Renamed `studyIobTags`; kept for one release. */
+export const seedIobTags = studyIobTags;

@@ -7,7 +7,7 @@ export interface MaskedSentence {
 }
 
 /**
- * The seed's `mask_texts`, literal. Per word of each sentence: a word that belongs to the drug becomes one
+ * The study's `mask_texts`, literal. Per word of each sentence: a word that belongs to the drug becomes one
  * `DRUG` mask (further words of the same drug are dropped; a word already masked earlier in the pass stays
  * as itself with label 0); likewise `EFFECT`. The label of a mask is the pair's number: 1 for a single
  * sentence; in a concatenation, the position (1..k) of the first sentence whose drug has that word.

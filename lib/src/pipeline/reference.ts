@@ -1,8 +1,8 @@
 import * as fs from "node:fs";
 import { InputFileError } from "../errors";
-import type { SeedPipelineOutput } from "./seed-pipeline";
+import type { StudyPipelineOutput } from "./study-pipeline";
 
-/** The counts the original pipeline printed (seed README and its reference run), to hold ours against. */
+/** The counts the original pipeline printed (the study's README and its reference run), to hold ours against. */
 export const ORIGINAL_COUNTS = {
   relations: 6821,
   afterDedup: 6632,
@@ -24,7 +24,7 @@ export interface ReferenceComparison {
  * Compare our rows with a sample of the original pipeline's exact output (the JSON layout of
  * `seed-pipeline-sample.json`: `ner_rows`, `re_rows` and `split_head`), field by field.
  */
-export function compareWithReferenceSample(out: SeedPipelineOutput, file: string): ReferenceComparison {
+export function compareWithReferenceSample(out: StudyPipelineOutput, file: string): ReferenceComparison {
   let sample: any;
   try {
     sample = JSON.parse(fs.readFileSync(file, "utf8"));

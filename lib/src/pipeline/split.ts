@@ -25,9 +25,12 @@ export interface SplitIndices {
 }
 
 /** The study's split of row indices: 80 % train, then the rest halved into validation and test. */
-export function seedSplit(nRows: number, randomState = 0): SplitIndices {
+export function studySplit(nRows: number, randomState = 0): SplitIndices {
   const indices = Array.from({ length: nRows }, (_, i) => i);
   const first = trainTestSplit(indices, 0.2, randomState);
   const second = trainTestSplit(first.test, 0.5, randomState);
   return { train: first.train, val: second.train, test: second.test };
 }
+
+/** @deprecated Renamed `studySplit`; kept for one release. */
+export const seedSplit = studySplit;

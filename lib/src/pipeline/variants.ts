@@ -2,7 +2,7 @@ import { LegacyRandomState } from "../random/mt19937";
 import { pyReplaceAll, pySplit, pyStrip } from "../text/python-regex";
 import { buildNerRows, buildReRows, CONCAT_SIZES, concatenationsPerK } from "./augment";
 import { cleanText } from "./clean";
-import { seedIobTags } from "./iob";
+import { studyIobTags } from "./iob";
 import type { NerRow, PreprocessedRow, ReRow } from "./rows";
 
 /**
@@ -50,7 +50,7 @@ export function mergedSentence(group: readonly PreprocessedRow[]): MergedSentenc
   }
   text = pySplit(text).join(" ");
   const pairs = group.map((r) => ({ drug: r.drug, effect: r.effect }));
-  const iob = seedIobTags(text, pairs.map((p) => p.drug), pairs.map((p) => p.effect)).join(" ");
+  const iob = studyIobTags(text, pairs.map((p) => p.drug), pairs.map((p) => p.effect)).join(" ");
   return { text, sentence: group[0].sentence, pmid: group[0].pmid, pairs, iob };
 }
 

@@ -3,7 +3,7 @@
  * `init_genrand`, bounded integers by masked rejection sampling (the legacy, backward-compatible method,
  * not Lemire's), and `permutation` by a Fisher-Yates shuffle from the last element down.
  *
- * The seed study drew its concatenations with `np.random.seed(0)` + `np.random.randint` and split with
+ * The study drew its concatenations with `np.random.seed(0)` + `np.random.randint` and split with
  * scikit-learn's `train_test_split(random_state=0)`; reproducing its rows and split exactly needs this
  * generator bit for bit. The tests hold it against sequences NumPy printed.
  */

@@ -30,8 +30,8 @@ import * as tf from "@tensorflow/tfjs";
 import { AdeflowError } from "../errors";
 import { gelu } from "../bert/encoder";
 import { linearFast } from "../ops/matmul";
-import { weightedCrossEntropy } from "../train/loss";
-import { Rng } from "../train/rng";
+import { weightedCrossEntropy } from "../bert/loss";
+import { Rng } from "../random/rng";
 import { bidirectionalLstm, type LstmDirectionWeights } from "./lstm";
 
 /** The study's head sizes. */

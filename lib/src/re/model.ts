@@ -23,7 +23,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { BertEncoder } from "../bert/encoder";
 import type { AlignedBatch, AlignedSequence } from "../bert/tokenizer";
 import { AdeflowError } from "../errors";
-import { weightedCrossEntropy } from "../train/loss";
+import { weightedCrossEntropy } from "../bert/loss";
 import { RelationHead, type RelationHeadOptions, type RelationParameterCount } from "./head";
 
 /** An aligned sequence with one POS id per position ([PAD] = 0 on specials and padding; see pos/align.ts). */

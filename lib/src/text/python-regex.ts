@@ -1,5 +1,5 @@
 /**
- * Python's `re` classes written for JavaScript's `u` regexes. The seed pipeline ran Python regexes over
+ * Python's `re` classes written for JavaScript's `u` regexes. The study's pipeline ran Python regexes over
  * `str`, where `\w`, `\d`, `\s` and `\b` are Unicode-aware; JavaScript's are ASCII-only. Porting them
  * literally would give different tokens on any non-ASCII sentence, so every ported pattern uses these.
  */

@@ -3,9 +3,9 @@ import { PY_B, PY_D, PY_S } from "./python-regex";
 /**
  * NLTK's `TreebankWordTokenizer` (NLTK 3.8), ported rule for rule, with its `span_tokenize`.
  *
- * The seed pipeline draws its IOB tags over these tokens, not over whitespace words, so the port has to be
+ * The study's pipeline draws its IOB tags over these tokens, not over whitespace words, so the port has to be
  * exact: "cannot" becomes two tokens ("can", "not"), which shifts the labels of every later word when the
- * seed pairs tags with `text.split()`. Reproducing that quirk is what makes the tags equal the seed's.
+ * study pairs tags with `text.split()`. Reproducing that quirk is what makes the tags equal the study's.
  */
 
 type Rule = [RegExp, string];

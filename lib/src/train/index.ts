@@ -1,13 +1,11 @@
 /**
- * Training mechanics of the study: AdamW (optim.ts), linear schedule with warm-up, global-norm
- * clipping, gradient accumulation, seeded dropout/shuffling and atomic checkpoints
- * (trainer.ts), balanced class weights and the count-normalised weighted CE (loss.ts), a
- * BERT token-classification head (token-classifier.ts). The study's epoch loop is experiment/fit.ts.
+ * Training: AdamW (optim.ts), the linear schedule, global-norm clipping, gradient accumulation, seeded
+ * shuffling and atomic checkpoints (trainer.ts), the study's class weights (class-weights.ts), the study's epoch
+ * loop with its validation loss and final epoch on train + validation (fit.ts), and weight snapshots
+ * (snapshot.ts). The models it trains and their loss live in bert/ and re/.
  */
-export * from "./rng";
-export * from "./loss";
 export * from "./optim";
 export * from "./trainer";
-export * from "./token-classifier";
-export * from "./smoke";
+export * from "./class-weights";
+export * from "./fit";
 export * from "./snapshot";

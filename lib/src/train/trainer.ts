@@ -18,11 +18,11 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { AdeflowError } from "../errors";
-import { readSafetensors, writeSafetensors, type TensorMap } from "../bert/safetensors";
+import { readSafetensors, writeSafetensors, type TensorMap } from "../io/safetensors";
 import { writeFileAtomic } from "../io";
 import { AdamW } from "./optim";
 import { clipCoefficient, globalNorm, linearScheduleFactor } from "./optim";
-import { Rng } from "./rng";
+import { Rng } from "../random/rng";
 
 export interface TrainerOptions {
   /** Peak learning rate (study: 2e-4). */

@@ -2,5 +2,5 @@ export * from "./figure";
 export * from "./html";
 export * from "./table";
 export * from "./save";
-export * from "./notebook";
+export * from "./display";
 export * from "./extraction";

@@ -1,0 +1,56 @@
+import type { BackendInfo } from "../../backend";
+import type { LoadedBert } from "../../bert/checkpoint";
+import { NER_LABELS } from "../../pipeline/rows";
+import type { StudyPipelineOutput } from "../../pipeline/study-pipeline";
+import { TokenClassifier } from "../../bert/token-classifier";
+import { encodeNerRows, type NerExample } from "./data";
+import type { NerEvaluation } from "./evaluate";
+import { REPORTED } from "../shared/reported";
+import { prepareTask } from "../shared/task";
+import { scoresOf, type MetricRow } from "../report/run-record";
+import { loadTaskModel, saveTaskModel, taskModelDir, type StoredModelInfo } from "../shared/model-store";
+import { currentProfile, type Profile } from "../shared/profile";
+
+/** Everything a NER run starts from: settings, backend, base model, the study's rows and split. */
+export interface NerSetup {
+  profile: Profile;
+  backend: BackendInfo;
+  bert: LoadedBert;
+  pipeline: StudyPipelineOutput;
+  train: NerExample[];
+  val: NerExample[];
+  test: NerExample[];
+}
+
+export async function prepareNer(profile: Profile = currentProfile()): Promise<NerSetup> {
+  return prepareTask(profile, (pipeline, indices, tokenizer) => encodeNerRows(pipeline.ner, indices, tokenizer, profile.maxLength));
+}
+
+/** BertForTokenClassification: the encoder plus dropout and a linear layer over the five labels, seeded. */
+export function createNerModel(setup: Pick<NerSetup, "bert" | "profile">): TokenClassifier {
+  return new TokenClassifier(setup.bert.encoder, NER_LABELS.length, setup.profile.seed);
+}
+
+export function nerModelDir(profile: Profile): string {
+  return taskModelDir(profile.name, profile.model, "ner");
+}
+
+export function saveNerModel(setup: NerSetup, model: TokenClassifier, training: Record<string, unknown>): string {
+  return saveTaskModel("ner", setup, model.params(), [...NER_LABELS], training);
+}
+
+/** A trained NER model back from `models/`, ready to predict. */
+export async function loadNerModel(dir: string): Promise<{ model: TokenClassifier; bert: LoadedBert; info: StoredModelInfo }> {
+  return loadTaskModel(dir, (bert, info) => new TokenClassifier(bert.encoder, info.labels.length, 0));
+}
+
+/** The metric rows of a NER run: the study's token-level macro scores and the field's entity-level ones. */
+export function nerMetricRows(evaluations: Record<string, NerEvaluation>): MetricRow[] {
+  return Object.entries(evaluations).flatMap(([split, ev]) => [
+    { model: "NER", split, metric: "token macro (study)", ...scoresOf(ev.token.macro), reported_f1: split === "test" ? REPORTED.ner.f1 : null },
+    { model: "NER", split, metric: "entity micro, strict (field)", ...scoresOf(ev.entity.micro), reported_f1: null },
+    { model: "NER", split, metric: "entity macro, strict (field)", ...scoresOf(ev.entity.macro), reported_f1: null },
+  ]);
+}
+
+

@@ -1,0 +1,110 @@
+import { relationScores, type Prf, type Relation } from "../../metrics/entity";
+import { confusionMatrix, tokenScores, type TokenScores } from "../../metrics/token";
+import type { BackendInfo } from "../../backend";
+import type { LoadedBert } from "../../bert/checkpoint";
+import { DRUG_MASK, EFFECT_MASK } from "../../pipeline/rows";
+import type { StudyPipelineOutput } from "../../pipeline/study-pipeline";
+import { RelationModel } from "../../re/model";
+import { readRelations, type MaskedForRe } from "../e2e/chain";
+import { firstPieceLabels, scoredPositions } from "../shared/pieces";
+import { REPORTED } from "../shared/reported";
+import { loadTaskModel, saveTaskModel, taskModelDir, type StoredModelInfo } from "../shared/model-store";
+import { prepareTask } from "../shared/task";
+import { currentProfile, type Profile } from "../shared/profile";
+import { encodeReRows, RE_CLASSES, type ReExample } from "./data";
+import { scoresOf, type MetricRow } from "../report/run-record";
+
+/** Everything an RE run starts from. */
+export interface ReSetup {
+  profile: Profile;
+  backend: BackendInfo;
+  bert: LoadedBert;
+  pipeline: StudyPipelineOutput;
+  train: ReExample[];
+  val: ReExample[];
+  test: ReExample[];
+}
+
+export async function prepareRe(profile: Profile = currentProfile()): Promise<ReSetup> {
+  return prepareTask(profile, (pipeline, indices, tokenizer) => encodeReRows(pipeline.re, indices, tokenizer, profile.maxLength));
+}
+
+/**
+ * BERT + four hidden states + dropout 0.4 + BiLSTM(128) + flatten + 384 + 640 + GELU, seeded; with `pos`, the
+ * POS-embedding variant of notebook 07.
+ */
+export function createReModel(setup: Pick<ReSetup, "bert" | "profile">, pos?: { embeddingSize: number; vocabSize: number }): RelationModel {
+  return new RelationModel(setup.bert.encoder, {
+    seed: setup.profile.seed,
+    seqLen: setup.profile.maxLength,
+    numClasses: RE_CLASSES,
+    posEmbeddingSize: pos?.embeddingSize ?? 0,
+    posVocabSize: pos?.vocabSize,
+  });
+}
+
+export interface ReEvaluation {
+  /** The study's metric over scored sub-token positions (association classes 0..4). */
+  token: TokenScores;
+  /** Relation-level strict scores with the gold masks: a pair counts when the same two masks share a number. */
+  relation: Prf;
+  confusion: number[][];
+  words: { row: number; words: string[]; gold: number[]; predicted: number[]; errors: number }[];
+}
+
+/** The gold masks of an RE row as entities (one word each), for reading relations off labels. */
+export function goldMasks(words: readonly string[]): MaskedForRe {
+  return {
+    words: [...words],
+    entityAt: words.map((w, i) => (w === DRUG_MASK ? { type: "Drug", start: i, end: i } : w === EFFECT_MASK ? { type: "Effect", start: i, end: i } : undefined)),
+  };
+}
+
+export function evaluateRe(examples: readonly ReExample[], predictions: readonly Int32Array[]): ReEvaluation {
+  const { yTrue, yPred } = scoredPositions(examples.map((ex) => ex.sequence), predictions);
+  const goldRel: Relation[][] = [];
+  const predRel: Relation[][] = [];
+  const words = examples.map((ex, i) => {
+    const predicted = firstPieceLabels(ex.sequence, predictions[i], ex.words.length);
+    const masks = goldMasks(ex.words);
+    goldRel.push(readRelations(masks, ex.labels));
+    predRel.push(readRelations(masks, predicted));
+    return { row: ex.row, words: ex.words, gold: ex.labels, predicted, errors: predicted.filter((l, k) => l !== ex.labels[k]).length };
+  });
+  return {
+    token: tokenScores(yTrue, yPred),
+    relation: relationScores(goldRel, predRel),
+    confusion: confusionMatrix(yTrue, yPred, RE_CLASSES, "true"),
+    words,
+  };
+}
+
+export function reMetricRows(evaluations: Record<string, ReEvaluation>): MetricRow[] {
+  return Object.entries(evaluations).flatMap(([split, ev]) => [
+    { model: "RE", split, metric: "token macro (study)", ...scoresOf(ev.token.macro), reported_f1: split === "test" ? REPORTED.re.f1 : null },
+    { model: "RE", split, metric: "relation strict, gold masks (field)", ...scoresOf(ev.relation), reported_f1: null },
+  ]);
+}
+
+export function reModelDir(profile: Profile): string {
+  return taskModelDir(profile.name, profile.model, "re");
+}
+
+export function saveReModel(setup: ReSetup, model: RelationModel, training: Record<string, unknown>): string {
+  const labels = Array.from({ length: RE_CLASSES }, (_, k) => String(k));
+  const pos = model.head.posEmbeddingSize > 0 ? { pos_embedding_size: model.head.posEmbeddingSize, pos_vocab_size: model.head.posVocabSize } : {};
+  return saveTaskModel("re", setup, model.params(), labels, { layers: [...model.layers], ...pos, ...training });
+}
+
+export async function loadReModel(dir: string): Promise<{ model: RelationModel; bert: LoadedBert; info: StoredModelInfo }> {
+  return loadTaskModel(dir, (bert, info) => {
+    const profile = info.profile as { max_length?: number };
+    return new RelationModel(bert.encoder, {
+      layers: info.layers as number[] | undefined,
+      seqLen: profile.max_length ?? 128,
+      numClasses: info.labels.length,
+      posEmbeddingSize: (info.pos_embedding_size as number | undefined) ?? 0,
+      posVocabSize: info.pos_vocab_size as number | undefined,
+    });
+  });
+}

@@ -1,0 +1,3 @@
+/** What results carry and where they go: the run record and metric files (run-record.ts), and the last run's table for the README (last-run.ts). */
+export * from "./run-record";
+export * from "./last-run";

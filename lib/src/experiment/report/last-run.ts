@@ -1,0 +1,97 @@
+/**
+ * The results of the last run actually made, read back from `results/`: one table of the test scores with the
+ * settings that produced them (date, profile, model, backend, seed), for the README and the terminal. Nothing
+ * is typed by hand: a notebook that has not run has no row, and a row always carries its run's settings.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { AdeflowError } from "../../errors";
+import { writeFileAtomic } from "../../io";
+import { markdownCell } from "../../viz/table";
+
+export type LastRunRow = {
+  notebook: string;
+  score: string;
+  value: string;
+  reported: string;
+  date: string;
+  profile: string;
+  model: string;
+  backend: string;
+  seed: string;
+};
+
+const readJson = (file: string): any => {
+  try {
+    return JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch (err) {
+    throw new AdeflowError(`${file}: not readable as JSON (${(err as Error).message})`);
+  }
+};
+const modelName = (m: unknown) => path.basename(String(m ?? "").replace(/[\\/]+$/, ""));
+const day = (iso: unknown) => String(iso ?? "").slice(0, 16).replace("T", " ");
+const f3 = (x: unknown) => (typeof x === "number" && Number.isFinite(x) ? x.toFixed(3) : "-");
+
+function settings(run: any, date: unknown): Pick<LastRunRow, "date" | "profile" | "model" | "backend" | "seed"> {
+  return { date: day(date), profile: String(run.profile ?? "-"), model: modelName(run.model), backend: String(run.backend ?? "-"), seed: String(run.seed ?? "-") };
+}
+
+/** Test-split rows of every `<notebook>/metrics.json`, and the ablation's means of `07-pos-ablation/summary.json`. */
+export function collectLastRun(resultsDir: string): LastRunRow[] {
+  if (!fs.existsSync(resultsDir)) return [];
+  const rows: LastRunRow[] = [];
+  for (const nb of fs.readdirSync(resultsDir).sort()) {
+    const metrics = path.join(resultsDir, nb, "metrics.json");
+    if (fs.existsSync(metrics)) {
+      const run = readJson(metrics);
+      for (const m of (run.metrics ?? []) as any[]) {
+        if (m.split !== "test") continue;
+        rows.push({ notebook: nb, score: `${m.model} ${m.metric} F1`, value: f3(m.f1), reported: f3(m.reported_f1), ...settings(run, run.written_at) });
+      }
+    }
+    const ablation = path.join(resultsDir, nb, "summary.json");
+    if (nb.includes("pos-ablation") && fs.existsSync(ablation)) {
+      const run = readJson(ablation);
+      const written = fs.statSync(ablation).mtime.toISOString();
+      for (const s of (run.summary ?? []) as any[]) {
+        if (!/F1/.test(s.measure)) continue;
+        const seeds = String(s.seeds ?? "");
+        rows.push({
+          notebook: nb,
+          score: `RE ${s.arm}: ${s.measure}, mean ± sd over ${s.n} seeds`,
+          value: `${f3(s.mean)} ± ${f3(s.std)}`,
+          reported: "-",
+          ...settings(run, written),
+          seed: seeds.replace(/ /g, ", "),
+        });
+      }
+    }
+  }
+  return rows;
+}
+
+export function lastRunMarkdown(rows: readonly LastRunRow[]): string {
+  if (rows.length === 0) return "_No run has written results yet: run `npm start` (or `adeflow reproduce`), then `adeflow results --readme`._";
+  const cols: (keyof LastRunRow)[] = ["notebook", "score", "value", "reported", "date", "profile", "model", "backend", "seed"];
+  const line = (cells: string[]) => `| ${cells.map(markdownCell).join(" | ")} |`;
+  const header = cols.map((c) => (c === "date" ? "date (UTC)" : c));
+  return [line(header), line(cols.map(() => "---")), ...rows.map((r) => line(cols.map((c) => r[c])))].join("\n");
+}
+
+export const README_RESULTS_START = "<!-- adeflow:last-run:start -->";
+export const README_RESULTS_END = "<!-- adeflow:last-run:end -->";
+
+/** The README with the text between the two markers replaced; an error naming the file when a marker is missing. */
+export function replaceReadmeSection(readme: string, body: string, file = "README.md"): string {
+  const a = readme.indexOf(README_RESULTS_START);
+  const b = readme.indexOf(README_RESULTS_END);
+  if (a < 0 || b < a) throw new AdeflowError(`${file}: needs the markers ${README_RESULTS_START} and ${README_RESULTS_END}, in that order, around the results table`);
+  return readme.slice(0, a + README_RESULTS_START.length) + "\n" + body + "\n" + readme.slice(b);
+}
+
+/** Writes the table into the README between its markers (atomically); returns the table. */
+export function writeLastRunIntoReadme(readmeFile: string, resultsDir: string): string {
+  const table = lastRunMarkdown(collectLastRun(resultsDir));
+  writeFileAtomic(readmeFile, replaceReadmeSection(fs.readFileSync(readmeFile, "utf8"), table, readmeFile));
+  return table;
+}

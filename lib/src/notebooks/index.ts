@@ -1,3 +1,0 @@
-export * from "./jupyter";
-export * from "./execute";
-export * from "./context";
