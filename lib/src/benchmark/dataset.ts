@@ -49,8 +49,8 @@ export const BENCHMARK_FILES = {
 } as const;
 
 export const SPERT_SOURCE =
-  "SpERT's ADE split files (ade_split_{0..9}_{train,test}.json), fetched by SpERT's scripts/fetch_datasets.sh " +
-  "from https://github.com/lavis-nlp/spert and also in the PFN repository (https://github.com/Coopercoppers/PFN, data/ADE)";
+  "SpERT's ADE split files ade_split_{0..9}_{train,test}.json (scripts/fetch_datasets.sh of https://github.com/lavis-nlp/spert; " +
+  "also under data/ADE of https://github.com/Coopercoppers/PFN)";
 
 /** `--spert-dir`, else `ADEFLOW_SPERT_DIR`, else `../shared/reference/spert-ade` beside the clone. */
 export function benchmarkDir(explicit?: string, env: NodeJS.ProcessEnv = process.env): string {
@@ -60,7 +60,7 @@ export function benchmarkDir(explicit?: string, env: NodeJS.ProcessEnv = process
 function verifyFile(dir: string, name: keyof typeof BENCHMARK_FILES): Buffer {
   const file = path.join(dir, name);
   if (!fs.existsSync(file)) {
-    throw new AdeflowError(`${file}: missing benchmark file. Point ADEFLOW_SPERT_DIR (or --spert-dir) at a folder holding ade_full.json and folds.json (${SPERT_SOURCE}; see docs/benchmark.md).`);
+    throw new AdeflowError(`${file}: missing benchmark file. Point ADEFLOW_SPERT_DIR (or --spert-dir) at a folder holding ade_full.json and folds.json, built from ${SPERT_SOURCE}; docs/benchmark.md says how.`);
   }
   const data = fs.readFileSync(file);
   const actual = sha256(data);
