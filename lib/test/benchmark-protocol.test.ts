@@ -53,6 +53,8 @@ test("benchmark run (smoke): two folds trained, predicted, mapped, scored and wr
   assert.equal(summary.training_seed, 0);
   assert.equal(summary.profile, "smoke");
   for (const f of ["summary.csv", "summary.md", "comparison.csv"]) assert.ok(fs.existsSync(path.join(out, f)), f);
+  const ours = summary.comparison.filter((r: any) => r.source === "measured here");
+  assert.deepEqual(ours.map((r: any) => r.protocol), ["not the published protocol: 2 of 10 folds, encoder tiny-bert", "not the published protocol: 2 of 10 folds, encoder tiny-bert"]);
   const data = loadBenchmark();
   for (const fold of summary.folds) {
     const test = new Set(data.folds[fold.fold]);
