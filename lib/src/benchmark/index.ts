@@ -6,3 +6,4 @@ export * from "./score";
 export * from "./predictions-file";
 export * from "./protocol";
 export * from "./figures";
+export * from "./report";

@@ -17,17 +17,15 @@ import { initBackend, type BackendInfo } from "../backend";
 import { loadBert, type LoadedBert } from "../bert/checkpoint";
 import type { AlignedSequence } from "../bert/tokenizer";
 import { goldWordTags, predictionOnTokens, reachableByWords, sentenceText, type MappedPrediction, type SentenceText, type UnmappedReason } from "./align";
-import { hasOverlap, loadBenchmark, type BenchmarkDataset, type BenchmarkSentence } from "./dataset";
+import { loadBenchmark, type BenchmarkDataset, type BenchmarkSentence } from "./dataset";
 import { planFold, type FoldPlan } from "./folds";
 import { writePredictions } from "./predictions-file";
 import { scoreBenchmark, type BenchmarkScores } from "./score";
 import { studyRows, type StudyRows } from "./study-rows";
 import { writeJsonAtomic } from "../io";
-import { saveTable } from "../viz/table";
 import type { Entity } from "../metrics/entity";
 import { tokenScores, type TokenScores } from "../metrics/token";
 import { NER_LABEL_ID, NER_LABELS } from "../pipeline/rows";
-import { meanStd } from "../stats/ttest";
 import { VariableSnapshot } from "../train/snapshot";
 import { maskPredictedEntities, readRelations, type MaskedForRe } from "../experiment/e2e/chain";
 import { fitStudy, predictSequences, type EpochRecord } from "../train/fit";
@@ -38,26 +36,6 @@ import { firstPieceLabels, scoredPositions } from "../experiment/shared/pieces";
 import { currentProfile, describeProfile, type Profile } from "../experiment/shared/profile";
 import { createReModel } from "../experiment/re/task";
 import { encodeReRows, RE_CLASSES } from "../experiment/re/data";
-
-/** The published figures this protocol is compared with (F1 in %, macro over types, as the papers give them). */
-export const PUBLISHED_BENCHMARK = [
-  {
-    system: "SpERT",
-    source: "Eberts & Ulges, Span-based Joint Entity and Relation Extraction with Transformer Pre-training, ECAI 2020, arXiv:1909.07755, Table 1",
-    encoder: "bert-base-cased",
-    overlap: "these files as published (overlapping entities included)",
-    ner_macro_f1: 89.28,
-    re_macro_f1: 78.84,
-  },
-  {
-    system: "PFN",
-    source: 'Yan et al., "A Partition Filter Network for Joint Entity and Relation Extraction", EMNLP 2021',
-    encoder: "bert-base-cased",
-    overlap: "overlapping triples removed",
-    ner_macro_f1: 89.6,
-    re_macro_f1: 80.0,
-  },
-] as const;
 
 /** The settings each fold trains with: the profile's, with the benchmark's epoch counts where it sets them. */
 export function benchmarkRunProfile(profile: Profile): Profile {
@@ -144,6 +122,59 @@ function readFinishedFold(file: string, fingerprint: string): FoldResult | undef
   }
 }
 
+interface TaskRun {
+  log: (line: string) => void;
+  progress: BenchmarkOptions["progress"];
+  checkpointDir: string;
+  /** The progress bar's label for the pass over the test sentences. */
+  label: string;
+}
+
+const allRows = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+/**
+ * NER trained from the pretrained weights on the fold's rows, then run on the test sentences: word tags, and the
+ * study's token-level metric on those predictions (gold tags over the same words, compared sub-token by sub-token).
+ */
+function trainAndTagNer(setup: BenchmarkSetup, profile: Profile, snapshot: VariableSnapshot, rows: { train: StudyRows; val: StudyRows }, inputs: readonly ChainInput[], run: TaskRun) {
+  const { tokenizer } = setup.bert;
+  snapshot.restore();
+  const model = createNerModel({ bert: setup.bert, profile });
+  try {
+    const encode = (r: StudyRows) => encodeNerRows(r.ner, allRows(r.ner.length), tokenizer, profile.maxLength).map((e) => e.sequence);
+    const fit = fitStudy(model, encode(rows.train), encode(rows.val), { profile, numClasses: NER_LABELS.length, log: run.log, progress: run.progress, checkpointDir: run.checkpointDir });
+    const t0 = Date.now();
+    const pieces = predictSequences(model, inputs.map((i) => i.nerSequence), profile, { log: run.log, progress: run.progress, label: run.label });
+    const predictionSeconds = (Date.now() - t0) / 1000;
+    const tags = inputs.map((inp, i) => wordTagsFromPieces(inp.nerSequence, pieces[i], inp.words.length));
+    const goldSeqs = inputs.map((inp) => tokenizer.encodeWords(inp.words, goldWordTags(inp.text, inp.gold).map((t) => NER_LABEL_ID[t]), profile.maxLength));
+    const { yTrue, yPred } = scoredPositions(goldSeqs, pieces);
+    return { fit, tags, studyToken: tokenScores(yTrue, yPred), predictionSeconds };
+  } finally {
+    model.dispose();
+  }
+}
+
+/** RE trained from the pretrained weights again, then run on the NER-masked test sentences: relations over words. */
+function trainAndLinkRe(setup: BenchmarkSetup, profile: Profile, snapshot: VariableSnapshot, rows: { train: StudyRows; val: StudyRows }, masked: readonly MaskedForRe[], run: TaskRun) {
+  const { tokenizer } = setup.bert;
+  snapshot.restore();
+  const model = createReModel({ bert: setup.bert, profile });
+  try {
+    const encode = (r: StudyRows) => encodeReRows(r.re, allRows(r.re.length), tokenizer, profile.maxLength).map((e) => e.sequence);
+    const fit = fitStudy(model, encode(rows.train), encode(rows.val), { profile, numClasses: RE_CLASSES, log: run.log, progress: run.progress, checkpointDir: run.checkpointDir });
+    const sequences = masked.map((m) => tokenizer.encodeWords(m.words, undefined, profile.maxLength));
+    const t0 = Date.now();
+    const pieces = predictSequences(model, sequences, profile, { log: run.log, progress: run.progress, label: run.label });
+    const predictionSeconds = (Date.now() - t0) / 1000;
+    const relations = masked.map((m, i) => readRelations(m, firstPieceLabels(sequences[i], pieces[i], m.words.length)));
+    return { fit, relations, truncated: sequences.map((s) => s.truncated), predictionSeconds };
+  } finally {
+    model.dispose();
+    snapshot.restore(); // leave the encoder as loaded
+  }
+}
+
 /** One fold: train NER and RE on its training sentences, run the chain on its test sentences, map, score, write. */
 export function runBenchmarkFold(setup: BenchmarkSetup, fold: number, snapshot: VariableSnapshot, options: BenchmarkOptions): FoldResult {
   const { bert, data } = setup;
@@ -163,7 +194,6 @@ export function runBenchmarkFold(setup: BenchmarkSetup, fold: number, snapshot: 
   const trainRows = studyRows(pick(plan.train), { augment: true, seed: plan.seed });
   const valRows = studyRows(pick(plan.val), { augment: false, seed: plan.seed });
   log(`fold ${fold}: ${plan.train.length} training sentences (${trainRows.counts.rows} rows + ${trainRows.counts.concatenations} concatenations), ${plan.val.length} validation (${valRows.counts.rows} rows), ${plan.test.length} test sentences`);
-  const all = (n: number) => Array.from({ length: n }, (_, i) => i);
   const tokenizer = bert.tokenizer;
   const checkpoints = path.join(taskModelDir(profile.name, profile.model, "benchmark"), `fold-${fold}`);
 
@@ -174,54 +204,15 @@ export function runBenchmarkFold(setup: BenchmarkSetup, fold: number, snapshot: 
     return { gold, text, words, nerSequence: tokenizer.encodeWords(words, undefined, profile.maxLength) };
   });
 
-  // NER, from the pretrained encoder
-  snapshot.restore();
-  const ner = createNerModel({ bert, profile });
-  let nerFit;
-  let tags: (typeof NER_LABELS)[number][][];
-  let studyToken: TokenScores;
-  let predictionSeconds = 0;
-  try {
-    const nerTrain = encodeNerRows(trainRows.ner, all(trainRows.ner.length), tokenizer, profile.maxLength);
-    const nerVal = encodeNerRows(valRows.ner, all(valRows.ner.length), tokenizer, profile.maxLength);
-    nerFit = fitStudy(ner, nerTrain.map((e) => e.sequence), nerVal.map((e) => e.sequence), { profile, numClasses: NER_LABELS.length, log: (l) => log(`  NER ${l}`), progress, checkpointDir: path.join(checkpoints, "ner") });
-    const t0 = Date.now();
-    const pieces = predictSequences(ner, inputs.map((i) => i.nerSequence), profile, { log, progress, label: `fold ${fold} NER on test sentences` });
-    predictionSeconds += (Date.now() - t0) / 1000;
-    tags = inputs.map((inp, i) => wordTagsFromPieces(inp.nerSequence, pieces[i], inp.words.length));
-    // the study's metric on these predictions: gold tags over the same words, compared sub-token by sub-token
-    const goldSeqs = inputs.map((inp) => tokenizer.encodeWords(inp.words, goldWordTags(inp.text, inp.gold).map((t) => NER_LABEL_ID[t]), profile.maxLength));
-    const { yTrue, yPred } = scoredPositions(goldSeqs, pieces);
-    studyToken = tokenScores(yTrue, yPred);
-  } finally {
-    ner.dispose();
-  }
-
-  // RE, from the pretrained encoder again, on the NER-masked test sentences
-  const masked: MaskedForRe[] = inputs.map((inp, i) => maskPredictedEntities(inp.words, tags[i]));
-  snapshot.restore();
-  const re = createReModel({ bert, profile });
-  let reFit;
-  let mapped: MappedPrediction[];
-  const truncated = new Set<number>();
-  try {
-    const reTrain = encodeReRows(trainRows.re, all(trainRows.re.length), tokenizer, profile.maxLength);
-    const reVal = encodeReRows(valRows.re, all(valRows.re.length), tokenizer, profile.maxLength);
-    reFit = fitStudy(re, reTrain.map((e) => e.sequence), reVal.map((e) => e.sequence), { profile, numClasses: RE_CLASSES, log: (l) => log(`  RE ${l}`), progress, checkpointDir: path.join(checkpoints, "re") });
-    const reSeqs = masked.map((m) => tokenizer.encodeWords(m.words, undefined, profile.maxLength));
-    const t0 = Date.now();
-    const rePieces = predictSequences(re, reSeqs, profile, { log, progress, label: `fold ${fold} RE on test sentences` });
-    predictionSeconds += (Date.now() - t0) / 1000;
-    mapped = inputs.map((inp, i) => {
-      if (inp.nerSequence.truncated || reSeqs[i].truncated) truncated.add(i);
-      const relations = readRelations(masked[i], firstPieceLabels(reSeqs[i], rePieces[i], masked[i].words.length));
-      const entities = masked[i].entityAt.filter((e): e is Entity => e !== undefined);
-      return predictionOnTokens(inp.gold, inp.text, entities, relations);
-    });
-  } finally {
-    re.dispose();
-    snapshot.restore(); // leave the encoder as loaded
-  }
+  const trainingLog = (task: string) => (line: string) => log(`  ${task} ${line}`);
+  const ner = trainAndTagNer(setup, profile, snapshot, { train: trainRows, val: valRows }, inputs, { log: trainingLog("NER"), progress, checkpointDir: path.join(checkpoints, "ner"), label: `fold ${fold} NER on test sentences` });
+  const masked: MaskedForRe[] = inputs.map((inp, i) => maskPredictedEntities(inp.words, ner.tags[i]));
+  const re = trainAndLinkRe(setup, profile, snapshot, { train: trainRows, val: valRows }, masked, { log: trainingLog("RE"), progress, checkpointDir: path.join(checkpoints, "re"), label: `fold ${fold} RE on test sentences` });
+  const mapped: MappedPrediction[] = inputs.map((inp, i) => {
+    const entities = masked[i].entityAt.filter((e): e is Entity => e !== undefined);
+    return predictionOnTokens(inp.gold, inp.text, entities, re.relations[i]);
+  });
+  const truncated = inputs.filter((inp, i) => inp.nerSequence.truncated || re.truncated[i]).length;
 
   const predicted = mapped.map((m) => m.sentence);
   const gold = inputs.map((i) => i.gold);
@@ -236,18 +227,18 @@ export function runBenchmarkFold(setup: BenchmarkSetup, fold: number, snapshot: 
     sentences: { train: plan.train.length, val: plan.val.length, test: plan.test.length, available_train: plan.available.train, available_test: plan.available.test },
     rows: { train: trainRows.counts, val: valRows.counts },
     scores: scoreBenchmark(gold, predicted),
-    study_token: { ...studyToken.macro, positions: studyToken.positions },
+    study_token: { ...ner.studyToken.macro, positions: ner.studyToken.positions },
     mapping: {
       sentences: inputs.length,
-      truncatedSentences: truncated.size,
+      truncatedSentences: truncated,
       predictedEntities: mapped.reduce((s, m) => s + m.sentence.entities.length + m.unmapped.length, 0),
       unmapped,
       lostRelations: mapped.reduce((s, m) => s + m.lostRelations, 0),
       goldEntities: gold.reduce((s, g) => s + g.entities.length, 0),
       goldEntitiesUnreachable: inputs.reduce((s, inp) => s + inp.gold.entities.filter((e) => !reachableByWords(inp.text, e)).length, 0),
     },
-    history: { ner: nerFit.history, re: reFit.history },
-    seconds: { ner_training: nerFit.seconds, re_training: reFit.seconds, prediction: predictionSeconds, total: (Date.now() - started) / 1000 },
+    history: { ner: ner.fit.history, re: re.fit.history },
+    seconds: { ner_training: ner.fit.seconds, re_training: re.fit.seconds, prediction: ner.predictionSeconds + re.predictionSeconds, total: (Date.now() - started) / 1000 },
     predictions_file: predictionsFile,
     reused: false,
   };
@@ -267,92 +258,4 @@ export function runBenchmark(setup: BenchmarkSetup, options: BenchmarkOptions): 
   } finally {
     snapshot.dispose();
   }
-}
-
-/** One measure of every fold, by name, for the summary and the per-fold chart. */
-export const BENCHMARK_MEASURES: { measure: string; of: (r: FoldResult) => number }[] = [
-  { measure: "NER macro F1", of: (r) => r.scores.all.ner.macro.f1 },
-  { measure: "NER micro F1", of: (r) => r.scores.all.ner.micro.f1 },
-  { measure: "RE strict macro F1", of: (r) => r.scores.all.relationStrict.macro.f1 },
-  { measure: "RE boundaries macro F1", of: (r) => r.scores.all.relationBoundaries.macro.f1 },
-  { measure: "NER macro F1, no overlap", of: (r) => r.scores.withoutOverlap.ner.macro.f1 },
-  { measure: "RE strict macro F1, no overlap", of: (r) => r.scores.withoutOverlap.relationStrict.macro.f1 },
-  { measure: "NER token macro F1 (study)", of: (r) => r.study_token.f1 },
-];
-
-/** Mean and sample standard deviation over the folds run, in %, one row per measure. */
-export function summarizeBenchmark(results: readonly FoldResult[]): { measure: string; folds: number; mean: number; sd: number; per_fold: string }[] {
-  return BENCHMARK_MEASURES.map(({ measure, of }) => {
-    const values = results.map((r) => 100 * of(r));
-    const { n, mean, std } = meanStd(values);
-    return { measure, folds: n, mean, sd: std, per_fold: values.map((v) => v.toFixed(2)).join(" ") };
-  });
-}
-
-/** This run beside the published table: NER and RE macro F1 in %, each with its encoder and overlap setting. */
-export function benchmarkComparison(results: readonly FoldResult[], profile: Pick<Profile, "name" | "model">): Record<string, string | number>[] {
-  const ms = (of: (r: FoldResult) => number) => {
-    const { mean, std } = meanStd(results.map((r) => 100 * of(r)));
-    return `${mean.toFixed(2)} ± ${Number.isNaN(std) ? "n/a" : std.toFixed(2)}`;
-  };
-  const differences = [
-    ...(results.length < 10 ? [`${results.length} of 10 folds`] : []),
-    ...(path.basename(profile.model) !== "bert-base-cased" ? [`encoder ${path.basename(profile.model)}`] : []),
-  ];
-  const ours = (overlap: "all" | "withoutOverlap", label: string) => ({
-    system: `this run (${results.length} fold${results.length === 1 ? "" : "s"}, ${profile.name} profile)`,
-    encoder: path.basename(profile.model),
-    overlap: label,
-    ner_macro_f1: ms((r) => r.scores[overlap].ner.macro.f1),
-    re_macro_f1: ms((r) => r.scores[overlap].relationStrict.macro.f1),
-    source: "measured here",
-    protocol: differences.length ? `not the published protocol: ${differences.join(", ")}` : "the published protocol (10 folds, bert-base-cased)",
-  });
-  return [
-    ...PUBLISHED_BENCHMARK.map((p) => ({ system: p.system, encoder: p.encoder, overlap: p.overlap, ner_macro_f1: p.ner_macro_f1, re_macro_f1: p.re_macro_f1, source: p.source, protocol: "published (10 folds)" })),
-    ours("all", "all sentences (overlapping entities included)"),
-    ours("withoutOverlap", "sentences with overlapping entities left out"),
-  ];
-}
-
-/** Sizes of SpERT's folds: test sentences, entities and relations, and how many sentences hold overlapping entities. */
-export function foldSizes(data: BenchmarkDataset): { fold: number; test_sentences: number; train_sentences: number; entities: number; relations: number; sentences_with_overlap: number }[] {
-  return data.folds.map((ids, fold) => {
-    const s = ids.map((id) => data.sentences[id]);
-    return {
-      fold,
-      test_sentences: ids.length,
-      train_sentences: data.sentences.length - ids.length,
-      entities: s.reduce((a, x) => a + x.entities.length, 0),
-      relations: s.reduce((a, x) => a + x.relations.length, 0),
-      sentences_with_overlap: s.filter(hasOverlap).length,
-    };
-  });
-}
-
-/**
- * The run's summary next to how it was made: `summary.json` (profile, seeds, backend, model hash, per-fold
- * results, mean and sd, the comparison with the published table) and the same tables as CSV and Markdown.
- */
-export function writeBenchmarkResults(outDir: string, setup: BenchmarkSetup, results: readonly FoldResult[], seconds: number): { summary: ReturnType<typeof summarizeBenchmark>; comparison: ReturnType<typeof benchmarkComparison>; file: string } {
-  const summary = summarizeBenchmark(results);
-  const comparison = benchmarkComparison(results, setup.profile);
-  const file = path.join(outDir, "summary.json");
-  writeJsonAtomic(file, {
-    ...describeProfile(benchmarkRunProfile(setup.profile)),
-    benchmark_dir: setup.data.dir,
-    model_hash: setup.bert.contentHash.slice(0, 16),
-    backend: setup.backend.name,
-    seconds: Number(seconds.toFixed(1)),
-    folds_run: results.map((r) => r.fold),
-    split_seeds: results.map((r) => r.split_seed),
-    training_seed: setup.profile.seed,
-    summary,
-    comparison,
-    folds: results.map(({ history, ...rest }) => rest),
-    written_at: new Date().toISOString(),
-  });
-  saveTable(summary, path.join(outDir, "summary"));
-  saveTable(comparison, path.join(outDir, "comparison"));
-  return { summary, comparison, file };
 }
