@@ -44,6 +44,8 @@ const NATIVE = ["@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node"] as const;
 
 function tryNative(pkg: string): string | undefined {
   try {
+    // an optional native package the user may have added: only a runtime require can ask whether it is there
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     require(pkg);
   } catch (e) {
     const msg = (e as Error).message.split("\n")[0];
@@ -82,7 +84,6 @@ export function registerFastSegmentSum(backendName: "wasm" | "cpu"): void {
     kernelName: "UnsortedSegmentSum",
     backendName,
     kernelFunc: ({ inputs, attrs, backend }) => {
-      // eslint-disable-next-line @typescript-eslint/no-explicit-any
       const be = backend as any;
       const x = inputs.x as tf.TensorInfo;
       const ids = inputs.segmentIds as tf.TensorInfo;

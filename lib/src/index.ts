@@ -1,27 +1,43 @@
 /**
- * adeflow's library: everything the notebooks and the `adeflow` command use. Notebooks import it by
- * name (`import * as ade from "@adeflow/lib"`), which resolves to the built package through the npm
- * workspace link; tslab cannot compile `.ts` files outside the notebook's own folder.
+ * adeflow's library: what the notebooks and the `adeflow` command use, in six groups.
+ *
+ * @example
+ *   import * as ade from "@adeflow/lib";
+ *   const corpus = await ade.data.loadCorpus();
+ *   const profile = ade.experiments.currentProfile();
+ *   const setup = await ade.experiments.prepareNer(profile);
+ *   const fit = ade.training.fitStudy(ade.experiments.createNerModel(setup), train, val, { profile, numClasses: 5 });
+ *   ade.display.showTable(rows);
+ *
+ * - `ade.data`: the corpus, the study's rows and split, exploration (api/data.ts)
+ * - `ade.models`: BERT, its heads, the relation model, the POS tagger, backends (api/models.ts)
+ * - `ade.training`: optimizer, trainer, the study's epoch loop (api/training.ts)
+ * - `ade.metrics`: token-level (study) and entity-level (field) scores, the t-test (api/metrics.ts)
+ * - `ade.display`: charts, tables, highlighted extractions, progress (api/display.ts)
+ * - `ade.experiments`: profiles, NER, RE, end to end, the ablation, run records (api/experiments.ts)
+ *
+ * Notebooks import it by name, which resolves to the built package through the npm workspace link; tslab cannot
+ * compile `.ts` files outside the notebook's own folder. The flat names below the groups (`ade.loadCorpus`) are
+ * the previous surface, kept for one release so that older notebooks still run: prefer the groups.
  */
+export * as data from "./api/data";
+export * as models from "./api/models";
+export * as training from "./api/training";
+export * as metrics from "./api/metrics";
+export * as display from "./api/display";
+export * as experiments from "./api/experiments";
+
+// The previous flat surface, kept for one release (deprecated: use the groups above).
 export * from "./errors";
 export * from "./paths";
 export * from "./io";
 export * from "./corpus";
 export * from "./random/mt19937";
+export * from "./random/rng";
 export * from "./text/python-regex";
 export * from "./text/treebank";
-export * from "./pipeline/rows";
-export * from "./pipeline/clean";
-export * from "./pipeline/preprocess";
-export * from "./pipeline/iob";
-export * from "./pipeline/mask";
-export * from "./pipeline/augment";
-export * from "./pipeline/split";
-export * from "./pipeline/study-pipeline";
-export * from "./pipeline/leakage";
-export * from "./pipeline/variants";
+export * from "./pipeline";
 export * from "./jupyter";
-export * from "./pipeline/reference";
 export * from "./viz";
 export * from "./eda";
 export * from "./metrics";

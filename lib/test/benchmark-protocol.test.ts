@@ -22,8 +22,14 @@ async function capture(fn: () => Promise<void>): Promise<string> {
   const orig = process.stdout.write.bind(process.stdout);
   const origErr = process.stderr.write.bind(process.stderr);
   // only strings are ours: node's test runner talks to its parent through stdout in binary chunks
-  process.stdout.write = ((s: string | Uint8Array, ...rest: unknown[]) => (typeof s === "string" ? (out.push(s), true) : (orig as (...a: unknown[]) => boolean)(s, ...rest))) as typeof process.stdout.write;
-  process.stderr.write = ((s: string | Uint8Array, ...rest: unknown[]) => (typeof s === "string" ? true : (origErr as (...a: unknown[]) => boolean)(s, ...rest))) as typeof process.stderr.write;
+  process.stdout.write = ((s: string | Uint8Array, ...rest: unknown[]) =>
+    typeof s === "string"
+      ? (out.push(s), true)
+      : (orig as (...a: unknown[]) => boolean)(s, ...rest)) as typeof process.stdout.write;
+  process.stderr.write = ((s: string | Uint8Array, ...rest: unknown[]) =>
+    typeof s === "string"
+      ? true
+      : (origErr as (...a: unknown[]) => boolean)(s, ...rest)) as typeof process.stderr.write;
   try {
     await fn();
   } finally {
@@ -54,7 +60,13 @@ test("benchmark run (smoke): two folds trained, predicted, mapped, scored and wr
   assert.equal(summary.profile, "smoke");
   for (const f of ["summary.csv", "summary.md", "comparison.csv"]) assert.ok(fs.existsSync(path.join(out, f)), f);
   const ours = summary.comparison.filter((r: any) => r.source === "measured here");
-  assert.deepEqual(ours.map((r: any) => r.protocol), ["not the published protocol: 2 of 10 folds, encoder tiny-bert", "not the published protocol: 2 of 10 folds, encoder tiny-bert"]);
+  assert.deepEqual(
+    ours.map((r: any) => r.protocol),
+    [
+      "not the published protocol: 2 of 10 folds, encoder tiny-bert",
+      "not the published protocol: 2 of 10 folds, encoder tiny-bert",
+    ],
+  );
   const data = loadBenchmark();
   for (const fold of summary.folds) {
     const test = new Set(data.folds[fold.fold]);
@@ -64,18 +76,31 @@ test("benchmark run (smoke): two folds trained, predicted, mapped, scored and wr
     assert.equal(fold.rows.val.concatenations, 0, "the validation part is not");
     // the predictions file: the fold's first test sentences, in the benchmark's format
     const predicted = readPredictions(fold.predictions_file);
-    assert.deepEqual(predicted.map((p) => p.orig_id), data.folds[fold.fold].slice(0, 8));
+    assert.deepEqual(
+      predicted.map((p) => p.orig_id),
+      data.folds[fold.fold].slice(0, 8),
+    );
     for (const p of predicted) {
       assert.ok(test.has(p.orig_id));
       assert.deepEqual(p.tokens, data.sentences[p.orig_id].tokens);
     }
     const m = fold.mapping;
-    assert.equal(m.predictedEntities, predicted.reduce((s, p) => s + p.entities.length, 0) + m.unmapped["starts inside a token"] + m.unmapped["ends inside a token"], "every prediction mapped or counted");
-    assert.equal(m.goldEntities, predicted.reduce((s, p) => s + data.sentences[p.orig_id].entities.length, 0));
+    assert.equal(
+      m.predictedEntities,
+      predicted.reduce((s, p) => s + p.entities.length, 0) +
+        m.unmapped["starts inside a token"] +
+        m.unmapped["ends inside a token"],
+      "every prediction mapped or counted",
+    );
+    assert.equal(
+      m.goldEntities,
+      predicted.reduce((s, p) => s + data.sentences[p.orig_id].entities.length, 0),
+    );
     for (const view of ["all", "withoutOverlap"]) {
       for (const k of ["ner", "relationStrict", "relationBoundaries"]) {
         const s = fold.scores[view][k];
-        for (const v of [s.micro.f1, s.macro.f1, s.micro.precision, s.micro.recall]) assert.ok(v >= 0 && v <= 1, `${view} ${k}`);
+        for (const v of [s.micro.f1, s.macro.f1, s.micro.precision, s.micro.recall])
+          assert.ok(v >= 0 && v <= 1, `${view} ${k}`);
       }
     }
     // scoring the written file from the command line gives the fold's own scores
@@ -88,7 +113,10 @@ test("benchmark run (smoke): two folds trained, predicted, mapped, scored and wr
   const ner = summary.summary.find((r: any) => r.measure === "NER macro F1");
   const perFold = summary.folds.map((f: any) => 100 * f.scores.all.ner.macro.f1);
   assert.ok(Math.abs(ner.mean - (perFold[0] + perFold[1]) / 2) < 1e-9, "mean over the two folds");
-  assert.ok(Math.abs(ner.sd - Math.abs(perFold[0] - perFold[1]) / Math.SQRT2) < 1e-9, "sample sd of two values: |a - b| / sqrt 2");
+  assert.ok(
+    Math.abs(ner.sd - Math.abs(perFold[0] - perFold[1]) / Math.SQRT2) < 1e-9,
+    "sample sd of two values: |a - b| / sqrt 2",
+  );
   // a second run reads the finished folds back instead of training again
   await run(["--profile", "smoke", "--out", out, "--folds", "1"]);
   const again = readJson(path.join(out, "summary.json"));
@@ -98,9 +126,15 @@ test("benchmark run (smoke): two folds trained, predicted, mapped, scored and wr
 });
 
 test("benchmark commands refuse unknown flags and bad values with the usage", async () => {
-  await assert.rejects(run(["--profile", "smoke", "--fold", "1"]), /Unknown option '--fold'[\s\S]*usage: adeflow benchmark run/);
+  await assert.rejects(
+    run(["--profile", "smoke", "--fold", "1"]),
+    /Unknown option '--fold'[\s\S]*usage: adeflow benchmark run/,
+  );
   await assert.rejects(run(["--profile", "smoke", "--folds", "1,x"]), /--folds 1,x: expected fold numbers/);
   await assert.rejects(run(["--profile", "nope"]), /ADEFLOW_PROFILE=nope is not one of/);
   await assert.rejects(score([]), /--predictions FILE is required/);
-  await assert.rejects(score(["--predictions", "/nonexistent/p.json"]), /\/nonexistent\/p\.json: no such predictions file/);
+  await assert.rejects(
+    score(["--predictions", "/nonexistent/p.json"]),
+    /\/nonexistent\/p\.json: no such predictions file/,
+  );
 });

@@ -9,16 +9,24 @@ import { fixture, readJson } from "./helpers";
  * (tp = true positives, pred = predicted items, gold = gold items; F1 = 2PR / (P + R)).
  */
 const AE = "Adverse-Effect" as const;
-const close = (actual: number, expected: number, what: string) => assert.ok(Math.abs(actual - expected) < 1e-12, `${what}: ${actual}, expected ${expected}`);
+const close = (actual: number, expected: number, what: string) =>
+  assert.ok(Math.abs(actual - expected) < 1e-12, `${what}: ${actual}, expected ${expected}`);
 
 // "aspirin caused severe rash ." : Drug [0,1), effect [2,4), one relation
 const aspirin: BenchmarkSentence = {
   tokens: ["aspirin", "caused", "severe", "rash", "."],
-  entities: [{ type: "Drug", start: 0, end: 1 }, { type: AE, start: 2, end: 4 }],
+  entities: [
+    { type: "Drug", start: 0, end: 1 },
+    { type: AE, start: 2, end: 4 },
+  ],
   relations: [{ type: AE, head: 1, tail: 0 }],
   orig_id: 0,
 };
-const withEntities = (s: BenchmarkSentence, entities: BenchmarkSentence["entities"], relations: BenchmarkSentence["relations"]): BenchmarkSentence => ({ ...s, entities, relations });
+const withEntities = (
+  s: BenchmarkSentence,
+  entities: BenchmarkSentence["entities"],
+  relations: BenchmarkSentence["relations"],
+): BenchmarkSentence => ({ ...s, entities, relations });
 
 test("an exact prediction scores 1 everywhere", () => {
   const s = scoreSentences([aspirin], [aspirin]);
@@ -32,7 +40,14 @@ test("an exact prediction scores 1 everywhere", () => {
 
 test("an effect off by one token is wrong, and so is its relation", () => {
   // effect predicted as [3,4) "rash" instead of [2,4) "severe rash"
-  const pred = withEntities(aspirin, [{ type: "Drug", start: 0, end: 1 }, { type: AE, start: 3, end: 4 }], [{ type: AE, head: 1, tail: 0 }]);
+  const pred = withEntities(
+    aspirin,
+    [
+      { type: "Drug", start: 0, end: 1 },
+      { type: AE, start: 3, end: 4 },
+    ],
+    [{ type: AE, head: 1, tail: 0 }],
+  );
   const s = scoreSentences([aspirin], [pred]);
   // Drug: tp 1, pred 1, gold 1 -> F1 1; effect: tp 0, pred 1, gold 1 -> 0
   close(s.ner.perType.Drug.f1, 1, "Drug F1");
@@ -48,7 +63,14 @@ test("an effect off by one token is wrong, and so is its relation", () => {
 
 test("a right span with the wrong type: a false positive of one type, a false negative of the other; only the boundaries setting forgives it", () => {
   // the drug's span predicted as an effect
-  const pred = withEntities(aspirin, [{ type: AE, start: 0, end: 1 }, { type: AE, start: 2, end: 4 }], [{ type: AE, head: 1, tail: 0 }]);
+  const pred = withEntities(
+    aspirin,
+    [
+      { type: AE, start: 0, end: 1 },
+      { type: AE, start: 2, end: 4 },
+    ],
+    [{ type: AE, head: 1, tail: 0 }],
+  );
   const s = scoreSentences([aspirin], [pred]);
   // effect: tp 1, pred 2, gold 1 -> P 0.5, R 1, F1 2/3; Drug: tp 0, pred 0, gold 1 -> P 0, R 0, F1 0
   close(s.ner.perType[AE].precision, 0.5, "effect P");
@@ -66,7 +88,10 @@ test("a right span with the wrong type: a false positive of one type, a false ne
 // "heparin - induced thrombocytopenia": the drug [0,1) lies inside the effect [0,4)
 const heparin: BenchmarkSentence = {
   tokens: ["heparin", "-", "induced", "thrombocytopenia"],
-  entities: [{ type: "Drug", start: 0, end: 1 }, { type: AE, start: 0, end: 4 }],
+  entities: [
+    { type: "Drug", start: 0, end: 1 },
+    { type: AE, start: 0, end: 4 },
+  ],
   relations: [{ type: AE, head: 1, tail: 0 }],
   orig_id: 1,
 };
@@ -75,7 +100,14 @@ test("overlapping entities: found by their spans, and left out with their senten
   assert.deepEqual([...overlappingEntities(heparin)].sort(), [0, 1]);
   assert.equal(overlappingEntities(aspirin).size, 0);
   // a tagger with one label per token can give the drug and only part of the effect
-  const pred = withEntities(heparin, [{ type: "Drug", start: 0, end: 1 }, { type: AE, start: 3, end: 4 }], [{ type: AE, head: 1, tail: 0 }]);
+  const pred = withEntities(
+    heparin,
+    [
+      { type: "Drug", start: 0, end: 1 },
+      { type: AE, start: 3, end: 4 },
+    ],
+    [{ type: AE, head: 1, tail: 0 }],
+  );
   const { all, withoutOverlap } = scoreBenchmark([aspirin, heparin], [aspirin, pred]);
   assert.equal(all.sentences, 2);
   assert.equal(withoutOverlap.sentences, 1);
@@ -94,8 +126,15 @@ test("overlapping entities: found by their spans, and left out with their senten
 // "naproxen and oxaprozin caused pseudoporphyria": two drugs, one effect, two relations
 const naproxen: BenchmarkSentence = {
   tokens: ["naproxen", "and", "oxaprozin", "caused", "pseudoporphyria"],
-  entities: [{ type: "Drug", start: 0, end: 1 }, { type: "Drug", start: 2, end: 3 }, { type: AE, start: 4, end: 5 }],
-  relations: [{ type: AE, head: 2, tail: 0 }, { type: AE, head: 2, tail: 1 }],
+  entities: [
+    { type: "Drug", start: 0, end: 1 },
+    { type: "Drug", start: 2, end: 3 },
+    { type: AE, start: 4, end: 5 },
+  ],
+  relations: [
+    { type: AE, head: 2, tail: 0 },
+    { type: AE, head: 2, tail: 1 },
+  ],
   orig_id: 2,
 };
 
@@ -103,8 +142,15 @@ test("a relation with one wrong argument is wrong; entities are compared by span
   // listed in another order; the second drug predicted as "and oxaprozin" [1,3)
   const pred = withEntities(
     naproxen,
-    [{ type: AE, start: 4, end: 5 }, { type: "Drug", start: 1, end: 3 }, { type: "Drug", start: 0, end: 1 }],
-    [{ type: AE, head: 0, tail: 2 }, { type: AE, head: 0, tail: 1 }],
+    [
+      { type: AE, start: 4, end: 5 },
+      { type: "Drug", start: 1, end: 3 },
+      { type: "Drug", start: 0, end: 1 },
+    ],
+    [
+      { type: AE, head: 0, tail: 2 },
+      { type: AE, head: 0, tail: 1 },
+    ],
   );
   const s = scoreSentences([naproxen], [pred]);
   // Drug: tp 1, pred 2, gold 2 -> 0.5; effect: 1 of 1 -> 1; macro 0.75; micro tp 2 / pred 3 / gold 3 -> 2/3
@@ -120,7 +166,12 @@ test("a relation with one wrong argument is wrong; entities are compared by span
 });
 
 test("duplicates count once, and the macro average runs over the types that occur (as SpERT passes them to scikit-learn)", () => {
-  const drugOnly: BenchmarkSentence = { tokens: ["aspirin"], entities: [{ type: "Drug", start: 0, end: 1 }], relations: [], orig_id: 3 };
+  const drugOnly: BenchmarkSentence = {
+    tokens: ["aspirin"],
+    entities: [{ type: "Drug", start: 0, end: 1 }],
+    relations: [],
+    orig_id: 3,
+  };
   const twice = { ...drugOnly, entities: [drugOnly.entities[0], { ...drugOnly.entities[0] }] };
   const s = scoreSentences([drugOnly], [twice]);
   assert.deepEqual(Object.keys(s.ner.perType), ["Drug"]);

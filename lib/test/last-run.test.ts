@@ -11,7 +11,7 @@ function fakeResults(): string {
   fs.writeFileSync(
     path.join(dir, "05-re", "metrics.json"),
     JSON.stringify({
-      notebook: "05-re", profile: "quick", model: "/models/bert-base-cased/", seed: 0, backend: "wasm", written_at: "2026-11-25T20:01:02.000Z",
+      notebook: "05-re", profile: "quick", model: "/models/bert-base-cased/", seed: 0, backend: "wasm", model_hash: "0123456789abcdef", seconds: 12.5, written_at: "2026-11-25T20:01:02.000Z",
       metrics: [
         { model: "RE", split: "validation", metric: "token macro (study)", precision: 0.5, recall: 0.5, f1: 0.5, reported_f1: null },
         { model: "RE", split: "test", metric: "token macro (study)", precision: 0.7, recall: 0.6, f1: 0.6543, reported_f1: 0.878 },
@@ -21,7 +21,7 @@ function fakeResults(): string {
   fs.mkdirSync(path.join(dir, "07-pos-ablation"));
   fs.writeFileSync(
     path.join(dir, "07-pos-ablation", "summary.json"),
-    JSON.stringify({ profile: "smoke", model: "tiny-bert", seed: 0, backend: "wasm", summary: [
+    JSON.stringify({ notebook: "07-pos-ablation", profile: "smoke", model: "tiny-bert", seed: 0, backend: "wasm", model_hash: "fedcba9876543210", seconds: 40, written_at: "2026-11-25T20:03:00.000Z", seeds: [0, 1], summary: [
       { arm: "with POS", measure: "token macro F1 (study)", mean: 0.3, std: 0.02, n: 2, seeds: "0 1" },
       { arm: "with POS", measure: "training s / epoch", mean: 4, std: 1, n: 2, seeds: "0 1" },
     ] }),

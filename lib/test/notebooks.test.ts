@@ -6,6 +6,7 @@ import * as path from "node:path";
 import { executeNotebook, listNotebooks, selectNotebooks } from "../src/jupyter/execute";
 import { findJupyterPython } from "../src/jupyter/jupyter";
 import { readJson, testCorpusDir } from "./helpers";
+import { readAblationSummary, readMetricsFile, readRunSummary } from "../src/experiment/report/records";
 
 /**
  * Executes the notebooks headlessly through Jupyter and the tslab kernel, as `adeflow reproduce` does, into
@@ -107,8 +108,8 @@ test("notebook 04 trains NER (smoke profile) and writes metrics with the setting
   const outputs = assertCleanRun(done.executedCopy);
   assert.ok(outputs.flat().some((o) => html(o).includes("Plotly.newPlot")), "charts are displayed");
   const dir = path.join(resultsDir, "04-ner");
-  const metrics = readJson(path.join(dir, "metrics.json"));
-  for (const field of ["profile", "seed", "model", "backend", "seconds", "written_at"]) assert.ok(field in metrics, `metrics.json has ${field}`);
+  // the typed reader checks the run's record (profile, seed, model and its hash, backend, time) and every score
+  const metrics: any = readMetricsFile(path.join(dir, "metrics.json"));
   assert.equal(metrics.profile, "smoke");
   assert.equal(metrics.seed, 0);
   assert.equal(metrics.metrics.length, 6, "token and entity scores on validation and test");
@@ -128,7 +129,7 @@ test("notebook 05 trains RE (smoke profile) and writes metrics and parameter cou
   const done = await executeNotebook(selectNotebooks("05")[0], { log: () => {} });
   assertCleanRun(done.executedCopy);
   const dir = path.join(resultsDir, "05-re");
-  const metrics = readJson(path.join(dir, "metrics.json"));
+  const metrics: any = readMetricsFile(path.join(dir, "metrics.json"));
   assert.equal(metrics.profile, "smoke");
   assert.equal(metrics.backend.length > 0, true);
   assert.equal(metrics.metrics.length, 4);
@@ -136,7 +137,7 @@ test("notebook 05 trains RE (smoke profile) and writes metrics and parameter cou
   assert.equal(metrics.metrics.find((r: any) => r.split === "test" && r.metric.startsWith("token")).reported_f1, 0.878);
   const train = metrics.history.filter((h: any) => h.phase === "train");
   assert.ok(train[train.length - 1].trainLoss < train[0].trainLoss, "training loss falls");
-  const summary = readJson(path.join(dir, "summary.json"));
+  const summary: any = readRunSummary(path.join(dir, "summary.json"));
   // flatten (128 x 2 x 128) -> 384: the study's dense layer whatever the encoder size
   assert.equal(summary.parameters.dense, 128 * 256 * 384 + 384);
 });
@@ -146,8 +147,10 @@ test("notebook 06 chains the saved NER and RE models, scores relations and highl
   const outputs = assertCleanRun(done.executedCopy);
   assert.ok(outputs.flat().some((o) => html(o).includes("adeflow-extraction") && html(o).includes("<mark")), "highlighted prediction displayed");
   const dir = path.join(resultsDir, "06-end-to-end");
-  const metrics = readJson(path.join(dir, "metrics.json"));
+  const metrics: any = readMetricsFile(path.join(dir, "metrics.json"));
   assert.equal(metrics.profile, "smoke");
+  assert.match(metrics.model_hash, /^[0-9a-f]{16}$/, "the chain's record names the model it ran");
+  assert.equal(readRunSummary(path.join(dir, "summary.json")).notebook, "06-end-to-end");
   for (const row of metrics.metrics) for (const k of ["precision", "recall", "f1"]) assert.ok(row[k] >= 0 && row[k] <= 1);
   const example = readJson(path.join(dir, "example-prediction.json"));
   for (const e of example.entities) assert.equal(example.text.slice(e.start, e.end), e.text, "offsets point at the entity text");
@@ -158,7 +161,7 @@ test("notebook 07 tags the RE rows, trains both arms on each seed and writes a c
   const outputs = assertCleanRun(done.executedCopy);
   assert.ok(outputs.flat().filter((o) => html(o).includes("Plotly.newPlot")).length >= 3, "tag distribution, scores and cost charts displayed");
   const dir = path.join(resultsDir, "07-pos-ablation");
-  const summary = readJson(path.join(dir, "summary.json"));
+  const summary: any = readAblationSummary(path.join(dir, "summary.json"));
   for (const field of ["profile", "seed", "model", "backend", "seconds", "seeds", "pos_embedding_size", "tagging", "runs", "summary", "comparison", "conclusion"]) {
     assert.ok(field in summary, `summary.json has ${field}`);
   }

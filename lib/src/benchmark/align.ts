@@ -36,7 +36,10 @@ export const toStudyType = (type: BenchmarkEntityType): "Drug" | "Effect" => (ty
 export type UnmappedReason = "starts inside a token" | "ends inside a token";
 
 /** A predicted entity over words (inclusive word span) as a benchmark entity, or why it has none. */
-export function wordEntityToTokens(st: SentenceText, e: Entity): { entity: BenchmarkEntity } | { reason: UnmappedReason } {
+export function wordEntityToTokens(
+  st: SentenceText,
+  e: Entity,
+): { entity: BenchmarkEntity } | { reason: UnmappedReason } {
   const charStart = st.words[e.start].start;
   const charEnd = st.words[e.end].end;
   const start = st.tokenSpans.findIndex((t) => t.start === charStart);
@@ -56,7 +59,11 @@ export function wordsOfEntity(st: SentenceText, e: BenchmarkEntity): number[] {
 /** True when some run of the study's words covers exactly the entity's tokens (else no prediction can match it). */
 export function reachableByWords(st: SentenceText, e: BenchmarkEntity): boolean {
   const inside = wordsOfEntity(st, e);
-  return inside.length > 0 && st.words[inside[0]].start === st.tokenSpans[e.start].start && st.words[inside[inside.length - 1]].end === st.tokenSpans[e.end - 1].end;
+  return (
+    inside.length > 0 &&
+    st.words[inside[0]].start === st.tokenSpans[e.start].start &&
+    st.words[inside[inside.length - 1]].end === st.tokenSpans[e.end - 1].end
+  );
 }
 
 /**
@@ -85,7 +92,12 @@ export interface MappedPrediction {
  * The chain's output on one benchmark sentence (entities over words, relations between them) in the benchmark's
  * format: entities on its tokens, each relation with the effect as `head` and the drug as `tail`.
  */
-export function predictionOnTokens(gold: Pick<BenchmarkSentence, "tokens" | "orig_id">, st: SentenceText, entities: readonly Entity[], relations: readonly { drug: Pick<Entity, "start" | "end">; effect: Pick<Entity, "start" | "end"> }[]): MappedPrediction {
+export function predictionOnTokens(
+  gold: Pick<BenchmarkSentence, "tokens" | "orig_id">,
+  st: SentenceText,
+  entities: readonly Entity[],
+  relations: readonly { drug: Pick<Entity, "start" | "end">; effect: Pick<Entity, "start" | "end"> }[],
+): MappedPrediction {
   const out: BenchmarkEntity[] = [];
   const indexOf = new Map<string, number | UnmappedReason>();
   const unmapped: MappedPrediction["unmapped"] = [];
@@ -96,10 +108,16 @@ export function predictionOnTokens(gold: Pick<BenchmarkSentence, "tokens" | "ori
     const mapped = wordEntityToTokens(st, e);
     if ("reason" in mapped) {
       indexOf.set(key, mapped.reason);
-      unmapped.push({ text: st.text.slice(st.words[e.start].start, st.words[e.end].end), type: e.type, reason: mapped.reason });
+      unmapped.push({
+        text: st.text.slice(st.words[e.start].start, st.words[e.end].end),
+        type: e.type,
+        reason: mapped.reason,
+      });
       continue;
     }
-    const same = out.findIndex((o) => o.start === mapped.entity.start && o.end === mapped.entity.end && o.type === mapped.entity.type);
+    const same = out.findIndex(
+      (o) => o.start === mapped.entity.start && o.end === mapped.entity.end && o.type === mapped.entity.type,
+    );
     indexOf.set(key, same >= 0 ? same : out.push(mapped.entity) - 1);
   }
   const seen = new Set<string>();
@@ -116,5 +134,9 @@ export function predictionOnTokens(gold: Pick<BenchmarkSentence, "tokens" | "ori
     if (!seen.has(key)) rels.push({ type: RELATION_TYPE, head, tail });
     seen.add(key);
   }
-  return { sentence: { tokens: [...gold.tokens], entities: out, relations: rels, orig_id: gold.orig_id }, unmapped, lostRelations };
+  return {
+    sentence: { tokens: [...gold.tokens], entities: out, relations: rels, orig_id: gold.orig_id },
+    unmapped,
+    lostRelations,
+  };
 }

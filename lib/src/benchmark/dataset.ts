@@ -60,12 +60,16 @@ export function benchmarkDir(explicit?: string, env: NodeJS.ProcessEnv = process
 function verifyFile(dir: string, name: keyof typeof BENCHMARK_FILES): Buffer {
   const file = path.join(dir, name);
   if (!fs.existsSync(file)) {
-    throw new AdeflowError(`${file}: missing benchmark file. Point ADEFLOW_SPERT_DIR (or --spert-dir) at a folder holding ade_full.json and folds.json, built from ${SPERT_SOURCE}; docs/benchmark.md says how.`);
+    throw new AdeflowError(
+      `${file}: missing benchmark file. Point ADEFLOW_SPERT_DIR (or --spert-dir) at a folder holding ade_full.json and folds.json, built from ${SPERT_SOURCE}; docs/benchmark.md says how.`,
+    );
   }
   const data = fs.readFileSync(file);
   const actual = sha256(data);
   if (actual !== BENCHMARK_FILES[name]) {
-    throw new AdeflowError(`${file}: SHA-256 checksum mismatch (expected ${BENCHMARK_FILES[name]}, found ${actual}); this is not the published benchmark file`);
+    throw new AdeflowError(
+      `${file}: SHA-256 checksum mismatch (expected ${BENCHMARK_FILES[name]}, found ${actual}); this is not the published benchmark file`,
+    );
   }
   return data;
 }
@@ -84,22 +88,37 @@ const isIndex = (v: unknown): v is number => Number.isInteger(v) && (v as number
  * Checks one sentence in the benchmark's format and returns it typed; every problem names the file, the record
  * and the field. Used for the gold file and for prediction files alike.
  */
-export function checkSentence(value: unknown, file: string, at: number, options: { relationTypes?: readonly string[] } = {}): BenchmarkSentence {
+export function checkSentence(
+  value: unknown,
+  file: string,
+  at: number,
+  options: { relationTypes?: readonly string[] } = {},
+): BenchmarkSentence {
   const where = (field: string) => `record ${at}, ${field}`;
   const fail = (field: string, problem: string): never => {
     throw new InputFileError(file, undefined, `${where(field)}: ${problem}`);
   };
   if (typeof value !== "object" || value === null) fail("(record)", "not an object");
   const s = value as Record<string, unknown>;
-  if (!Array.isArray(s.tokens) || !s.tokens.every((t) => typeof t === "string")) fail("tokens", "must be a list of strings");
+  if (!Array.isArray(s.tokens) || !s.tokens.every((t) => typeof t === "string"))
+    fail("tokens", "must be a list of strings");
   const tokens = s.tokens as string[];
   if (!Array.isArray(s.entities)) fail("entities", "must be a list");
   const entities = (s.entities as unknown[]).map((e, i) => {
     const o = e as Record<string, unknown>;
     if (typeof o !== "object" || o === null) fail(`entities[${i}]`, "not an object");
-    if (!ENTITY_TYPES.includes(o.type as BenchmarkEntityType)) fail(`entities[${i}].type`, `${JSON.stringify(o.type)} is not one of ${ENTITY_TYPES.join(", ")}`);
-    if (!isIndex(o.start) || !isIndex(o.end) || (o.start as number) >= (o.end as number) || (o.end as number) > tokens.length) {
-      fail(`entities[${i}]`, `start ${JSON.stringify(o.start)} / end ${JSON.stringify(o.end)} is not a token span of a ${tokens.length}-token sentence (end exclusive)`);
+    if (!ENTITY_TYPES.includes(o.type as BenchmarkEntityType))
+      fail(`entities[${i}].type`, `${JSON.stringify(o.type)} is not one of ${ENTITY_TYPES.join(", ")}`);
+    if (
+      !isIndex(o.start) ||
+      !isIndex(o.end) ||
+      (o.start as number) >= (o.end as number) ||
+      (o.end as number) > tokens.length
+    ) {
+      fail(
+        `entities[${i}]`,
+        `start ${JSON.stringify(o.start)} / end ${JSON.stringify(o.end)} is not a token span of a ${tokens.length}-token sentence (end exclusive)`,
+      );
     }
     return { type: o.type as BenchmarkEntityType, start: o.start as number, end: o.end as number };
   });
@@ -107,13 +126,16 @@ export function checkSentence(value: unknown, file: string, at: number, options:
   const relations = (s.relations as unknown[]).map((r, i) => {
     const o = r as Record<string, unknown>;
     if (typeof o !== "object" || o === null) fail(`relations[${i}]`, "not an object");
-    if (typeof o.type !== "string" || (options.relationTypes && !options.relationTypes.includes(o.type))) fail(`relations[${i}].type`, `${JSON.stringify(o.type)} is not ${RELATION_TYPE}`);
+    if (typeof o.type !== "string" || (options.relationTypes && !options.relationTypes.includes(o.type)))
+      fail(`relations[${i}].type`, `${JSON.stringify(o.type)} is not ${RELATION_TYPE}`);
     for (const k of ["head", "tail"] as const) {
-      if (!isIndex(o[k]) || (o[k] as number) >= entities.length) fail(`relations[${i}].${k}`, `${JSON.stringify(o[k])} is not an index into the ${entities.length} entities`);
+      if (!isIndex(o[k]) || (o[k] as number) >= entities.length)
+        fail(`relations[${i}].${k}`, `${JSON.stringify(o[k])} is not an index into the ${entities.length} entities`);
     }
     return { type: o.type as string, head: o.head as number, tail: o.tail as number };
   });
-  if (s.orig_id !== undefined && !isIndex(s.orig_id)) fail("orig_id", `${JSON.stringify(s.orig_id)} is not a sentence index`);
+  if (s.orig_id !== undefined && !isIndex(s.orig_id))
+    fail("orig_id", `${JSON.stringify(s.orig_id)} is not a sentence index`);
   return { tokens, entities, relations, orig_id: s.orig_id as number };
 }
 
@@ -126,7 +148,8 @@ export function loadBenchmark(explicitDir?: string): BenchmarkDataset {
   if (!Array.isArray(full)) throw new InputFileError(fullFile, undefined, "must be a list of sentences");
   const sentences = full.map((v, i) => {
     const s = checkSentence(v, fullFile, i, { relationTypes: [RELATION_TYPE] });
-    if (s.orig_id !== i) throw new InputFileError(fullFile, undefined, `record ${i}, orig_id: ${s.orig_id} but it is record ${i}`);
+    if (s.orig_id !== i)
+      throw new InputFileError(fullFile, undefined, `record ${i}, orig_id: ${s.orig_id} but it is record ${i}`);
     return s;
   });
   const foldsJson = parseJson(foldsFile, verifyFile(dir, "folds.json")) as { folds?: unknown };
@@ -137,12 +160,27 @@ export function loadBenchmark(explicitDir?: string): BenchmarkDataset {
   const owner = new Map<number, number>();
   folds.forEach((fold, k) => {
     for (const id of fold) {
-      if (id >= sentences.length) throw new InputFileError(foldsFile, undefined, `folds[${k}]: sentence ${id} does not exist (${sentences.length} sentences)`);
-      if (owner.has(id)) throw new InputFileError(foldsFile, undefined, `folds[${k}]: sentence ${id} is already in fold ${owner.get(id)}`);
+      if (id >= sentences.length)
+        throw new InputFileError(
+          foldsFile,
+          undefined,
+          `folds[${k}]: sentence ${id} does not exist (${sentences.length} sentences)`,
+        );
+      if (owner.has(id))
+        throw new InputFileError(
+          foldsFile,
+          undefined,
+          `folds[${k}]: sentence ${id} is already in fold ${owner.get(id)}`,
+        );
       owner.set(id, k);
     }
   });
-  if (owner.size !== sentences.length) throw new InputFileError(foldsFile, undefined, `the folds cover ${owner.size} of the ${sentences.length} sentences`);
+  if (owner.size !== sentences.length)
+    throw new InputFileError(
+      foldsFile,
+      undefined,
+      `the folds cover ${owner.size} of the ${sentences.length} sentences`,
+    );
   return { dir, sentences, folds };
 }
 

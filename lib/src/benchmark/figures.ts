@@ -11,7 +11,13 @@ const SHOWN: { name: string; of: (r: FoldResult) => number; color: string }[] = 
 export function benchmarkFoldFigure(results: readonly FoldResult[]): Figure {
   const folds = results.map((r) => `fold ${r.fold}`);
   return figure(
-    SHOWN.map((m) => bar(folds, results.map((r) => 100 * m.of(r)), { name: m.name, marker: { color: m.color } })),
+    SHOWN.map((m) =>
+      bar(
+        folds,
+        results.map((r) => 100 * m.of(r)),
+        { name: m.name, marker: { color: m.color } },
+      ),
+    ),
     `Scores per fold (${results.length} of SpERT's 10 folds run)`,
     undefined,
     "F1 (%)",

@@ -27,8 +27,14 @@ export interface FoldCaps {
   validationFraction: number;
 }
 
-export function planFold(data: Pick<BenchmarkDataset, "folds" | "sentences">, fold: number, caps: FoldCaps, seed: number): FoldPlan {
-  if (!Number.isInteger(fold) || fold < 0 || fold >= data.folds.length) throw new AdeflowError(`fold ${fold} does not exist: the benchmark has folds 0..${data.folds.length - 1}`);
+export function planFold(
+  data: Pick<BenchmarkDataset, "folds" | "sentences">,
+  fold: number,
+  caps: FoldCaps,
+  seed: number,
+): FoldPlan {
+  if (!Number.isInteger(fold) || fold < 0 || fold >= data.folds.length)
+    throw new AdeflowError(`fold ${fold} does not exist: the benchmark has folds 0..${data.folds.length - 1}`);
   const testSet = new Set(data.folds[fold]);
   const trainAll = data.sentences.map((s) => s.orig_id).filter((id) => !testSet.has(id));
   // one seeded order per fold, so each fold's sample and validation part are reproducible on their own

@@ -20,7 +20,8 @@ export function readPredictions(file: string): BenchmarkSentence[] {
   } catch (err) {
     throw new InputFileError(file, undefined, `not valid JSON (${(err as Error).message})`);
   }
-  if (!Array.isArray(value)) throw new InputFileError(file, undefined, "must be a list of sentences (tokens, entities, relations)");
+  if (!Array.isArray(value))
+    throw new InputFileError(file, undefined, "must be a list of sentences (tokens, entities, relations)");
   return value.map((v, i) => checkSentence(v, file, i));
 }
 
@@ -29,32 +30,61 @@ export function readPredictions(file: string): BenchmarkSentence[] {
  * the fold's test order (SpERT's prediction files keep the order of its test file and carry no id). The tokens
  * must be the gold sentence's own, or no span could be compared.
  */
-export function pairWithGold(file: string, predicted: readonly BenchmarkSentence[], data: BenchmarkDataset, fold?: number): { gold: BenchmarkSentence[]; predicted: BenchmarkSentence[] } {
+export function pairWithGold(
+  file: string,
+  predicted: readonly BenchmarkSentence[],
+  data: BenchmarkDataset,
+  fold?: number,
+): { gold: BenchmarkSentence[]; predicted: BenchmarkSentence[] } {
   const withIds = predicted.every((p) => p.orig_id !== undefined);
   let gold: BenchmarkSentence[];
   if (withIds) {
     gold = predicted.map((p, i) => {
       const g = data.sentences[p.orig_id];
-      if (!g) throw new InputFileError(file, undefined, `record ${i}, orig_id: ${p.orig_id} is not a benchmark sentence (0..${data.sentences.length - 1})`);
-      if (fold !== undefined && !data.folds[fold].includes(p.orig_id)) throw new InputFileError(file, undefined, `record ${i}, orig_id: sentence ${p.orig_id} is not in test fold ${fold}`);
+      if (!g)
+        throw new InputFileError(
+          file,
+          undefined,
+          `record ${i}, orig_id: ${p.orig_id} is not a benchmark sentence (0..${data.sentences.length - 1})`,
+        );
+      if (fold !== undefined && !data.folds[fold].includes(p.orig_id))
+        throw new InputFileError(
+          file,
+          undefined,
+          `record ${i}, orig_id: sentence ${p.orig_id} is not in test fold ${fold}`,
+        );
       return g;
     });
     const ids = new Set<number>();
     predicted.forEach((p, i) => {
-      if (ids.has(p.orig_id)) throw new InputFileError(file, undefined, `record ${i}, orig_id: sentence ${p.orig_id} is predicted twice`);
+      if (ids.has(p.orig_id))
+        throw new InputFileError(file, undefined, `record ${i}, orig_id: sentence ${p.orig_id} is predicted twice`);
       ids.add(p.orig_id);
     });
   } else {
-    if (fold === undefined) throw new AdeflowError(`${file}: records without orig_id are matched to a fold's test sentences by position; say which fold (--fold K)`);
+    if (fold === undefined)
+      throw new AdeflowError(
+        `${file}: records without orig_id are matched to a fold's test sentences by position; say which fold (--fold K)`,
+      );
     const ids = data.folds[fold];
-    if (!ids) throw new AdeflowError(`fold ${fold} does not exist: the benchmark has folds 0..${data.folds.length - 1}`);
-    if (ids.length !== predicted.length) throw new InputFileError(file, undefined, `${predicted.length} records, but test fold ${fold} has ${ids.length} sentences`);
+    if (!ids)
+      throw new AdeflowError(`fold ${fold} does not exist: the benchmark has folds 0..${data.folds.length - 1}`);
+    if (ids.length !== predicted.length)
+      throw new InputFileError(
+        file,
+        undefined,
+        `${predicted.length} records, but test fold ${fold} has ${ids.length} sentences`,
+      );
     gold = ids.map((id) => data.sentences[id]);
   }
   gold.forEach((g, i) => {
     const p = predicted[i];
     if (p.tokens.length !== g.tokens.length || p.tokens.some((t, k) => t !== g.tokens[k])) {
-      throw new InputFileError(file, undefined, `record ${i}, tokens: not the tokens of benchmark sentence ${g.orig_id} (${JSON.stringify(g.tokens.slice(0, 6).join(" "))}...)`);
+      throw new InputFileError(
+        file,
+        undefined,
+        `record ${i}, tokens: not the tokens of benchmark sentence ${g.orig_id} (${JSON.stringify(g.tokens.slice(0, 6).join(" "))}...)`,
+      );
     }
   });
   return { gold, predicted: [...predicted] };

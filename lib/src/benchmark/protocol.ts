@@ -16,7 +16,15 @@ import { createHash } from "node:crypto";
 import { initBackend, type BackendInfo } from "../backend";
 import { loadBert, type LoadedBert } from "../bert/checkpoint";
 import type { AlignedSequence } from "../bert/tokenizer";
-import { goldWordTags, predictionOnTokens, reachableByWords, sentenceText, type MappedPrediction, type SentenceText, type UnmappedReason } from "./align";
+import {
+  goldWordTags,
+  predictionOnTokens,
+  reachableByWords,
+  sentenceText,
+  type MappedPrediction,
+  type SentenceText,
+  type UnmappedReason,
+} from "./align";
 import { loadBenchmark, type BenchmarkDataset, type BenchmarkSentence } from "./dataset";
 import { planFold, type FoldPlan } from "./folds";
 import { writePredictions } from "./predictions-file";
@@ -39,7 +47,11 @@ import { encodeReRows, RE_CLASSES } from "../experiment/re/data";
 
 /** The settings each fold trains with: the profile's, with the benchmark's epoch counts where it sets them. */
 export function benchmarkRunProfile(profile: Profile): Profile {
-  return { ...profile, epochs: profile.benchmark.epochs ?? profile.epochs, finalEpochs: profile.benchmark.finalEpochs ?? profile.finalEpochs };
+  return {
+    ...profile,
+    epochs: profile.benchmark.epochs ?? profile.epochs,
+    finalEpochs: profile.benchmark.finalEpochs ?? profile.finalEpochs,
+  };
 }
 
 export interface BenchmarkSetup {
@@ -49,7 +61,10 @@ export interface BenchmarkSetup {
   data: BenchmarkDataset;
 }
 
-export async function prepareBenchmark(profile: Profile = currentProfile(), options: { spertDir?: string } = {}): Promise<BenchmarkSetup> {
+export async function prepareBenchmark(
+  profile: Profile = currentProfile(),
+  options: { spertDir?: string } = {},
+): Promise<BenchmarkSetup> {
   const data = loadBenchmark(options.spertDir); // first: a missing or changed file fails before a model is loaded
   const backend = await initBackend();
   const bert = await loadBert(profile.model);
@@ -106,8 +121,17 @@ interface ChainInput {
 
 function fingerprintOf(setup: BenchmarkSetup, plan: FoldPlan): string {
   const { benchmark, ablation, ...training } = benchmarkRunProfile(setup.profile);
-  const ids = createHash("sha256").update(JSON.stringify([plan.train, plan.val, plan.test])).digest("hex").slice(0, 16);
-  return JSON.stringify({ training, model: setup.bert.contentHash, fold: plan.fold, ids, validationFraction: benchmark.validationFraction });
+  const ids = createHash("sha256")
+    .update(JSON.stringify([plan.train, plan.val, plan.test]))
+    .digest("hex")
+    .slice(0, 16);
+  return JSON.stringify({
+    training,
+    model: setup.bert.contentHash,
+    fold: plan.fold,
+    ids,
+    validationFraction: benchmark.validationFraction,
+  });
 }
 
 const foldFile = (outDir: string, fold: number) => path.join(outDir, "folds", `fold-${fold}.json`);
@@ -116,7 +140,9 @@ function readFinishedFold(file: string, fingerprint: string): FoldResult | undef
   if (!fs.existsSync(file)) return undefined;
   try {
     const saved = JSON.parse(fs.readFileSync(file, "utf8")) as { fingerprint?: string; result?: FoldResult };
-    return saved.fingerprint === fingerprint && saved.result && fs.existsSync(saved.result.predictions_file) ? { ...saved.result, reused: true } : undefined;
+    return saved.fingerprint === fingerprint && saved.result && fs.existsSync(saved.result.predictions_file)
+      ? { ...saved.result, reused: true }
+      : undefined;
   } catch {
     return undefined; // unreadable: run the fold again, the file will be replaced
   }
@@ -136,18 +162,43 @@ const allRows = (n: number) => Array.from({ length: n }, (_, i) => i);
  * NER trained from the pretrained weights on the fold's rows, then run on the test sentences: word tags, and the
  * study's token-level metric on those predictions (gold tags over the same words, compared sub-token by sub-token).
  */
-function trainAndTagNer(setup: BenchmarkSetup, profile: Profile, snapshot: VariableSnapshot, rows: { train: StudyRows; val: StudyRows }, inputs: readonly ChainInput[], run: TaskRun) {
+function trainAndTagNer(
+  setup: BenchmarkSetup,
+  profile: Profile,
+  snapshot: VariableSnapshot,
+  rows: { train: StudyRows; val: StudyRows },
+  inputs: readonly ChainInput[],
+  run: TaskRun,
+) {
   const { tokenizer } = setup.bert;
   snapshot.restore();
   const model = createNerModel({ bert: setup.bert, profile });
   try {
-    const encode = (r: StudyRows) => encodeNerRows(r.ner, allRows(r.ner.length), tokenizer, profile.maxLength).map((e) => e.sequence);
-    const fit = fitStudy(model, encode(rows.train), encode(rows.val), { profile, numClasses: NER_LABELS.length, log: run.log, progress: run.progress, checkpointDir: run.checkpointDir });
+    const encode = (r: StudyRows) =>
+      encodeNerRows(r.ner, allRows(r.ner.length), tokenizer, profile.maxLength).map((e) => e.sequence);
+    const fit = fitStudy(model, encode(rows.train), encode(rows.val), {
+      profile,
+      numClasses: NER_LABELS.length,
+      log: run.log,
+      progress: run.progress,
+      checkpointDir: run.checkpointDir,
+    });
     const t0 = Date.now();
-    const pieces = predictSequences(model, inputs.map((i) => i.nerSequence), profile, { log: run.log, progress: run.progress, label: run.label });
+    const pieces = predictSequences(
+      model,
+      inputs.map((i) => i.nerSequence),
+      profile,
+      { log: run.log, progress: run.progress, label: run.label },
+    );
     const predictionSeconds = (Date.now() - t0) / 1000;
     const tags = inputs.map((inp, i) => wordTagsFromPieces(inp.nerSequence, pieces[i], inp.words.length));
-    const goldSeqs = inputs.map((inp) => tokenizer.encodeWords(inp.words, goldWordTags(inp.text, inp.gold).map((t) => NER_LABEL_ID[t]), profile.maxLength));
+    const goldSeqs = inputs.map((inp) =>
+      tokenizer.encodeWords(
+        inp.words,
+        goldWordTags(inp.text, inp.gold).map((t) => NER_LABEL_ID[t]),
+        profile.maxLength,
+      ),
+    );
     const { yTrue, yPred } = scoredPositions(goldSeqs, pieces);
     return { fit, tags, studyToken: tokenScores(yTrue, yPred), predictionSeconds };
   } finally {
@@ -156,16 +207,34 @@ function trainAndTagNer(setup: BenchmarkSetup, profile: Profile, snapshot: Varia
 }
 
 /** RE trained from the pretrained weights again, then run on the NER-masked test sentences: relations over words. */
-function trainAndLinkRe(setup: BenchmarkSetup, profile: Profile, snapshot: VariableSnapshot, rows: { train: StudyRows; val: StudyRows }, masked: readonly MaskedForRe[], run: TaskRun) {
+function trainAndLinkRe(
+  setup: BenchmarkSetup,
+  profile: Profile,
+  snapshot: VariableSnapshot,
+  rows: { train: StudyRows; val: StudyRows },
+  masked: readonly MaskedForRe[],
+  run: TaskRun,
+) {
   const { tokenizer } = setup.bert;
   snapshot.restore();
   const model = createReModel({ bert: setup.bert, profile });
   try {
-    const encode = (r: StudyRows) => encodeReRows(r.re, allRows(r.re.length), tokenizer, profile.maxLength).map((e) => e.sequence);
-    const fit = fitStudy(model, encode(rows.train), encode(rows.val), { profile, numClasses: RE_CLASSES, log: run.log, progress: run.progress, checkpointDir: run.checkpointDir });
+    const encode = (r: StudyRows) =>
+      encodeReRows(r.re, allRows(r.re.length), tokenizer, profile.maxLength).map((e) => e.sequence);
+    const fit = fitStudy(model, encode(rows.train), encode(rows.val), {
+      profile,
+      numClasses: RE_CLASSES,
+      log: run.log,
+      progress: run.progress,
+      checkpointDir: run.checkpointDir,
+    });
     const sequences = masked.map((m) => tokenizer.encodeWords(m.words, undefined, profile.maxLength));
     const t0 = Date.now();
-    const pieces = predictSequences(model, sequences, profile, { log: run.log, progress: run.progress, label: run.label });
+    const pieces = predictSequences(model, sequences, profile, {
+      log: run.log,
+      progress: run.progress,
+      label: run.label,
+    });
     const predictionSeconds = (Date.now() - t0) / 1000;
     const relations = masked.map((m, i) => readRelations(m, firstPieceLabels(sequences[i], pieces[i], m.words.length)));
     return { fit, relations, truncated: sequences.map((s) => s.truncated), predictionSeconds };
@@ -176,7 +245,12 @@ function trainAndLinkRe(setup: BenchmarkSetup, profile: Profile, snapshot: Varia
 }
 
 /** One fold: train NER and RE on its training sentences, run the chain on its test sentences, map, score, write. */
-export function runBenchmarkFold(setup: BenchmarkSetup, fold: number, snapshot: VariableSnapshot, options: BenchmarkOptions): FoldResult {
+export function runBenchmarkFold(
+  setup: BenchmarkSetup,
+  fold: number,
+  snapshot: VariableSnapshot,
+  options: BenchmarkOptions,
+): FoldResult {
   const { bert, data } = setup;
   const profile = benchmarkRunProfile(setup.profile);
   const log = options.log ?? (() => {});
@@ -193,7 +267,9 @@ export function runBenchmarkFold(setup: BenchmarkSetup, fold: number, snapshot: 
   const pick = (ids: number[]) => ids.map((id) => data.sentences[id]);
   const trainRows = studyRows(pick(plan.train), { augment: true, seed: plan.seed });
   const valRows = studyRows(pick(plan.val), { augment: false, seed: plan.seed });
-  log(`fold ${fold}: ${plan.train.length} training sentences (${trainRows.counts.rows} rows + ${trainRows.counts.concatenations} concatenations), ${plan.val.length} validation (${valRows.counts.rows} rows), ${plan.test.length} test sentences`);
+  log(
+    `fold ${fold}: ${plan.train.length} training sentences (${trainRows.counts.rows} rows + ${trainRows.counts.concatenations} concatenations), ${plan.val.length} validation (${valRows.counts.rows} rows), ${plan.test.length} test sentences`,
+  );
   const tokenizer = bert.tokenizer;
   const checkpoints = path.join(taskModelDir(profile.name, profile.model, "benchmark"), `fold-${fold}`);
 
@@ -205,9 +281,19 @@ export function runBenchmarkFold(setup: BenchmarkSetup, fold: number, snapshot: 
   });
 
   const trainingLog = (task: string) => (line: string) => log(`  ${task} ${line}`);
-  const ner = trainAndTagNer(setup, profile, snapshot, { train: trainRows, val: valRows }, inputs, { log: trainingLog("NER"), progress, checkpointDir: path.join(checkpoints, "ner"), label: `fold ${fold} NER on test sentences` });
+  const ner = trainAndTagNer(setup, profile, snapshot, { train: trainRows, val: valRows }, inputs, {
+    log: trainingLog("NER"),
+    progress,
+    checkpointDir: path.join(checkpoints, "ner"),
+    label: `fold ${fold} NER on test sentences`,
+  });
   const masked: MaskedForRe[] = inputs.map((inp, i) => maskPredictedEntities(inp.words, ner.tags[i]));
-  const re = trainAndLinkRe(setup, profile, snapshot, { train: trainRows, val: valRows }, masked, { log: trainingLog("RE"), progress, checkpointDir: path.join(checkpoints, "re"), label: `fold ${fold} RE on test sentences` });
+  const re = trainAndLinkRe(setup, profile, snapshot, { train: trainRows, val: valRows }, masked, {
+    log: trainingLog("RE"),
+    progress,
+    checkpointDir: path.join(checkpoints, "re"),
+    label: `fold ${fold} RE on test sentences`,
+  });
   const mapped: MappedPrediction[] = inputs.map((inp, i) => {
     const entities = masked[i].entityAt.filter((e): e is Entity => e !== undefined);
     return predictionOnTokens(inp.gold, inp.text, entities, re.relations[i]);
@@ -224,7 +310,13 @@ export function runBenchmarkFold(setup: BenchmarkSetup, fold: number, snapshot: 
     fold,
     split_seed: plan.seed,
     training_seed: profile.seed,
-    sentences: { train: plan.train.length, val: plan.val.length, test: plan.test.length, available_train: plan.available.train, available_test: plan.available.test },
+    sentences: {
+      train: plan.train.length,
+      val: plan.val.length,
+      test: plan.test.length,
+      available_train: plan.available.train,
+      available_test: plan.available.test,
+    },
     rows: { train: trainRows.counts, val: valRows.counts },
     scores: scoreBenchmark(gold, predicted),
     study_token: { ...ner.studyToken.macro, positions: ner.studyToken.positions },
@@ -235,17 +327,27 @@ export function runBenchmarkFold(setup: BenchmarkSetup, fold: number, snapshot: 
       unmapped,
       lostRelations: mapped.reduce((s, m) => s + m.lostRelations, 0),
       goldEntities: gold.reduce((s, g) => s + g.entities.length, 0),
-      goldEntitiesUnreachable: inputs.reduce((s, inp) => s + inp.gold.entities.filter((e) => !reachableByWords(inp.text, e)).length, 0),
+      goldEntitiesUnreachable: inputs.reduce(
+        (s, inp) => s + inp.gold.entities.filter((e) => !reachableByWords(inp.text, e)).length,
+        0,
+      ),
     },
     history: { ner: ner.fit.history, re: re.fit.history },
-    seconds: { ner_training: ner.fit.seconds, re_training: re.fit.seconds, prediction: ner.predictionSeconds + re.predictionSeconds, total: (Date.now() - started) / 1000 },
+    seconds: {
+      ner_training: ner.fit.seconds,
+      re_training: re.fit.seconds,
+      prediction: ner.predictionSeconds + re.predictionSeconds,
+      total: (Date.now() - started) / 1000,
+    },
     predictions_file: predictionsFile,
     reused: false,
   };
   writeJsonAtomic(file, { fingerprint, run: describeProfile(profile), result });
   // the fold's results are written: its training checkpoints are no longer needed
   fs.rmSync(checkpoints, { recursive: true, force: true });
-  log(`fold ${fold}: NER macro F1 ${result.scores.all.ner.macro.f1.toFixed(4)}, RE strict macro F1 ${result.scores.all.relationStrict.macro.f1.toFixed(4)} (${result.seconds.total.toFixed(1)} s)`);
+  log(
+    `fold ${fold}: NER macro F1 ${result.scores.all.ner.macro.f1.toFixed(4)}, RE strict macro F1 ${result.scores.all.relationStrict.macro.f1.toFixed(4)} (${result.seconds.total.toFixed(1)} s)`,
+  );
   return result;
 }
 

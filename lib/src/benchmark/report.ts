@@ -3,10 +3,11 @@
  * and the files that keep them next to the settings that made them.
  */
 import * as path from "node:path";
-import { writeJsonAtomic } from "../io";
 import { meanStd } from "../stats/ttest";
 import { saveTable } from "../viz/table";
-import { describeProfile, type Profile } from "../experiment/shared/profile";
+import type { Profile } from "../experiment/shared/profile";
+import { writeRunSummary } from "../experiment/report/records";
+import { runRecord } from "../experiment/report/run-record";
 import { hasOverlap, type BenchmarkDataset } from "./dataset";
 import { benchmarkRunProfile, type BenchmarkSetup, type FoldResult } from "./protocol";
 
@@ -14,7 +15,8 @@ import { benchmarkRunProfile, type BenchmarkSetup, type FoldResult } from "./pro
 export const PUBLISHED_BENCHMARK = [
   {
     system: "SpERT",
-    source: "Eberts & Ulges, Span-based Joint Entity and Relation Extraction with Transformer Pre-training, ECAI 2020, arXiv:1909.07755, Table 1",
+    source:
+      "Eberts & Ulges, Span-based Joint Entity and Relation Extraction with Transformer Pre-training, ECAI 2020, arXiv:1909.07755, Table 1",
     encoder: "bert-base-cased",
     overlap: "these files as published (overlapping entities included)",
     ner_macro_f1: 89.28,
@@ -42,7 +44,9 @@ export const BENCHMARK_MEASURES: { measure: string; of: (r: FoldResult) => numbe
 ];
 
 /** Mean and sample standard deviation over the folds run, in %, one row per measure. */
-export function summarizeBenchmark(results: readonly FoldResult[]): { measure: string; folds: number; mean: number; sd: number; per_fold: string }[] {
+export function summarizeBenchmark(
+  results: readonly FoldResult[],
+): { measure: string; folds: number; mean: number; sd: number; per_fold: string }[] {
   return BENCHMARK_MEASURES.map(({ measure, of }) => {
     const values = results.map((r) => 100 * of(r));
     const { n, mean, std } = meanStd(values);
@@ -51,7 +55,10 @@ export function summarizeBenchmark(results: readonly FoldResult[]): { measure: s
 }
 
 /** This run beside the published table: NER and RE macro F1 in %, each with its encoder and overlap setting. */
-export function benchmarkComparison(results: readonly FoldResult[], profile: Pick<Profile, "name" | "model">): Record<string, string | number>[] {
+export function benchmarkComparison(
+  results: readonly FoldResult[],
+  profile: Pick<Profile, "name" | "model">,
+): Record<string, string | number>[] {
   const ms = (of: (r: FoldResult) => number) => {
     const { mean, std } = meanStd(results.map((r) => 100 * of(r)));
     return `${mean.toFixed(2)} ± ${Number.isNaN(std) ? "n/a" : std.toFixed(2)}`;
@@ -67,17 +74,36 @@ export function benchmarkComparison(results: readonly FoldResult[], profile: Pic
     ner_macro_f1: ms((r) => r.scores[overlap].ner.macro.f1),
     re_macro_f1: ms((r) => r.scores[overlap].relationStrict.macro.f1),
     source: "measured here",
-    protocol: differences.length ? `not the published protocol: ${differences.join(", ")}` : "the published protocol (10 folds, bert-base-cased)",
+    protocol: differences.length
+      ? `not the published protocol: ${differences.join(", ")}`
+      : "the published protocol (10 folds, bert-base-cased)",
   });
   return [
-    ...PUBLISHED_BENCHMARK.map((p) => ({ system: p.system, encoder: p.encoder, overlap: p.overlap, ner_macro_f1: p.ner_macro_f1, re_macro_f1: p.re_macro_f1, source: p.source, protocol: "published (10 folds)" })),
+    ...PUBLISHED_BENCHMARK.map((p) => ({
+      system: p.system,
+      encoder: p.encoder,
+      overlap: p.overlap,
+      ner_macro_f1: p.ner_macro_f1,
+      re_macro_f1: p.re_macro_f1,
+      source: p.source,
+      protocol: "published (10 folds)",
+    })),
     ours("all", "all sentences (overlapping entities included)"),
     ours("withoutOverlap", "sentences with overlapping entities left out"),
   ];
 }
 
 /** Sizes of SpERT's folds: test sentences, entities and relations, and how many sentences hold overlapping entities. */
-export function foldSizes(data: BenchmarkDataset): { fold: number; test_sentences: number; train_sentences: number; entities: number; relations: number; sentences_with_overlap: number }[] {
+export function foldSizes(
+  data: BenchmarkDataset,
+): {
+  fold: number;
+  test_sentences: number;
+  train_sentences: number;
+  entities: number;
+  relations: number;
+  sentences_with_overlap: number;
+}[] {
   return data.folds.map((ids, fold) => {
     const s = ids.map((id) => data.sentences[id]);
     return {
@@ -95,23 +121,32 @@ export function foldSizes(data: BenchmarkDataset): { fold: number; test_sentence
  * The run's summary next to how it was made: `summary.json` (profile, seeds, backend, model hash, per-fold
  * results, mean and sd, the comparison with the published table) and the same tables as CSV and Markdown.
  */
-export function writeBenchmarkResults(outDir: string, setup: BenchmarkSetup, results: readonly FoldResult[], seconds: number): { summary: ReturnType<typeof summarizeBenchmark>; comparison: ReturnType<typeof benchmarkComparison>; file: string } {
+export function writeBenchmarkResults(
+  outDir: string,
+  setup: BenchmarkSetup,
+  results: readonly FoldResult[],
+  seconds: number,
+  madeBy = "08-benchmark",
+): {
+  summary: ReturnType<typeof summarizeBenchmark>;
+  comparison: ReturnType<typeof benchmarkComparison>;
+  file: string;
+} {
   const summary = summarizeBenchmark(results);
   const comparison = benchmarkComparison(results, setup.profile);
   const file = path.join(outDir, "summary.json");
-  writeJsonAtomic(file, {
-    ...describeProfile(benchmarkRunProfile(setup.profile)),
+  const record = {
+    notebook: madeBy,
+    ...runRecord({ profile: benchmarkRunProfile(setup.profile), backend: setup.backend, bert: setup.bert }, seconds),
+  };
+  writeRunSummary(file, record, {
     benchmark_dir: setup.data.dir,
-    model_hash: setup.bert.contentHash.slice(0, 16),
-    backend: setup.backend.name,
-    seconds: Number(seconds.toFixed(1)),
     folds_run: results.map((r) => r.fold),
     split_seeds: results.map((r) => r.split_seed),
     training_seed: setup.profile.seed,
     summary,
     comparison,
     folds: results.map(({ history, ...rest }) => rest),
-    written_at: new Date().toISOString(),
   });
   saveTable(summary, path.join(outDir, "summary"));
   saveTable(comparison, path.join(outDir, "comparison"));

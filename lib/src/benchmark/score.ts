@@ -48,11 +48,13 @@ function score(gold: Item[][], predicted: Item[][]): SpertScores {
     total.actual += c.actual;
   }
   const types = Object.values(perType);
-  const avg = (k: "precision" | "recall" | "f1") => (types.length === 0 ? 0 : types.reduce((a, t) => a + t[k], 0) / types.length);
+  const avg = (k: "precision" | "recall" | "f1") =>
+    types.length === 0 ? 0 : types.reduce((a, t) => a + t[k], 0) / types.length;
   return { perType, micro: prf(total), macro: { precision: avg("precision"), recall: avg("recall"), f1: avg("f1") } };
 }
 
-const entityItems = (s: BenchmarkSentence): Item[] => s.entities.map((e) => ({ key: `${e.start}:${e.end}:${e.type}`, type: e.type }));
+const entityItems = (s: BenchmarkSentence): Item[] =>
+  s.entities.map((e) => ({ key: `${e.start}:${e.end}:${e.type}`, type: e.type }));
 
 function relationItems(s: BenchmarkSentence, withTypes: boolean): Item[] {
   const span = (i: number) => {
@@ -63,13 +65,23 @@ function relationItems(s: BenchmarkSentence, withTypes: boolean): Item[] {
 }
 
 /** Scores paired gold and predicted sentences (the same tokens, in the same order). */
-export function scoreSentences(gold: readonly BenchmarkSentence[], predicted: readonly BenchmarkSentence[]): BenchmarkScores {
-  if (gold.length !== predicted.length) throw new RangeError(`${gold.length} gold sentences but ${predicted.length} predicted`);
+export function scoreSentences(
+  gold: readonly BenchmarkSentence[],
+  predicted: readonly BenchmarkSentence[],
+): BenchmarkScores {
+  if (gold.length !== predicted.length)
+    throw new RangeError(`${gold.length} gold sentences but ${predicted.length} predicted`);
   return {
     sentences: gold.length,
     ner: score(gold.map(entityItems), predicted.map(entityItems)),
-    relationStrict: score(gold.map((s) => relationItems(s, true)), predicted.map((s) => relationItems(s, true))),
-    relationBoundaries: score(gold.map((s) => relationItems(s, false)), predicted.map((s) => relationItems(s, false))),
+    relationStrict: score(
+      gold.map((s) => relationItems(s, true)),
+      predicted.map((s) => relationItems(s, true)),
+    ),
+    relationBoundaries: score(
+      gold.map((s) => relationItems(s, false)),
+      predicted.map((s) => relationItems(s, false)),
+    ),
   };
 }
 
@@ -77,29 +89,72 @@ export function scoreSentences(gold: readonly BenchmarkSentence[], predicted: re
  * Both views the field reports: all sentences, and without the sentences whose gold entities overlap (a tagger
  * with one label per token can never produce those; PFN's ADE figures leave overlapping triples out).
  */
-export function scoreBenchmark(gold: readonly BenchmarkSentence[], predicted: readonly BenchmarkSentence[]): { all: BenchmarkScores; withoutOverlap: BenchmarkScores } {
+export function scoreBenchmark(
+  gold: readonly BenchmarkSentence[],
+  predicted: readonly BenchmarkSentence[],
+): { all: BenchmarkScores; withoutOverlap: BenchmarkScores } {
   const keep = gold.map((g) => !hasOverlap(g));
   return {
     all: scoreSentences(gold, predicted),
-    withoutOverlap: scoreSentences(gold.filter((_, i) => keep[i]), predicted.filter((_, i) => keep[i])),
+    withoutOverlap: scoreSentences(
+      gold.filter((_, i) => keep[i]),
+      predicted.filter((_, i) => keep[i]),
+    ),
   };
 }
 
 /** The scores as table rows, in % like the papers: per type, micro and macro, for each setting and view. */
-export function scoreRows(scores: { all: BenchmarkScores; withoutOverlap: BenchmarkScores }): { view: string; setting: string; type: string; precision: number; recall: number; f1: number; support: number | string }[] {
+export function scoreRows(scores: {
+  all: BenchmarkScores;
+  withoutOverlap: BenchmarkScores;
+}): {
+  view: string;
+  setting: string;
+  type: string;
+  precision: number;
+  recall: number;
+  f1: number;
+  support: number | string;
+}[] {
   const views = [
     ["all sentences", scores.all],
     ["without overlapping entities", scores.withoutOverlap],
   ] as const;
   return views.flatMap(([view, s]) =>
-    ([
-      ["entities", s.ner],
-      ["relations, strict (with NEC)", s.relationStrict],
-      ["relations, boundaries", s.relationBoundaries],
-    ] as const).flatMap(([setting, sc]) => [
-      ...Object.entries(sc.perType).map(([type, p]) => ({ view, setting, type, precision: 100 * p.precision, recall: 100 * p.recall, f1: 100 * p.f1, support: p.support })),
-      { view, setting, type: "micro", precision: 100 * sc.micro.precision, recall: 100 * sc.micro.recall, f1: 100 * sc.micro.f1, support: sc.micro.support },
-      { view, setting, type: "macro", precision: 100 * sc.macro.precision, recall: 100 * sc.macro.recall, f1: 100 * sc.macro.f1, support: "" },
+    (
+      [
+        ["entities", s.ner],
+        ["relations, strict (with NEC)", s.relationStrict],
+        ["relations, boundaries", s.relationBoundaries],
+      ] as const
+    ).flatMap(([setting, sc]) => [
+      ...Object.entries(sc.perType).map(([type, p]) => ({
+        view,
+        setting,
+        type,
+        precision: 100 * p.precision,
+        recall: 100 * p.recall,
+        f1: 100 * p.f1,
+        support: p.support,
+      })),
+      {
+        view,
+        setting,
+        type: "micro",
+        precision: 100 * sc.micro.precision,
+        recall: 100 * sc.micro.recall,
+        f1: 100 * sc.micro.f1,
+        support: sc.micro.support,
+      },
+      {
+        view,
+        setting,
+        type: "macro",
+        precision: 100 * sc.macro.precision,
+        recall: 100 * sc.macro.recall,
+        f1: 100 * sc.macro.f1,
+        support: "",
+      },
     ]),
   );
 }

@@ -18,7 +18,17 @@ export function relationsOf(sentences: readonly BenchmarkSentence[], file = "ade
       const drug = s.entities[r.tail];
       const words = (e: { start: number; end: number }) => s.tokens.slice(e.start, e.end).join(" ");
       // token offsets stand in for the corpus's document offsets, which the study never reads
-      return { pmid: `ade-${s.orig_id}`, sentence: s.tokens.join(" "), effect: words(effect), effectBegin: effect.start, effectEnd: effect.end, drug: words(drug), drugBegin: drug.start, drugEnd: drug.end, source: { file, line: s.orig_id + 1 } };
+      return {
+        pmid: `ade-${s.orig_id}`,
+        sentence: s.tokens.join(" "),
+        effect: words(effect),
+        effectBegin: effect.start,
+        effectEnd: effect.end,
+        drug: words(drug),
+        drugBegin: drug.start,
+        drugEnd: drug.end,
+        source: { file, line: s.orig_id + 1 },
+      };
     }),
   );
 }
@@ -52,13 +62,24 @@ function locatable(rows: readonly PreprocessedRow[]): PreprocessedRow[] {
  * The study's rows of some benchmark sentences; with `augment`, the study's concatenation augmentation drawn among
  * these rows only (seeded), so nothing outside them (a fold's test sentences above all) can leak in.
  */
-export function studyRows(sentences: readonly BenchmarkSentence[], options: { augment: boolean; seed: number }): StudyRows {
+export function studyRows(
+  sentences: readonly BenchmarkSentence[],
+  options: { augment: boolean; seed: number },
+): StudyRows {
   const { rows: cleaned, counts } = preprocess(relationsOf(sentences));
   const rows = locatable(cleaned);
-  const built = options.augment ? augmentPart(rows, options.seed) : { ner: buildNerRows(rows, []), re: buildReRows(rows, []), draws: [] };
+  const built = options.augment
+    ? augmentPart(rows, options.seed)
+    : { ner: buildNerRows(rows, []), re: buildReRows(rows, []), draws: [] };
   return {
     ner: built.ner,
     re: built.re,
-    counts: { ...counts, sentences: sentences.length, droppedUnlocatable: cleaned.length - rows.length, rows: rows.length, concatenations: built.draws.length },
+    counts: {
+      ...counts,
+      sentences: sentences.length,
+      droppedUnlocatable: cleaned.length - rows.length,
+      rows: rows.length,
+      concatenations: built.draws.length,
+    },
   };
 }

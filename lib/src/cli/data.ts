@@ -5,7 +5,7 @@ import { writeJsonAtomic, writeJsonlAtomic } from "../io";
 import { runStudyPipeline, type StudyPipelineOutput } from "../pipeline/study-pipeline";
 import type { Command, Flags } from "./command";
 
-/** The counts `adeflow data stats` prints, with the names the issue and the reference sample use. */
+/** The counts `adeflow data stats` prints, named as the study's README and the reference sample name them. */
 export function statsObject(out: StudyPipelineOutput, negatives: number, doses: number, corpusDir: string, seconds: number) {
   const c = out.counts;
   return {

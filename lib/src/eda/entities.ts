@@ -62,7 +62,10 @@ export function entityFrequencies(relations: readonly DrugEffectRelation[], kind
   const rels = new Map<string, Set<string>>();
   for (const r of relations) {
     const name = r[kind].toLowerCase();
-    if (!sentences.has(name)) (sentences.set(name, new Set()), rels.set(name, new Set()));
+    if (!sentences.has(name)) {
+      sentences.set(name, new Set());
+      rels.set(name, new Set());
+    }
     sentences.get(name)!.add(r.sentence);
     rels.get(name)!.add(JSON.stringify([r.sentence, r.drug, r.effect]));
   }

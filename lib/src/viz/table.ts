@@ -45,7 +45,14 @@ export function toTableData(table: TableLike, options: ToTableOptions = {}): Tab
     const records = table as readonly Record<string, unknown>[];
     const columns: string[] = [];
     const seen = new Set<string>();
-    for (const r of records) for (const k of Object.keys(r)) if (!seen.has(k)) (seen.add(k), columns.push(k));
+    for (const r of records) {
+      for (const k of Object.keys(r)) {
+        if (!seen.has(k)) {
+          seen.add(k);
+          columns.push(k);
+        }
+      }
+    }
     const named = columns.map((c, i) => options.columns?.[i] ?? c);
     return { columns: named, rows: records.map((r) => columns.map((c) => toCell(r[c]))) };
   }

@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { AdeflowError } from "../../errors";
 import { writeFileAtomic } from "../../io";
 import { markdownCell } from "../../viz/table";
+import { readAblationSummary, readMetricsFile, type RunSummaryFile } from "./records";
 
 export type LastRunRow = {
   notebook: string;
@@ -21,19 +22,12 @@ export type LastRunRow = {
   seed: string;
 };
 
-const readJson = (file: string): any => {
-  try {
-    return JSON.parse(fs.readFileSync(file, "utf8"));
-  } catch (err) {
-    throw new AdeflowError(`${file}: not readable as JSON (${(err as Error).message})`);
-  }
-};
-const modelName = (m: unknown) => path.basename(String(m ?? "").replace(/[\\/]+$/, ""));
-const day = (iso: unknown) => String(iso ?? "").slice(0, 16).replace("T", " ");
-const f3 = (x: unknown) => (typeof x === "number" && Number.isFinite(x) ? x.toFixed(3) : "-");
+const modelName = (m: string) => path.basename(m.replace(/[\\/]+$/, ""));
+const day = (iso: string) => iso.slice(0, 16).replace("T", " ");
+const f3 = (x: number | null | undefined) => (typeof x === "number" && Number.isFinite(x) ? x.toFixed(3) : "-");
 
-function settings(run: any, date: unknown): Pick<LastRunRow, "date" | "profile" | "model" | "backend" | "seed"> {
-  return { date: day(date), profile: String(run.profile ?? "-"), model: modelName(run.model), backend: String(run.backend ?? "-"), seed: String(run.seed ?? "-") };
+function settings(run: RunSummaryFile): Pick<LastRunRow, "date" | "profile" | "model" | "backend" | "seed"> {
+  return { date: day(run.written_at), profile: run.profile, model: modelName(run.model), backend: run.backend, seed: String(run.seed) };
 }
 
 /** Test-split rows of every `<notebook>/metrics.json`, and the ablation's means of `07-pos-ablation/summary.json`. */
@@ -43,26 +37,24 @@ export function collectLastRun(resultsDir: string): LastRunRow[] {
   for (const nb of fs.readdirSync(resultsDir).sort()) {
     const metrics = path.join(resultsDir, nb, "metrics.json");
     if (fs.existsSync(metrics)) {
-      const run = readJson(metrics);
-      for (const m of (run.metrics ?? []) as any[]) {
+      const run = readMetricsFile(metrics);
+      for (const m of run.metrics) {
         if (m.split !== "test") continue;
-        rows.push({ notebook: nb, score: `${m.model} ${m.metric} F1`, value: f3(m.f1), reported: f3(m.reported_f1), ...settings(run, run.written_at) });
+        rows.push({ notebook: nb, score: `${m.model} ${m.metric} F1`, value: f3(m.f1), reported: f3(m.reported_f1), ...settings(run) });
       }
     }
     const ablation = path.join(resultsDir, nb, "summary.json");
     if (nb.includes("pos-ablation") && fs.existsSync(ablation)) {
-      const run = readJson(ablation);
-      const written = fs.statSync(ablation).mtime.toISOString();
-      for (const s of (run.summary ?? []) as any[]) {
+      const run = readAblationSummary(ablation);
+      for (const s of run.summary) {
         if (!/F1/.test(s.measure)) continue;
-        const seeds = String(s.seeds ?? "");
         rows.push({
           notebook: nb,
           score: `RE ${s.arm}: ${s.measure}, mean ± sd over ${s.n} seeds`,
           value: `${f3(s.mean)} ± ${f3(s.std)}`,
           reported: "-",
-          ...settings(run, written),
-          seed: seeds.replace(/ /g, ", "),
+          ...settings(run),
+          seed: s.seeds.replace(/ /g, ", "),
         });
       }
     }

@@ -1,3 +1,4 @@
+import type { ProfileRecord } from "../report/records";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
@@ -30,7 +31,7 @@ export interface StoredModelInfo {
   baseModel: string;
   baseModelDir: string;
   labels: string[];
-  profile: Record<string, unknown>;
+  profile: ProfileRecord | Record<string, unknown>;
   [key: string]: unknown;
 }
 

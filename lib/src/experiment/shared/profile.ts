@@ -2,6 +2,7 @@ import { AdeflowError } from "../../errors";
 import * as path from "node:path";
 import { repoRoot } from "../../paths";
 import type { TrainingSettings } from "../../train/fit";
+import type { ProfileRecord } from "../report/records";
 
 /**
  * One place for the experiment settings. `full` is the study's; `quick` runs in minutes on a laptop CPU; `smoke`
@@ -91,7 +92,7 @@ export function currentProfile(env: NodeJS.ProcessEnv = process.env): Profile {
 }
 
 /** Settings as a flat record, for printing and for every result file. */
-export function describeProfile(p: Profile): Record<string, string | number> {
+export function describeProfile(p: Profile): ProfileRecord {
   return {
     profile: p.name,
     model: p.model,
