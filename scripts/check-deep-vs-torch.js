@@ -9,7 +9,8 @@ const path = require("node:path");
 const { execFileSync } = require("node:child_process");
 const tf = require("@tensorflow/tfjs");
 const { initBackend } = require("../lib/dist/src/backend");
-const { BertEncoder, BERT_BASE_CASED_CONFIG, writeSafetensors, hubName } = require("../lib/dist/src/bert");
+const { BertEncoder, BERT_BASE_CASED_CONFIG, hubName } = require("../lib/dist/src/bert");
+const { writeSafetensors } = require("../lib/dist/src/io");
 
 (async () => {
   const backend = await initBackend();

@@ -26,3 +26,9 @@ export const dataDir = (): string => path.join(repoRoot(), "data");
 /** Where notebooks write their results; `ADEFLOW_RESULTS_DIR` redirects it (the tests use a temporary folder). */
 export const resultsDir = (): string => process.env.ADEFLOW_RESULTS_DIR ?? path.join(repoRoot(), "results");
 export const notebooksDir = (): string => path.join(repoRoot(), "notebooks");
+
+/**
+ * The project's tiny test checkpoint (a 2-layer, 32-wide BERT in the Hugging Face layout, made by
+ * lib/test/support/tiny.ts): the model of the smoke profile, the benchmarks' small model and the tests'.
+ */
+export const tinyCheckpointDir = (): string => path.join(repoRoot(), "lib", "test", "fixtures", "tiny-bert");

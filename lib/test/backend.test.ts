@@ -1,11 +1,11 @@
 /** Backend choice and the kernels added for training on wasm (and the fast cpu segment sum). */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../src/backend";
 import { loadBert } from "../src/bert";
 import { AdeflowError } from "../src/errors";
+import { tinyCheckpointDir } from "../src/paths";
 
 test("initBackend picks the fastest loadable backend and explains why", async () => {
   const auto = await initBackend({ force: "" });
@@ -42,7 +42,7 @@ test("tiny BERT forward and gradients agree between wasm and cpu", async () => {
   const out: { h: Float32Array; g: Float32Array }[] = [];
   for (const b of ["wasm", "cpu"]) {
     await initBackend({ force: b });
-    const bert = await loadBert(path.resolve(__dirname, "../../test/fixtures/tiny-bert"));
+    const bert = await loadBert(tinyCheckpointDir());
     const batch = bert.tokenizer.encodeBatch([{ words: "Rash after penicillin .".split(" ") }], 10);
     const ids = tf.tensor2d(batch.inputIds, [1, 10], "int32");
     const mask = tf.tensor2d(batch.attentionMask, [1, 10], "int32");

@@ -1,15 +1,15 @@
 /** `adeflow encode` and `adeflow bench` (tiny model only) print what they promise. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import * as path from "node:path";
 import { encodeCommand } from "../src/cli/encode";
 import { benchCommand, addRatios, type BenchRow } from "../src/cli/bench";
 import { benchTagging } from "../src/cli/bench-tagging";
 import { testCorpusDir } from "./helpers";
 import { parseFlags } from "../src/cli/command";
 import { AdeflowError } from "../src/errors";
+import { tinyCheckpointDir } from "../src/paths";
 
-const DIR = path.resolve(__dirname, "../../test/fixtures/tiny-bert");
+const DIR = tinyCheckpointDir();
 
 async function capture(fn: () => Promise<void>): Promise<string> {
   const out: string[] = [];

@@ -7,8 +7,9 @@ import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../src/backend";
 import { loadBert, gelu, FeatureExtractor } from "../src/bert";
+import { tinyCheckpointDir } from "../src/paths";
 
-const DIR = path.resolve(__dirname, "../../test/fixtures/tiny-bert");
+const DIR = tinyCheckpointDir();
 
 /** erf in float64 (Taylor series for |x| < 3, continued fraction beyond): ~1e-15. */
 function erf64(x: number): number {

@@ -6,8 +6,9 @@ import * as http from "node:http";
 import * as os from "node:os";
 import * as path from "node:path";
 import { resolveModel, loadBert } from "../src/bert";
+import { tinyCheckpointDir } from "../src/paths";
 
-const DIR = path.resolve(__dirname, "../../test/fixtures/tiny-bert");
+const DIR = tinyCheckpointDir();
 
 test("a hub id is fetched from env.remoteHost into env.cacheDir/<id>/ and reused offline", async () => {
   const requests: string[] = [];

@@ -4,8 +4,9 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { buildTinyCheckpoint, readCorpusSentences, tinyCorpusDir } from "./support/tiny";
+import { tinyCheckpointDir } from "../src/paths";
 
-const DIR = path.resolve(__dirname, "../../test/fixtures/tiny-bert");
+const DIR = tinyCheckpointDir();
 const haveCorpus = fs.existsSync(path.join(tinyCorpusDir(), "DRUG-AE.rel"));
 
 test("regenerating tiny-bert reproduces the committed files byte for byte", { skip: haveCorpus ? false : "ADE corpus not found (ADE_CORPUS_DIR)" }, () => {

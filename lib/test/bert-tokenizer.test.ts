@@ -6,8 +6,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { WordAlignedTokenizer, IGNORE_INDEX, resolveModel } from "../src/bert";
 import { AdeflowError } from "../src/errors";
+import { tinyCheckpointDir } from "../src/paths";
 
-const DIR = path.resolve(__dirname, "../../test/fixtures/tiny-bert");
+const DIR = tinyCheckpointDir();
 
 test("labels are copied to every sub-token; -100 on [CLS], [SEP] and padding", async () => {
   const tok = await WordAlignedTokenizer.fromDirectory(DIR);

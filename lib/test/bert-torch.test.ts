@@ -13,8 +13,9 @@ import { loadBert, splitWords } from "../src/bert";
 import { weightedCrossEntropy } from "../src/bert";
 import { linear } from "../src/bert/encoder";
 import { maxAbsDiff } from "./helpers";
+import { repoRoot } from "../src/paths";
 
-const FIX = path.resolve(__dirname, "../../test/fixtures");
+const FIX = path.join(repoRoot(), "lib", "test", "fixtures");
 const inputs = JSON.parse(fs.readFileSync(path.join(FIX, "torch-reference/inputs.json"), "utf8"));
 const ref = JSON.parse(fs.readFileSync(path.join(FIX, "torch-reference/reference.json"), "utf8"));
 

@@ -4,6 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { collectLastRun, lastRunMarkdown, replaceReadmeSection, writeLastRunIntoReadme, README_RESULTS_END, README_RESULTS_START } from "../src/experiment/report/last-run";
+import { repoRoot } from "../src/paths";
 
 function fakeResults(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "last-run-"));
@@ -53,6 +54,6 @@ test("the README section is replaced between its markers, atomically; a missing 
 });
 
 test("the repository's README has the markers `adeflow results --readme` writes between", () => {
-  const readme = fs.readFileSync(path.join(__dirname, "..", "..", "..", "README.md"), "utf8");
+  const readme = fs.readFileSync(path.join(repoRoot(), "README.md"), "utf8");
   assert.doesNotThrow(() => replaceReadmeSection(readme, "table"));
 });

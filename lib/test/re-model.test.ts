@@ -5,7 +5,6 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { loadBert, type AlignedBatch } from "../src/bert";
 import { AdamW } from "../src/train/optim";
@@ -13,8 +12,9 @@ import { Rng } from "../src/random/rng";
 import { AdeflowError } from "../src/errors";
 import { registerFastSegmentSum } from "../src/backend";
 import { RelationHead, RelationModel, defaultRelationLayers, relationHeadParameterCount, STUDY_RE_LAYERS } from "../src/re";
+import { tinyCheckpointDir } from "../src/paths";
 
-const TINY = path.resolve(__dirname, "../../test/fixtures/tiny-bert");
+const TINY = tinyCheckpointDir();
 
 test("default layer selection: study's [11, 10, 9, 8] for 12 layers, L-1..L-4 clamped at 0 otherwise", () => {
   assert.deepEqual(defaultRelationLayers(12), [11, 10, 9, 8]);

@@ -15,8 +15,9 @@ import { RelationHead, setMatMulMode, type MatMulMode } from "../src/re";
 import { initBackend } from "../src/backend";
 import { AdeflowError } from "../src/errors";
 import { maxAbsDiff } from "./helpers";
+import { repoRoot } from "../src/paths";
 
-const FIX = path.resolve(__dirname, "../../test/fixtures/torch-re");
+const FIX = path.join(repoRoot(), "lib", "test", "fixtures", "torch-re");
 const ref = JSON.parse(fs.readFileSync(path.join(FIX, "reference.json"), "utf8"));
 
 const maxAbs = (a: ArrayLike<number>): number => Array.from(a).reduce((m, x) => Math.max(m, Math.abs(x)), 0);

@@ -9,7 +9,6 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../src/backend";
 import { loadBert, stackSequences } from "../src/bert";
@@ -17,11 +16,12 @@ import { Trainer } from "../src/train";
 import { TokenClassifier, computeClassWeights } from "../src/bert";
 import { NER_LABELS } from "../src/pipeline/rows";
 import { smokeExamples } from "./support/smoke";
+import { tinyCheckpointDir } from "../src/paths";
 
 test("tiny BERT overfits 20 sentences", async () => {
   const backend = await initBackend();
   const started = performance.now();
-  const bert = await loadBert(path.resolve(__dirname, "../../test/fixtures/tiny-bert"));
+  const bert = await loadBert(tinyCheckpointDir());
   const clf = new TokenClassifier(bert.encoder, NER_LABELS.length, 5);
   const seqs = smokeExamples(20).map((e) => bert.tokenizer.encodeWords(e.words, e.labels, 64));
   const all = stackSequences(seqs, 64);

@@ -11,8 +11,9 @@ import { Trainer } from "../src/train";
 import { TokenClassifier } from "../src/bert";
 import { smokeExamples } from "./support/smoke";
 import { AdeflowError } from "../src/errors";
+import { tinyCheckpointDir } from "../src/paths";
 
-const DIR = path.resolve(__dirname, "../../test/fixtures/tiny-bert");
+const DIR = tinyCheckpointDir();
 
 async function setup(seed = 3) {
   const bert = await loadBert(DIR);

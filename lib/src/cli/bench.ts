@@ -20,7 +20,7 @@ import * as path from "node:path";
 import { execFileSync } from "node:child_process";
 import * as tf from "@tensorflow/tfjs";
 import { AdeflowError } from "../errors";
-import { repoRoot } from "../paths";
+import { repoRoot, tinyCheckpointDir } from "../paths";
 import { writeFileAtomic, readSafetensors } from "../io";
 import { initBackend, type BackendName } from "../backend";
 import { BertEncoder, BERT_BASE_CASED_CONFIG, readBertConfig, mapEncoderWeights, TokenClassifier, type BertConfig } from "../bert";
@@ -66,7 +66,7 @@ function randomBatch(cfg: BertConfig, B: number, T: number, seed: number): Align
 }
 
 function tinyEncoder(): BertEncoder {
-  const dir = path.join(repoRoot(), "lib", "test", "fixtures", "tiny-bert");
+  const dir = tinyCheckpointDir();
   const cfg = readBertConfig(path.join(dir, "config.json"));
   return BertEncoder.fromTensors(cfg, mapEncoderWeights(readSafetensors(path.join(dir, "model.safetensors")), cfg));
 }

@@ -1,6 +1,5 @@
 import { AdeflowError } from "../../errors";
-import * as path from "node:path";
-import { repoRoot } from "../../paths";
+import { tinyCheckpointDir } from "../../paths";
 import type { TrainingSettings } from "../../train/fit";
 import type { ProfileRecord } from "../report/records";
 
@@ -35,7 +34,8 @@ const STUDY = { batchSize: 8, accumulationSteps: 4, learningRate: 2e-4, maxGradN
 // 3,072 BERT features it joins).
 const POS_EMBEDDING_SIZE = 32;
 
-export const TINY_CHECKPOINT = (): string => path.join(repoRoot(), "lib", "test", "fixtures", "tiny-bert");
+/** The smoke profile's model: the project's tiny test checkpoint. */
+export const TINY_CHECKPOINT = tinyCheckpointDir;
 
 export const PROFILES: Record<Profile["name"], () => Profile> = {
   full: () => ({
