@@ -41,6 +41,7 @@ export * from "./jupyter";
 export * from "./viz";
 export * from "./eda";
 export * from "./metrics";
+export * from "./benchmark";
 export * from "./experiment";
 export * from "./backend";
 export { describeAdapter, activeWebGpuAdapter, type WebGpuAdapter } from "./webgpu";

@@ -189,6 +189,24 @@ test("notebook 07 tags the RE rows, trains both arms on each seed and writes a c
   assert.equal(fs.readdirSync(path.join(dir, "runs")).filter((f) => f.endsWith(".json")).length, 2 * seeds.length, "one file per finished run, to resume from");
 });
 
+test("notebook 08 runs the field's protocol on two folds (smoke) and sets it beside the published table", { skip }, async () => {
+  const done = await executeNotebook(selectNotebooks("08")[0], { log: () => {} });
+  const outputs = assertCleanRun(done.executedCopy);
+  assert.ok(outputs.flat().some((o) => html(o).includes("Plotly.newPlot")), "the per-fold chart is displayed");
+  const text = outputs.flat().map((o) => [o.text ?? ""].flat().join("")).join("");
+  assert.match(text, /this profile runs 2 of the 10 folds: 0, 1/);
+  assert.match(text, /ran 2 of 10 folds \(0, 1\)/);
+  const dir = path.join(resultsDir, "08-benchmark");
+  const summary = readJson(path.join(dir, "summary.json"));
+  assert.equal(summary.profile, "smoke");
+  assert.deepEqual(summary.folds_run, [0, 1]);
+  for (const field of ["seed", "model", "model_hash", "backend", "seconds", "split_seeds", "training_seed"]) assert.ok(field in summary, `summary.json has ${field}`);
+  const published = summary.comparison.filter((r: any) => r.source !== "measured here");
+  assert.deepEqual(published.map((r: any) => [r.system, r.ner_macro_f1, r.re_macro_f1]), [["SpERT", 89.28, 78.84], ["PFN", 89.6, 80.0]]);
+  assert.ok(published.every((r: any) => r.encoder === "bert-base-cased" && r.overlap && r.source));
+  for (const f of ["per-fold.html", "summary.csv", "comparison.csv", "folds/fold-0.predictions.json", "folds/fold-1.json"]) assert.ok(fs.existsSync(path.join(dir, f)), f);
+});
+
 test("a failing cell is reported with its number, source and error", { skip }, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "adeflow-nb-"));
   const bad = path.join(dir, "99-broken.ipynb");

@@ -97,6 +97,8 @@ test("the ablation end to end on the tiny checkpoint: tags on every sub-token, b
     assert.deepEqual(again.map((r) => r.reused), [true, true]);
     assert.deepEqual(again.map((r) => r.test_token_f1), first.map((r) => r.test_token_f1));
     assert.ok(lines.every((l) => /read back/.test(l)));
+    const otherBenchmark = await runPosAblation({ ...setup, profile: { ...setup.profile, benchmark: { ...setup.profile.benchmark, folds: [3], trainSentences: 5 } } }, { seeds: [0], posEmbeddingSize: 4, runsDir });
+    assert.deepEqual(otherBenchmark.map((r) => r.reused), [true, true], "the benchmark's settings do not touch the ablation");
     const other = await runPosAblation(setup, { seeds: [0], posEmbeddingSize: 6, runsDir });
     assert.deepEqual(other.map((r) => r.reused), [true, false], "the POS arm's settings changed, so it is trained again");
     // a run whose training finished but whose results were never written (a crash while evaluating) resumes

@@ -1,6 +1,6 @@
 /**
- * The study's experiments, each a few calls: profiles, NER, RE, the end-to-end chain, the POS ablation, and
- * the records every result carries; plus where a notebook's results go.
+ * The study's experiments, each a few calls: profiles, NER, RE, the end-to-end chain, the POS ablation, the field's
+ * benchmark (SpERT's folds), and the records every result carries; plus where a notebook's results go.
  *
  * @example
  *   const profile = ade.experiments.currentProfile();          // ADEFLOW_PROFILE: full, quick or smoke
@@ -9,5 +9,6 @@
  *   const dir = ade.experiments.notebookResultsDir("04-ner");
  */
 export * from "../experiment";
+export * from "../benchmark";
 export * from "../jupyter/context";
 export { writeJsonAtomic, writeFileAtomic, writeJsonlAtomic } from "../io/atomic";

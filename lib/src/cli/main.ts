@@ -8,9 +8,10 @@ import { encodeCommand } from "./encode";
 import { benchCommand } from "./bench";
 import { resultsCommand } from "./results";
 import { screenshotsCommand } from "./screenshots";
+import { benchmarkRunCommand, benchmarkScoreCommand } from "./benchmark";
 
 /** Every sub-command of `adeflow`. */
-export const commands: Command[] = [dataStatsCommand, dataExportCommand, setupCommand, reproduceCommand, labCommand, predictCommand, encodeCommand, benchCommand, resultsCommand, screenshotsCommand];
+export const commands: Command[] = [dataStatsCommand, dataExportCommand, setupCommand, reproduceCommand, labCommand, predictCommand, encodeCommand, benchCommand, resultsCommand, screenshotsCommand, benchmarkRunCommand, benchmarkScoreCommand];
 
 export function help(): string {
   return [

@@ -85,7 +85,7 @@ export interface Prf {
   support: number;
 }
 
-const prf = (c: PrfCounts): Prf => {
+export const prf = (c: PrfCounts): Prf => {
   const precision = c.predicted === 0 ? 0 : c.truePositives / c.predicted;
   const recall = c.actual === 0 ? 0 : c.truePositives / c.actual;
   return { precision, recall, f1: precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall), support: c.actual };

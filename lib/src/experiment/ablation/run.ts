@@ -109,7 +109,8 @@ const slug = (arm: AblationArm, seed: number) => `${arm.replace(/\s+/g, "-").toL
 function fingerprintOf(setup: PosAblationSetup, arm: AblationArm, seed: number, posEmbeddingSize: number): string {
   // the plain arm does not depend on the POS width: changing it must not retrain that arm
   const width = arm === "with POS" ? posEmbeddingSize : 0;
-  const { ablation, ...training } = ablationRunProfile(setup.profile, seed); // nor on the number of seeds
+  // nor on the number of seeds, nor on the benchmark's settings (runs saved before those existed stay valid)
+  const { ablation, benchmark, ...training } = ablationRunProfile(setup.profile, seed);
   // the run's seed replaces the profile's in `training`; the profile's also chose the data split, so it is kept
   return JSON.stringify({ profile: training, splitSeed: setup.profile.seed, model: setup.bert.contentHash, arm, seed, posEmbeddingSize: width, rows: [setup.train.length, setup.val.length, setup.test.length] });
 }

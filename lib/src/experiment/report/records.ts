@@ -33,6 +33,11 @@ export type ProfileRecord = {
   /** A corpus-made BERT (`local` profile): its size and its pretraining budget. */
   local_bert?: string;
   local_pretraining?: string;
+  /** The benchmark's folds (space-separated), its caps per fold and its epochs (notebook 08). */
+  benchmark_folds: string;
+  benchmark_train_sentences: number | "all";
+  benchmark_test_sentences: number | "all";
+  benchmark_epochs: string;
 };
 
 /** How a result was made. */

@@ -24,7 +24,7 @@ export function modelsDir(): string {
   return setting("ADEFLOW_MODELS_DIR") ?? path.join(repoRoot(), "models");
 }
 
-export function taskModelDir(profileName: string, baseModel: string, task: "ner" | "re" | "pos-ablation"): string {
+export function taskModelDir(profileName: string, baseModel: string, task: "ner" | "re" | "pos-ablation" | "benchmark"): string {
   return path.join(modelsDir(), `${profileName}-${baseModelKey(baseModel)}`, task);
 }
 

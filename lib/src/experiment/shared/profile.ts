@@ -29,6 +29,12 @@ export interface Profile extends TrainingSettings {
    * random initial weights; `compareInitialisations` also fine-tunes NER from the other one (notebook 04).
    */
   localBert?: LocalBertProfile;
+  /**
+   * The field's benchmark (notebook 08): which of SpERT's ten folds run, and optionally a seeded sample of each
+   * fold's training sentences and the first test sentences; 10 % of the training sentences are held out for the
+   * validation loss. Training uses this profile's other settings, optionally with fewer epochs (as the ablation).
+   */
+  benchmark: { folds: number[]; trainSentences?: number; testSentences?: number; validationFraction: number; epochs?: number; finalEpochs?: number };
 }
 
 export type LocalBertProfile = LocalBertSettings & { initialisation: "pretrained" | "random"; compareInitialisations: boolean };
@@ -74,6 +80,7 @@ export const PROFILES: Record<Profile["name"], () => Profile> = {
     epochs: 6,
     finalEpochs: 1,
     ablation: { seeds: 3, posEmbeddingSize: POS_EMBEDDING_SIZE },
+    benchmark: { folds: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], validationFraction: 0.1 },
   }),
   quick: () => ({
     ...STUDY,
@@ -88,6 +95,9 @@ export const PROFILES: Record<Profile["name"], () => Profile> = {
     epochs: 1,
     finalEpochs: 0,
     ablation: { seeds: 2, posEmbeddingSize: POS_EMBEDDING_SIZE },
+    // three folds, the fewest that give a spread; 80 training sentences (72 + 8 for validation: 196 rows after
+    // the augmentation on fold 0, the size of this profile's 04/05 training) and 100 test sentences per fold
+    benchmark: { folds: [0, 1, 2], trainSentences: 80, testSentences: 100, validationFraction: 0.1 },
   }),
   local: () => ({
     ...STUDY,
@@ -105,6 +115,9 @@ export const PROFILES: Record<Profile["name"], () => Profile> = {
     ablation: { seeds: 2, posEmbeddingSize: POS_EMBEDDING_SIZE, epochs: 2, finalEpochs: 0 },
     localBert: LOCAL_BERT,
     lengthBuckets: 50,
+    // three folds, the fewest that give a spread; 300 training sentences (about the 600 augmented rows of 04/05)
+    // and 150 test sentences per fold, 2 epochs without the final one, as the ablation's runs
+    benchmark: { folds: [0, 1, 2], trainSentences: 300, testSentences: 150, validationFraction: 0.1, epochs: 2, finalEpochs: 0 },
   }),
   smoke: () => ({
     ...STUDY,
@@ -117,6 +130,8 @@ export const PROFILES: Record<Profile["name"], () => Profile> = {
     learningRate: 2e-3,
     // two seeds, the fewest that give a spread, and 2 epochs without the final one: four runs stay near 40 s
     ablation: { seeds: 2, posEmbeddingSize: 8, epochs: 2, finalEpochs: 0 },
+    // two folds of 12 training and 8 test sentences, 2 epochs without the final one: both folds stay near 40 s
+    benchmark: { folds: [0, 1], trainSentences: 12, testSentences: 8, validationFraction: 0.1, epochs: 2, finalEpochs: 0 },
   }),
 };
 
@@ -173,5 +188,9 @@ export function describeProfile(p: Profile): ProfileRecord {
           local_pretraining: `at most ${p.localBert.pretraining.steps} steps x ${p.localBert.pretraining.batchSize} sentences or ${p.localBert.pretraining.maxSeconds} s, lr ${p.localBert.pretraining.learningRate}`,
         }
       : {}),
+    benchmark_folds: p.benchmark.folds.join(" "),
+    benchmark_train_sentences: p.benchmark.trainSentences ?? "all",
+    benchmark_test_sentences: p.benchmark.testSentences ?? "all",
+    benchmark_epochs: `${p.benchmark.epochs ?? p.epochs} + ${p.benchmark.finalEpochs ?? p.finalEpochs} final`,
   };
 }
