@@ -44,7 +44,7 @@ export function nerModelDir(profile: Profile): string {
 
 /** Save a trained NER model (to `dir`, by default the profile's `ner` folder). */
 export async function saveNerModel(setup: NerSetup, model: TokenClassifier, training: Record<string, unknown>, dir?: string): Promise<string> {
-  return await saveTaskModel("ner", setup, model.params(), [...NER_LABELS], { split: setup.data.name, ...training }, dir);
+  return await saveTaskModel("ner", setup, model.params(), [...NER_LABELS], { split: setup.data?.name ?? "study", ...training }, dir);
 }
 
 /** A trained NER model back from `models/`, ready to predict. */

@@ -98,7 +98,7 @@ export function reModelDir(profile: Profile): string {
 export async function saveReModel(setup: ReSetup, model: RelationModel, training: Record<string, unknown>, dir?: string): Promise<string> {
   const labels = Array.from({ length: RE_CLASSES }, (_, k) => String(k));
   const pos = model.head.posEmbeddingSize > 0 ? { pos_embedding_size: model.head.posEmbeddingSize, pos_vocab_size: model.head.posVocabSize } : {};
-  return await saveTaskModel("re", setup, model.params(), labels, { split: setup.data.name, layers: [...model.layers], ...pos, ...training }, dir);
+  return await saveTaskModel("re", setup, model.params(), labels, { split: setup.data?.name ?? "study", layers: [...model.layers], ...pos, ...training }, dir);
 }
 
 export async function loadReModel(dir: string): Promise<{ model: RelationModel; bert: LoadedBert; info: StoredModelInfo }> {
