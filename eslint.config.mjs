@@ -19,6 +19,13 @@ export default tseslint.config(
     },
   },
   {
+    // reads are asynchronous (WebGPU has no synchronous read in Node): a promise left unawaited is a result
+    // used before it exists, or an error nobody sees
+    files: ["lib/src/**/*.ts"],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: { "@typescript-eslint/no-floating-promises": "error", "@typescript-eslint/await-thenable": "error" },
+  },
+  {
     // the tests' own scaffolding may read JSON loosely and use non-null assertions on values they just made
     files: ["lib/test/**/*.ts"],
     rules: { "@typescript-eslint/no-non-null-assertion": "off" },

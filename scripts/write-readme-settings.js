@@ -4,7 +4,7 @@
 const fs = require("node:fs");
 const path = require("node:path");
 const { readmeWithSettings, README_SETTINGS_START, README_SETTINGS_END } = require("../lib/dist/src/settings.js");
-const { writeFileAtomic } = require("../lib/dist/src/io.js");
+const { writeFileAtomic } = require("../lib/dist/src/io");
 
 const file = path.join(__dirname, "..", "README.md");
 const updated = readmeWithSettings(fs.readFileSync(file, "utf8"));

@@ -17,13 +17,18 @@ export interface Setting {
 }
 
 export const SETTINGS = [
-  { name: "ADEFLOW_PROFILE", default: "quick", meaning: "experiment settings of the training notebooks: full, quick or smoke" },
+  { name: "ADEFLOW_PROFILE", default: "local", meaning: "experiment settings of the training notebooks: full, quick, local or smoke" },
   { name: "ADEFLOW_MODEL", default: "the profile's (bert-base-cased; smoke: the tiny test checkpoint)", meaning: "base BERT checkpoint: a hub id or a local folder in the Hugging Face layout" },
   { name: "ADE_CORPUS_DIR", default: "data/ade-corpus-v2/ (downloaded when missing)", meaning: "folder holding DRUG-AE.rel, ADE-NEG.txt and DRUG-DOSE.rel", path: true },
   { name: "ADEFLOW_RESULTS_DIR", default: "results/", meaning: "where notebooks write executed copies, tables, charts and summaries", path: true },
   { name: "ADEFLOW_MODELS_DIR", default: "models/", meaning: "where trained models and their checkpoints are kept", path: true },
-  { name: "ADEFLOW_BACKEND", default: "the fastest that loads", meaning: "force a TensorFlow.js backend: tensorflow, wasm or cpu" },
-  { name: "ADEFLOW_PYTHON", default: "the first of python3, /usr/bin/python3, python with Jupyter", meaning: "the Python that runs Jupyter and nbclient" },
+  { name: "ADEFLOW_BACKEND", default: "the fastest that loads", meaning: "force a TensorFlow.js backend: tensorflow, webgpu, wasm or cpu" },
+  { name: "ADEFLOW_WORKERS", default: "every core, within free memory and the rows of a micro-batch (1 on a native backend)", meaning: "threads that train data-parallel on WebAssembly or plain JavaScript" },
+  { name: "ADEFLOW_PYTHON", default: "the project's .venv/, else the first python3 or /usr/bin/python3 with a usable Jupyter", meaning: "the Python that runs Jupyter and nbclient (alone: it must work)" },
+  { name: "ADEFLOW_JUPYTER", default: "auto", meaning: "venv: always use (and make) the project's .venv/ with JupyterLab 4; auto: a usable Jupyter already there first" },
+  { name: "ADEFLOW_VENV_DIR", default: ".venv/", meaning: "where setup makes the project's Python environment for Jupyter", path: true },
+  { name: "ADEFLOW_SPERT_DIR", default: "../shared/reference/spert-ade beside the clone", meaning: "folder of SpERT's ADE benchmark files (ade_full.json, folds.json) for notebook 08", path: true },
+  { name: "ADEFLOW_LOCAL_BERT_DIR", default: "data/local-bert/", meaning: "cache of the local profile's corpus-made BERT (vocabulary, pretrained and random weights)", path: true },
   { name: "ADEFLOW_CHROMIUM", default: "/usr/bin/chromium or /usr/bin/chromium-browser", meaning: "the Chromium for PNG charts, screenshots and the browser test", path: true },
   { name: "ADEFLOW_PNG", default: "1", meaning: "0 turns PNG copies of charts off" },
   { name: "ADEFLOW_REFERENCE_SAMPLE", default: "../shared/reference/seed-pipeline-sample.json beside the clone", meaning: "the original pipeline's output that notebook 02 compares with", path: true },
@@ -33,6 +38,7 @@ export const SETTINGS = [
   { name: "JUPYTER_PATH", default: "unset", meaning: "Jupyter's extra data folders; commands that start Jupyter put the clone's .jupyter/share/jupyter first" },
   { name: "JPY_PARENT_PID", default: "unset", meaning: "set by Jupyter in its kernels: progress bars then redraw one line in place" },
   { name: "HOME", default: "the user's", meaning: "expands a leading ~ in folder settings and in ADEFLOW_MODEL" },
+  { name: "EGL_PLATFORM", default: "surfaceless (set when unset)", meaning: "Mesa's EGL platform for Dawn's OpenGL backend with no display" },
 ] as const satisfies readonly Setting[];
 
 export type SettingName = (typeof SETTINGS)[number]["name"];
@@ -93,4 +99,9 @@ export function readmeWithSettings(readme: string): string | undefined {
   const b = readme.indexOf(README_SETTINGS_END);
   if (a < 0 || b < a) return undefined;
   return readme.slice(0, a + README_SETTINGS_START.length) + "\n" + settingsMarkdown() + "\n" + readme.slice(b);
+}
+
+/** Set a variable for this process and its children when the user has not: a default a library reads itself. */
+export function defaultSetting(name: SettingName, value: string, env: NodeJS.ProcessEnv = process.env): void {
+  if (!env[name]?.trim()) env[name] = value;
 }

@@ -13,6 +13,7 @@
  *   defaults some kernels (a concat of many inputs, for one) bind more buffers than the default device
  *   allows, and Dawn then fails validation and the kernel returns stale data without throwing.
  */
+import { defaultSetting } from "./settings";
 import * as tf from "@tensorflow/tfjs";
 import { pathToFileURL } from "node:url";
 import { installWebGpuGuards } from "./ops/webgpu-guards";
@@ -104,7 +105,7 @@ function adapterOf(adapter: Any, dawnBackend: WebGpuAdapter["dawnBackend"]): Web
 export async function setupWebGpu(opts: { allowCpuAdapter: boolean }): Promise<WebGpuSetup> {
   if (active && (opts.allowCpuAdapter || !active.isCpu)) return { ok: true, adapter: active };
   // EGL without a display (a server, CI); a user's own setting wins
-  process.env.EGL_PLATFORM ??= "surfaceless";
+  defaultSetting("EGL_PLATFORM", "surfaceless");
   let mod: DawnModule;
   try {
     mod = await loadDawn();

@@ -1,5 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { setting } from "../settings";
 import { sha256 } from "../corpus/locate";
 import { AdeflowError, InputFileError } from "../errors";
 import { repoRoot } from "../paths";
@@ -54,7 +55,7 @@ export const SPERT_SOURCE =
 
 /** `--spert-dir`, else `ADEFLOW_SPERT_DIR`, else `../shared/reference/spert-ade` beside the clone. */
 export function benchmarkDir(explicit?: string, env: NodeJS.ProcessEnv = process.env): string {
-  return explicit ?? env.ADEFLOW_SPERT_DIR ?? path.join(repoRoot(), "..", "shared", "reference", "spert-ade");
+  return explicit ? path.resolve(explicit) : (setting("ADEFLOW_SPERT_DIR", env) ?? path.join(repoRoot(), "..", "shared", "reference", "spert-ade"));
 }
 
 function verifyFile(dir: string, name: keyof typeof BENCHMARK_FILES): Buffer {

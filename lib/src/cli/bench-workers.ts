@@ -1,3 +1,4 @@
+import { setting } from "../settings";
 /**
  * `adeflow bench --models workers`: training throughput of data-parallel WebAssembly workers on 1, 2, ... N
  * threads, for the tiny checkpoint and a bert-base-sized model, against PyTorch on the same number of threads.
@@ -119,7 +120,7 @@ function runChild(plan: WorkerPlan, log: (s: string) => void): WorkerBenchRow | 
 
 function runTorch(plan: WorkerPlan, log: (s: string) => void): WorkerBenchRow | undefined {
   const script = path.join(repoRoot(), "scripts", "torch_bench.py");
-  const python = process.env.ADEFLOW_PYTHON ?? "/usr/bin/python3";
+  const python = setting("ADEFLOW_PYTHON") ?? "/usr/bin/python3";
   try {
     const args = [
       script,

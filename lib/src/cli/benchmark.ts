@@ -7,6 +7,7 @@ import { prepareBenchmark, runBenchmark } from "../benchmark/protocol";
 import { writeBenchmarkResults } from "../benchmark/report";
 import { currentProfile } from "../experiment/shared/profile";
 import { resultsDir } from "../paths";
+import { kernelEnvironment } from "../settings";
 import { toMarkdown, toTableData } from "../viz/table";
 import { UsageError, type Command } from "./command";
 
@@ -30,8 +31,7 @@ export const benchmarkRunCommand: Command = {
   },
   async run(flags) {
     const values = { profile: flags.values.get("profile"), folds: flags.values.get("folds"), "spert-dir": flags.values.get("spert-dir"), out: flags.values.get("out") };
-    const env = { ...process.env, ...(values.profile ? { ADEFLOW_PROFILE: values.profile } : {}) };
-    const profile = currentProfile(env);
+    const profile = currentProfile(kernelEnvironment({ ADEFLOW_PROFILE: values.profile }));
     const out = path.resolve(values.out ?? path.join(resultsDir(), "08-benchmark"));
     const started = Date.now();
     const setup = await prepareBenchmark(profile, { spertDir: values["spert-dir"] });

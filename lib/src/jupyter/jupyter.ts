@@ -47,11 +47,11 @@ export function findJupyterPython(need: JupyterNeed = "headless"): string {
  */
 export function ensureJupyter(options: { forceVenv?: boolean; log?: (line: string) => void } = {}): JupyterChoice {
   const log = options.log ?? console.error;
-  const mode = process.env.ADEFLOW_JUPYTER ?? "auto";
+  const mode = setting("ADEFLOW_JUPYTER") ?? "auto";
   if (mode !== "auto" && mode !== "venv") throw new AdeflowError(`ADEFLOW_JUPYTER=${mode}: expected "venv" (always the project's .venv/) or "auto"`);
   const forceVenv = options.forceVenv || mode === "venv";
-  if (forceVenv && process.env.ADEFLOW_PYTHON) {
-    throw new AdeflowError(`ADEFLOW_PYTHON=${process.env.ADEFLOW_PYTHON} and the project's venv were both asked for: unset one of them`);
+  if (forceVenv && setting("ADEFLOW_PYTHON")) {
+    throw new AdeflowError(`ADEFLOW_PYTHON=${setting("ADEFLOW_PYTHON")} and the project's venv were both asked for: unset one of them`);
   }
   if (!forceVenv) {
     const rejected: string[] = [];
@@ -60,7 +60,7 @@ export function ensureJupyter(options: { forceVenv?: boolean; log?: (line: strin
       log(`Jupyter: ${found.python} (${found.origin}; ${describeProbe(found.probe)})`);
       return found;
     }
-    if (process.env.ADEFLOW_PYTHON) return findJupyter("server"); // the explicit choice does not work: say so
+    if (setting("ADEFLOW_PYTHON")) return findJupyter("server"); // the explicit choice does not work: say so
     log(`no usable Jupyter found (${rejected.join("; ")}); installing one into the project's environment`);
   }
   const dir = projectVenvDir();

@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { setting } from "../settings";
 import { AdeflowError } from "../errors";
 import { writeFileAtomic } from "../io";
 import { repoRoot } from "../paths";
@@ -48,7 +49,7 @@ export const referenceRequirements = (): string => path.join(repoRoot(), "requir
 
 /** The project's virtual environment; `ADEFLOW_VENV_DIR` moves it (tests use a temporary folder). */
 export const projectVenvDir = (env: NodeJS.ProcessEnv = process.env): string =>
-  env.ADEFLOW_VENV_DIR ?? path.join(repoRoot(), ".venv");
+  setting("ADEFLOW_VENV_DIR", env) ?? path.join(repoRoot(), ".venv");
 
 export const venvPython = (dir: string): string =>
   process.platform === "win32" ? path.join(dir, "Scripts", "python.exe") : path.join(dir, "bin", "python");
@@ -107,7 +108,8 @@ export function projectVenvReady(dir: string = projectVenvDir()): boolean {
 
 /** Where to look, in order (see the module comment). */
 export function jupyterCandidates(env: NodeJS.ProcessEnv = process.env): JupyterCandidate[] {
-  if (env.ADEFLOW_PYTHON) return [{ python: env.ADEFLOW_PYTHON, origin: "ADEFLOW_PYTHON" }];
+  const explicit = setting("ADEFLOW_PYTHON", env);
+  if (explicit) return [{ python: explicit, origin: "ADEFLOW_PYTHON" }];
   const venv = projectVenvDir(env);
   return [
     ...(projectVenvReady(venv)

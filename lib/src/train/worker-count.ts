@@ -1,3 +1,4 @@
+import { setting } from "../settings";
 /**
  * How many threads data-parallel training uses: ADEFLOW_WORKERS when set, else every core, then fewer when
  * the micro-batch has fewer rows (a thread without rows idles) or when the machine's free memory cannot hold
@@ -46,7 +47,7 @@ export function parseWorkerCount(value: string): number {
 }
 
 export function chooseTrainingThreads(input: ThreadChoiceInput): ThreadChoice {
-  const requested = input.requested ?? process.env.ADEFLOW_WORKERS;
+  const requested = input.requested ?? setting("ADEFLOW_WORKERS");
   const cores = input.cores ?? os.availableParallelism();
   const notes: string[] = [];
   let threads: number;

@@ -15,6 +15,7 @@
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { setting } from "../../settings";
 import type { BertConfig } from "../../bert/config";
 import { BertEncoder } from "../../bert/encoder";
 import { serializeSafetensors, type TensorMap } from "../../io/safetensors";
@@ -158,7 +159,7 @@ export interface EnsureLocalBertOptions {
   log?: (line: string) => void;
 }
 
-export const localBertCacheDir = (): string => process.env.ADEFLOW_LOCAL_BERT_DIR ?? path.join(dataDir(), "local-bert");
+export const localBertCacheDir = (): string => setting("ADEFLOW_LOCAL_BERT_DIR") ?? path.join(dataDir(), "local-bert");
 
 const INFO_FILE = "local-bert.json";
 
