@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Writes the table of environment variables (lib/src/settings.ts) into README.md between its markers.
-// Run after `npm run build`; `lib/test/settings.test.ts` fails while the README's copy is out of date.
+// Run after `npm run build`; `lib/test/integration/settings.test.ts` fails while the README's copy is out of date.
 const fs = require("node:fs");
 const path = require("node:path");
 const { readmeWithSettings, README_SETTINGS_START, README_SETTINGS_END } = require("../lib/dist/src/settings.js");

@@ -5,13 +5,13 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../src/backend";
-import { loadBert, type AlignedBatch } from "../src/bert";
-import { Trainer } from "../src/train";
-import { TokenClassifier } from "../src/bert";
-import { smokeExamples } from "./support/smoke";
-import { AdeflowError } from "../src/errors";
-import { tinyCheckpointDir } from "../src/paths";
+import { initBackend } from "../../src/backend";
+import { loadBert, type AlignedBatch } from "../../src/bert";
+import { Trainer } from "../../src/train";
+import { TokenClassifier } from "../../src/bert";
+import { smokeExamples } from "../support/smoke";
+import { AdeflowError } from "../../src/errors";
+import { tinyCheckpointDir } from "../../src/paths";
 
 const DIR = tinyCheckpointDir();
 

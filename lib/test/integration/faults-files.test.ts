@@ -6,15 +6,15 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../src/backend";
-import { describeFault, InputFileError } from "../src/errors";
-import { readJsonFile, sweepDeadTemporaries, writeFileAtomic } from "../src/io";
-import { readModelInfo } from "../src/experiment/shared/model-store";
-import { KEPT_CHECKPOINTS, listCheckpoints, Trainer } from "../src/train/trainer";
-import { repoRoot } from "../src/paths";
-import { notebookResultsDir } from "../src/jupyter/context";
-import { openRun } from "../src/experiment/report/notebook-run";
-import { PROFILES } from "../src/experiment/shared/profile";
+import { initBackend } from "../../src/backend";
+import { describeFault, InputFileError } from "../../src/errors";
+import { readJsonFile, sweepDeadTemporaries, writeFileAtomic } from "../../src/io";
+import { readModelInfo } from "../../src/experiment/shared/model-store";
+import { KEPT_CHECKPOINTS, listCheckpoints, Trainer } from "../../src/train/trainer";
+import { repoRoot } from "../../src/paths";
+import { notebookResultsDir } from "../../src/jupyter/context";
+import { openRun } from "../../src/experiment/report/notebook-run";
+import { PROFILES } from "../../src/experiment/shared/profile";
 
 const tmp = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), `adeflow-${prefix}-`));
 

@@ -3,8 +3,8 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { AdeflowError } from "../src/errors";
-import { ensureJupyter } from "../src/jupyter/jupyter";
+import { AdeflowError } from "../../src/errors";
+import { ensureJupyter } from "../../src/jupyter/jupyter";
 import {
   chooseJupyter,
   ensureVenv,
@@ -16,7 +16,7 @@ import {
   projectVenvReady,
   serverUi,
   venvPython,
-} from "../src/jupyter/python-env";
+} from "../../src/jupyter/python-env";
 
 /**
  * Which Python runs Jupyter and the project's own venv. The choice is tested with stand-in interpreters

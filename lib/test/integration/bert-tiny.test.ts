@@ -3,8 +3,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { buildTinyCheckpoint, readCorpusSentences, tinyCorpusDir } from "./support/tiny";
-import { tinyCheckpointDir } from "../src/paths";
+import { buildTinyCheckpoint, readCorpusSentences, tinyCorpusDir } from "../support/tiny";
+import { tinyCheckpointDir } from "../../src/paths";
 
 const DIR = tinyCheckpointDir();
 const haveCorpus = fs.existsSync(path.join(tinyCorpusDir(), "DRUG-AE.rel"));

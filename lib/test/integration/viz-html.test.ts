@@ -3,9 +3,9 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { bar, chartDivHtml, chartHtml, figure, findChromium, inlineScriptSafe, jsonForScript, plotlySource, resetChartSession, saveChart, showChart } from "../src/viz";
-import { plotlyScriptPath } from "../src/viz/html";
-import { SHARED_PLOTLY } from "../src/viz/save";
+import { bar, chartDivHtml, chartHtml, figure, findChromium, inlineScriptSafe, jsonForScript, plotlySource, resetChartSession, saveChart, showChart } from "../../src/viz";
+import { plotlyScriptPath } from "../../src/viz/html";
+import { SHARED_PLOTLY } from "../../src/viz/save";
 
 const fig = figure([bar(["alpha", "beta"], [3, 7], { name: "counts <b>&</b>" })], "A </script> test", "kind", "count");
 

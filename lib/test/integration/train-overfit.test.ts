@@ -10,13 +10,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../src/backend";
-import { loadBert, stackSequences } from "../src/bert";
-import { Trainer } from "../src/train";
-import { TokenClassifier, computeClassWeights } from "../src/bert";
-import { NER_LABELS } from "../src/pipeline/rows";
-import { smokeExamples } from "./support/smoke";
-import { tinyCheckpointDir } from "../src/paths";
+import { initBackend } from "../../src/backend";
+import { loadBert, stackSequences } from "../../src/bert";
+import { Trainer } from "../../src/train";
+import { TokenClassifier, computeClassWeights } from "../../src/bert";
+import { NER_LABELS } from "../../src/pipeline/rows";
+import { smokeExamples } from "../support/smoke";
+import { tinyCheckpointDir } from "../../src/paths";
 
 test("tiny BERT overfits 20 sentences", async () => {
   const backend = await initBackend();

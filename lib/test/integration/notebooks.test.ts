@@ -3,12 +3,12 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { executeNotebook, listNotebooks, selectNotebooks } from "../src/jupyter/execute";
-import { findJupyterPython } from "../src/jupyter/jupyter";
-import { readJson, testCorpusDir } from "./helpers";
-import { nerModelDir } from "../src/experiment/ner/task";
-import { currentProfile } from "../src/experiment/shared/profile";
-import { readAblationSummary, readMetricsFile, readRunSummary } from "../src/experiment/report/records";
+import { executeNotebook, listNotebooks, selectNotebooks } from "../../src/jupyter/execute";
+import { findJupyterPython } from "../../src/jupyter/jupyter";
+import { readJson, testCorpusDir } from "../helpers";
+import { nerModelDir } from "../../src/experiment/ner/task";
+import { currentProfile } from "../../src/experiment/shared/profile";
+import { readAblationSummary, readMetricsFile, readRunSummary } from "../../src/experiment/report/records";
 
 /**
  * Executes the notebooks headlessly through Jupyter and the tslab kernel, as `adeflow reproduce` does, into

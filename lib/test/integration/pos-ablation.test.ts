@@ -3,11 +3,11 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { ablationConclusion, compareArms, pairBySeed, summarizeAblation } from "../src/experiment/ablation/report";
-import { ablationCheckpointDir, preparePosAblation, runAblationArm, runPosAblation, type AblationArm, type AblationRun } from "../src/experiment/ablation/run";
-import { PROFILES } from "../src/experiment/shared/profile";
-import { POS_PAD_ID } from "../src/pos/tags";
-import { testCorpusDir } from "./helpers";
+import { ablationConclusion, compareArms, pairBySeed, summarizeAblation } from "../../src/experiment/ablation/report";
+import { ablationCheckpointDir, preparePosAblation, runAblationArm, runPosAblation, type AblationArm, type AblationRun } from "../../src/experiment/ablation/run";
+import { PROFILES } from "../../src/experiment/shared/profile";
+import { POS_PAD_ID } from "../../src/pos/tags";
+import { testCorpusDir } from "../helpers";
 
 function run(arm: AblationArm, seed: number, token: number, relation: number, seconds = 10): AblationRun {
   return {

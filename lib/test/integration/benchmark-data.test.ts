@@ -10,18 +10,18 @@ import {
   loadBenchmark,
   overlappingEntities,
   type BenchmarkSentence,
-} from "../src/benchmark/dataset";
-import { planFold } from "../src/benchmark/folds";
-import { pairWithGold, readPredictions, writePredictions } from "../src/benchmark/predictions-file";
-import { studyRows } from "../src/benchmark/study-rows";
+} from "../../src/benchmark/dataset";
+import { planFold } from "../../src/benchmark/folds";
+import { pairWithGold, readPredictions, writePredictions } from "../../src/benchmark/predictions-file";
+import { studyRows } from "../../src/benchmark/study-rows";
 import {
   goldWordTags,
   predictionOnTokens,
   reachableByWords,
   sentenceText,
   wordEntityToTokens,
-} from "../src/benchmark/align";
-import { concatenationsPerK } from "../src/pipeline/augment";
+} from "../../src/benchmark/align";
+import { concatenationsPerK } from "../../src/pipeline/augment";
 
 const data = loadBenchmark();
 

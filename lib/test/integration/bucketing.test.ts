@@ -2,16 +2,16 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../src/backend";
-import { loadBert } from "../src/bert/checkpoint";
-import { longestLength, stackSequences } from "../src/bert/tokenizer";
-import { fitStudy, lengthGroupedOrder, predictSequences } from "../src/train/fit";
-import { encodeNerRows } from "../src/experiment/ner/data";
-import { PROFILES, TINY_CHECKPOINT } from "../src/experiment/shared/profile";
-import { readCorpus } from "../src/corpus/load";
-import { runStudyPipeline } from "../src/pipeline/study-pipeline";
-import { TokenClassifier } from "../src/bert/token-classifier";
-import { maxAbsDiff, testCorpusDir } from "./helpers";
+import { initBackend } from "../../src/backend";
+import { loadBert } from "../../src/bert/checkpoint";
+import { longestLength, stackSequences } from "../../src/bert/tokenizer";
+import { fitStudy, lengthGroupedOrder, predictSequences } from "../../src/train/fit";
+import { encodeNerRows } from "../../src/experiment/ner/data";
+import { PROFILES, TINY_CHECKPOINT } from "../../src/experiment/shared/profile";
+import { readCorpus } from "../../src/corpus/load";
+import { runStudyPipeline } from "../../src/pipeline/study-pipeline";
+import { TokenClassifier } from "../../src/bert/token-classifier";
+import { maxAbsDiff, testCorpusDir } from "../helpers";
 
 const pipeline = runStudyPipeline(readCorpus(testCorpusDir()));
 const profile = { ...PROFILES.smoke(), epochs: 1, finalEpochs: 1, batchSize: 4, accumulationSteps: 2 };

@@ -7,12 +7,12 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { benchmarkRunCommand, benchmarkScoreCommand } from "../src/cli/benchmark";
-import { parseFlags } from "../src/cli/command";
-import { loadBenchmark } from "../src/benchmark/dataset";
-import { readPredictions } from "../src/benchmark/predictions-file";
-import { PROFILES } from "../src/experiment/shared/profile";
-import { readJson } from "./helpers";
+import { benchmarkRunCommand, benchmarkScoreCommand } from "../../src/cli/benchmark";
+import { parseFlags } from "../../src/cli/command";
+import { loadBenchmark } from "../../src/benchmark/dataset";
+import { readPredictions } from "../../src/benchmark/predictions-file";
+import { PROFILES } from "../../src/experiment/shared/profile";
+import { readJson } from "../helpers";
 
 process.env.ADEFLOW_MODELS_DIR = fs.mkdtempSync(path.join(os.tmpdir(), "adeflow-models-"));
 delete process.env.ADEFLOW_MODEL;

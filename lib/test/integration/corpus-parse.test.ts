@@ -3,11 +3,11 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { parseDrugDoseRelations, parseDrugEffectRelations, parseNegativeSentences } from "../src/corpus/parse";
-import { locateCorpus, verifyCorpusFile, downloadCorpusFile } from "../src/corpus/locate";
-import { readCorpus } from "../src/corpus/load";
-import { InputFileError } from "../src/errors";
-import { testCorpusDir } from "./helpers";
+import { parseDrugDoseRelations, parseDrugEffectRelations, parseNegativeSentences } from "../../src/corpus/parse";
+import { locateCorpus, verifyCorpusFile, downloadCorpusFile } from "../../src/corpus/locate";
+import { readCorpus } from "../../src/corpus/load";
+import { InputFileError } from "../../src/errors";
+import { testCorpusDir } from "../helpers";
 
 const good = "10030778|Intravenous azithromycin-induced ototoxicity.|ototoxicity|43|54|azithromycin|22|34";
 

@@ -1,12 +1,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readCorpus } from "../src/corpus/load";
-import { cleanText } from "../src/pipeline/clean";
-import { isAmbiguous } from "../src/pipeline/preprocess";
-import { studyIobTags } from "../src/pipeline/iob";
-import { maskSentences } from "../src/pipeline/mask";
-import { runStudyPipeline } from "../src/pipeline/study-pipeline";
-import { readJson, referenceSamplePath, testCorpusDir } from "./helpers";
+import { readCorpus } from "../../src/corpus/load";
+import { cleanText } from "../../src/pipeline/clean";
+import { isAmbiguous } from "../../src/pipeline/preprocess";
+import { studyIobTags } from "../../src/pipeline/iob";
+import { maskSentences } from "../../src/pipeline/mask";
+import { runStudyPipeline } from "../../src/pipeline/study-pipeline";
+import { readJson, referenceSamplePath, testCorpusDir } from "../helpers";
 
 const reference = readJson(referenceSamplePath());
 const output = runStudyPipeline(readCorpus(testCorpusDir()));

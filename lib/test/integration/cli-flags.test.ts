@@ -5,12 +5,12 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
-import { numberFlag, parseFlags, UsageError, type Command } from "../src/cli/command";
-import { commands, findCommand, main } from "../src/cli/main";
-import { dataStatsCommand } from "../src/cli/data";
-import { labCommand } from "../src/cli/jupyter-commands";
-import { repoRoot } from "../src/paths";
-import { testCorpusDir } from "./helpers";
+import { numberFlag, parseFlags, UsageError, type Command } from "../../src/cli/command";
+import { commands, findCommand, main } from "../../src/cli/main";
+import { dataStatsCommand } from "../../src/cli/data";
+import { labCommand } from "../../src/cli/jupyter-commands";
+import { repoRoot } from "../../src/paths";
+import { testCorpusDir } from "../helpers";
 
 const ADEFLOW = path.join(repoRoot(), "lib", "bin", "adeflow.js");
 

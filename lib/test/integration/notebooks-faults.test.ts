@@ -4,9 +4,9 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { executeNotebook, NotebookCellError, NotebookInterrupted } from "../src/jupyter/execute";
-import { findJupyterPython } from "../src/jupyter/jupyter";
-import { processAlive } from "../src/io";
+import { executeNotebook, NotebookCellError, NotebookInterrupted } from "../../src/jupyter/execute";
+import { findJupyterPython } from "../../src/jupyter/jupyter";
+import { processAlive } from "../../src/io";
 
 function jupyterMissing(): string | undefined {
   try {

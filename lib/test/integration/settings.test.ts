@@ -5,10 +5,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
-import { kernelEnvironment, readmeWithSettings, setting, SETTINGS, settingsMarkdown } from "../src/settings";
-import { findJupyterPython } from "../src/jupyter/jupyter";
-import { repoRoot } from "../src/paths";
-import { testCorpusDir } from "./helpers";
+import { kernelEnvironment, readmeWithSettings, setting, SETTINGS, settingsMarkdown } from "../../src/settings";
+import { findJupyterPython } from "../../src/jupyter/jupyter";
+import { repoRoot } from "../../src/paths";
+import { testCorpusDir } from "../helpers";
 
 const SRC = path.join(repoRoot(), "lib", "src");
 

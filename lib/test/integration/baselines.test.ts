@@ -1,9 +1,9 @@
 /** The dictionary and co-occurrence baselines on hand-made cases, and the leak-free split they are scored on. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readCorpus } from "../src/corpus/load";
-import { relationScores } from "../src/metrics/entity";
-import { runStudyPipeline } from "../src/pipeline/study-pipeline";
+import { readCorpus } from "../../src/corpus/load";
+import { relationScores } from "../../src/metrics/entity";
+import { runStudyPipeline } from "../../src/pipeline/study-pipeline";
 import {
   buildEntityDictionary,
   cooccurrenceReLabels,
@@ -13,12 +13,12 @@ import {
   nerWordSentences,
   piecesFromWordLabels,
   reWordSentences,
-} from "../src/experiment/baselines/baselines";
-import { marginSentence, pretrainingEffect } from "../src/experiment/baselines/comparison";
-import { evaluateNer } from "../src/experiment/ner/evaluate";
-import { leakFreeSplit, studySplitData } from "../src/experiment/shared/splits";
-import type { AlignedSequence } from "../src/bert/tokenizer";
-import { testCorpusDir } from "./helpers";
+} from "../../src/experiment/baselines/baselines";
+import { marginSentence, pretrainingEffect } from "../../src/experiment/baselines/comparison";
+import { evaluateNer } from "../../src/experiment/ner/evaluate";
+import { leakFreeSplit, studySplitData } from "../../src/experiment/shared/splits";
+import type { AlignedSequence } from "../../src/bert/tokenizer";
+import { testCorpusDir } from "../helpers";
 
 test("dictionary NER: longest entry first, whole words, case-sensitive; a string of both types takes its majority type", () => {
   const dict = buildEntityDictionary([

@@ -3,12 +3,12 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { runNotebooksInBrowser, type BrowserRun } from "../src/jupyter/browser-run";
-import { cellProblems } from "../src/jupyter/expectations";
-import { listNotebooks } from "../src/jupyter/execute";
-import { chooseJupyter, describeProbe } from "../src/jupyter/python-env";
-import { findChromium } from "../src/viz/save";
-import { testCorpusDir } from "./helpers";
+import { runNotebooksInBrowser, type BrowserRun } from "../../src/jupyter/browser-run";
+import { cellProblems } from "../../src/jupyter/expectations";
+import { listNotebooks } from "../../src/jupyter/execute";
+import { chooseJupyter, describeProbe } from "../../src/jupyter/python-env";
+import { findChromium } from "../../src/viz/save";
+import { testCorpusDir } from "../helpers";
 
 /**
  * Every notebook opened in headless Chromium against a real Jupyter server and run through the page, as a

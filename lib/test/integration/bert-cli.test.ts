@@ -1,13 +1,13 @@
 /** `adeflow encode` and `adeflow bench` (tiny model only) print what they promise. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { encodeCommand } from "../src/cli/encode";
-import { benchCommand, addRatios, type BenchRow } from "../src/cli/bench";
-import { benchTagging } from "../src/cli/bench-tagging";
-import { testCorpusDir } from "./helpers";
-import { parseFlags } from "../src/cli/command";
-import { AdeflowError } from "../src/errors";
-import { tinyCheckpointDir } from "../src/paths";
+import { encodeCommand } from "../../src/cli/encode";
+import { benchCommand, addRatios, type BenchRow } from "../../src/cli/bench";
+import { benchTagging } from "../../src/cli/bench-tagging";
+import { testCorpusDir } from "../helpers";
+import { parseFlags } from "../../src/cli/command";
+import { AdeflowError } from "../../src/errors";
+import { tinyCheckpointDir } from "../../src/paths";
 
 const DIR = tinyCheckpointDir();
 

@@ -4,16 +4,16 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { initBackend } from "../src/backend";
-import { loadBert } from "../src/bert/checkpoint";
-import { BertEncoder } from "../src/bert/encoder";
-import { WordAlignedTokenizer } from "../src/bert/tokenizer";
-import { makeTokenizerConfig, makeTokenizerJson, SPECIAL_TOKENS } from "../src/bert/wordpiece";
-import { trainWordPiece } from "../src/bert/wordpiece-trainer";
-import { ensureLocalBert, localBertConfig, type LocalBertSettings } from "../src/experiment/shared/local-bert";
-import { maskForMlm, MlmHead, pretrainMlm } from "../src/train/mlm";
-import { Rng } from "../src/random/rng";
-import { AdeflowError } from "../src/errors";
+import { initBackend } from "../../src/backend";
+import { loadBert } from "../../src/bert/checkpoint";
+import { BertEncoder } from "../../src/bert/encoder";
+import { WordAlignedTokenizer } from "../../src/bert/tokenizer";
+import { makeTokenizerConfig, makeTokenizerJson, SPECIAL_TOKENS } from "../../src/bert/wordpiece";
+import { trainWordPiece } from "../../src/bert/wordpiece-trainer";
+import { ensureLocalBert, localBertConfig, type LocalBertSettings } from "../../src/experiment/shared/local-bert";
+import { maskForMlm, MlmHead, pretrainMlm } from "../../src/train/mlm";
+import { Rng } from "../../src/random/rng";
+import { AdeflowError } from "../../src/errors";
 
 const SPECIALS = [...SPECIAL_TOKENS];
 
