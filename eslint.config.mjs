@@ -11,7 +11,10 @@ export default tseslint.config(
     files: ["**/*.ts"],
     rules: {
       // unused names fail the build already (tsconfig noUnusedLocals); `_`-prefixed arguments are deliberate
-      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none", ignoreRestSiblings: true }],
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none", ignoreRestSiblings: true },
+      ],
       // JSON read from files the tests built themselves is asserted field by field; `any` there is honest
       "@typescript-eslint/no-explicit-any": "off",
       // terminal output is parsed for ANSI escapes (ESC, \x1b) on purpose
@@ -32,7 +35,16 @@ export default tseslint.config(
   },
   {
     files: ["**/*.js", "**/*.mjs"],
-    languageOptions: { globals: { require: "readonly", module: "writable", __dirname: "readonly", process: "readonly", console: "readonly", Buffer: "readonly" } },
+    languageOptions: {
+      globals: {
+        require: "readonly",
+        module: "writable",
+        __dirname: "readonly",
+        process: "readonly",
+        console: "readonly",
+        Buffer: "readonly",
+      },
+    },
     rules: { "@typescript-eslint/no-require-imports": "off" },
   },
 );

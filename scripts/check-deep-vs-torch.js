@@ -22,18 +22,41 @@ const { writeSafetensors } = require("../lib/dist/src/io");
     const hub = new Map([...tensors].map(([k, v]) => [hubName(k), v]));
     writeSafetensors(path.join(dir, "model.safetensors"), hub);
     fs.writeFileSync(path.join(dir, "config.json"), JSON.stringify(cfg));
-    const B = 2, T = 64;
+    const B = 2,
+      T = 64;
     let s = 5;
-    const ids = Array.from({ length: B }, () => Array.from({ length: T }, () => ((s = (s * 1103515245 + 12345) % 2147483648), 5 + (s % 2990))));
+    const ids = Array.from({ length: B }, () =>
+      Array.from({ length: T }, () => ((s = (s * 1103515245 + 12345) % 2147483648), 5 + (s % 2990))),
+    );
     const mask = [Array(T).fill(1), [...Array(40).fill(1), ...Array(T - 40).fill(0)]];
     const labels = ids.map((r, b) => r.map((x, t) => (mask[b][t] ? x % 5 : -100)));
     const H = cfg.hidden_size;
     const head = Array.from({ length: 5 }, (_, c) => Array.from({ length: H }, (_, h) => Math.sin(c * 7 + h) * 0.05));
-    const inputs = { seq_len: T, input_ids: ids, attention_mask: mask, labels, head_weight: head, head_bias: [0, 0.1, -0.1, 0.2, 0],
-      class_weights: [1, 2, 2, 3, 3], grad_names: ["encoder.layer.0.attention.self.query.weight", "encoder.layer.11.output.dense.weight"] };
+    const inputs = {
+      seq_len: T,
+      input_ids: ids,
+      attention_mask: mask,
+      labels,
+      head_weight: head,
+      head_bias: [0, 0.1, -0.1, 0.2, 0],
+      class_weights: [1, 2, 2, 3, 3],
+      grad_names: ["encoder.layer.0.attention.self.query.weight", "encoder.layer.11.output.dense.weight"],
+    };
     fs.writeFileSync(path.join(dir, "inputs.json"), JSON.stringify(inputs));
     const t0 = Date.now();
-    execFileSync("/usr/bin/python3", [path.join(__dirname, "torch_reference.py"), "--checkpoint", dir, "--inputs", path.join(dir, "inputs.json"), "--out", path.join(dir, "ref.json")], { stdio: "inherit" });
+    execFileSync(
+      "/usr/bin/python3",
+      [
+        path.join(__dirname, "torch_reference.py"),
+        "--checkpoint",
+        dir,
+        "--inputs",
+        path.join(dir, "inputs.json"),
+        "--out",
+        path.join(dir, "ref.json"),
+      ],
+      { stdio: "inherit" },
+    );
     const ref = JSON.parse(fs.readFileSync(path.join(dir, "ref.json"), "utf8"));
     const enc = BertEncoder.fromTensors(cfg, tensors);
     const hs = enc.forward(tf.tensor2d(ids.flat(), [B, T], "int32"), tf.tensor2d(mask.flat(), [B, T], "int32"));
@@ -43,7 +66,15 @@ const { writeSafetensors } = require("../lib/dist/src/io");
       for (let j = 0; j < a.length; j++) m = Math.max(m, Math.abs(a[j] - ref.hidden_states[i][j]));
       return m;
     });
-    console.log(JSON.stringify({ backend: backend.name, layers: cfg.num_hidden_layers, max_abs_diff_per_hidden_state: diffs.map((d) => Number(d.toExponential(2))), max: Math.max(...diffs), seconds: (Date.now() - t0) / 1000 }));
+    console.log(
+      JSON.stringify({
+        backend: backend.name,
+        layers: cfg.num_hidden_layers,
+        max_abs_diff_per_hidden_state: diffs.map((d) => Number(d.toExponential(2))),
+        max: Math.max(...diffs),
+        seconds: (Date.now() - t0) / 1000,
+      }),
+    );
     process.exitCode = Math.max(...diffs) <= 1e-4 ? 0 : 1;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

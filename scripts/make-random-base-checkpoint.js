@@ -10,11 +10,21 @@ const lib = require("../lib/dist/src/index.js");
 const out = path.resolve(process.argv[2] ?? path.join(__dirname, "..", "data", "bert-base-random"));
 const tiny = lib.TINY_CHECKPOINT();
 const vocabSize = fs.readFileSync(path.join(tiny, "vocab.txt"), "utf8").trim().split("\n").length;
-const config = { ...lib.BERT_BASE_CASED_CONFIG, vocab_size: vocabSize, model_type: "bert", architectures: ["BertModel"] };
+const config = {
+  ...lib.BERT_BASE_CASED_CONFIG,
+  vocab_size: vocabSize,
+  model_type: "bert",
+  architectures: ["BertModel"],
+};
 const tensors = new Map();
 for (const [name, t] of lib.BertEncoder.randomTensors(config, 7, 1)) tensors.set(lib.hubName(name), t);
 fs.mkdirSync(out, { recursive: true });
-for (const f of ["vocab.txt", "tokenizer.json", "tokenizer_config.json"]) fs.copyFileSync(path.join(tiny, f), path.join(out, f));
+for (const f of ["vocab.txt", "tokenizer.json", "tokenizer_config.json"])
+  fs.copyFileSync(path.join(tiny, f), path.join(out, f));
 lib.writeFileAtomic(path.join(out, "config.json"), JSON.stringify(config, null, 2) + "\n");
-lib.writeSafetensors(path.join(out, "model.safetensors"), tensors, { format: "pt", generator: "adeflow random bert-base", seed: "7" });
+lib.writeSafetensors(path.join(out, "model.safetensors"), tensors, {
+  format: "pt",
+  generator: "adeflow random bert-base",
+  seed: "7",
+});
 console.error(`wrote ${out}`);

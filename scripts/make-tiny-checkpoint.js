@@ -6,4 +6,5 @@ const { writeTinyCheckpoint } = require("../lib/dist/test/support/tiny.js");
 
 const out = path.resolve(process.argv[2] ?? path.join(__dirname, "..", "lib", "test", "fixtures", "tiny-bert"));
 const files = writeTinyCheckpoint(out);
-for (const [name, data] of Object.entries(files)) console.log(`${path.join(out, name)}  ${Buffer.byteLength(data)} bytes`);
+for (const [name, data] of Object.entries(files))
+  console.log(`${path.join(out, name)}  ${Buffer.byteLength(data)} bytes`);

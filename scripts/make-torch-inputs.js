@@ -18,7 +18,8 @@ const SEQ = 40;
   const chosen = [byLen[0], byLen[1], byLen[Math.floor(byLen.length / 2)], byLen[byLen.length - 1]];
   const seqs = chosen.map((e) => tok.encodeWords(e.words, e.labels, SEQ));
   const rng = new Rng(7);
-  const H = 32, C = 5;
+  const H = 32,
+    C = 5;
   const headW = Array.from({ length: C }, () => Array.from({ length: H }, () => 0.3 * rng.normal()));
   const headB = Array.from({ length: C }, () => 0.1 * rng.normal());
   const out = {
@@ -48,5 +49,8 @@ const SEQ = 40;
   const dir = path.join(fixtures, "torch-reference");
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, "inputs.json"), JSON.stringify(out, null, 1) + "\n");
-  console.log(out.tokens.map((t) => t.length), out.truncated);
+  console.log(
+    out.tokens.map((t) => t.length),
+    out.truncated,
+  );
 })();

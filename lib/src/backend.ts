@@ -60,7 +60,8 @@ function tryNative(pkg: string): string | undefined {
     const msg = (e as Error).message.split("\n")[0];
     return /Cannot find module/.test(msg) ? `${pkg} not installed` : `${pkg} failed to load (${msg})`;
   }
-  if (!tf.findBackendFactory("tensorflow")) return `${pkg} loaded but registered no "tensorflow" backend (an alias of plain tfjs?)`;
+  if (!tf.findBackendFactory("tensorflow"))
+    return `${pkg} loaded but registered no "tensorflow" backend (an alias of plain tfjs?)`;
   return undefined;
 }
 
@@ -127,10 +128,19 @@ async function useWasm(): Promise<{ ok: true; threads: number; simd: boolean } |
 function info(name: BackendName, pkg: string, why: string, threads?: number, adapter?: WebGpuAdapter): BackendInfo {
   const t = threads === undefined ? "" : `, ${threads} thread${threads === 1 ? "" : "s"}`;
   const a = adapter ? `, adapter: ${describeAdapter(adapter)}` : "";
-  return { name, package: pkg, why, threads, adapter, description: `TensorFlow.js backend: ${name} (${pkg}${t}${a}) — ${why}` };
+  return {
+    name,
+    package: pkg,
+    why,
+    threads,
+    adapter,
+    description: `TensorFlow.js backend: ${name} (${pkg}${t}${a}) — ${why}`,
+  };
 }
 
-async function useWebGpu(forced: boolean): Promise<{ ok: true; adapter: WebGpuAdapter } | { ok: false; reason: string }> {
+async function useWebGpu(
+  forced: boolean,
+): Promise<{ ok: true; adapter: WebGpuAdapter } | { ok: false; reason: string }> {
   const setup = await setupWebGpu({ allowCpuAdapter: forced });
   if (!setup.ok) return setup;
   if (!(await tf.setBackend("webgpu"))) return { ok: false, reason: "webgpu backend failed to initialise" };
@@ -158,7 +168,14 @@ export async function initBackend(opts: { force?: string } = {}): Promise<Backen
     const gpu = await native(nativeGpu);
     if (gpu) return gpu;
     const w = await useWebGpu(false);
-    if (w.ok) return info("webgpu", "@tensorflow/tfjs-backend-webgpu", `a GPU through Dawn (${skipped.join("; ")})`, undefined, w.adapter);
+    if (w.ok)
+      return info(
+        "webgpu",
+        "@tensorflow/tfjs-backend-webgpu",
+        `a GPU through Dawn (${skipped.join("; ")})`,
+        undefined,
+        w.adapter,
+      );
     skipped.push(w.reason);
     const cpu = await native(nativeCpu);
     if (cpu) return cpu;
@@ -168,12 +185,23 @@ export async function initBackend(opts: { force?: string } = {}): Promise<Backen
       const found = await native(pkg);
       if (found) return found;
     }
-    throw new AdeflowError(`ADEFLOW_BACKEND=${forced} but no native backend loads: ${skipped.join("; ")}. Run \`npm install @tensorflow/tfjs-node\` on a machine with internet.`);
+    throw new AdeflowError(
+      `ADEFLOW_BACKEND=${forced} but no native backend loads: ${skipped.join("; ")}. Run \`npm install @tensorflow/tfjs-node\` on a machine with internet.`,
+    );
   }
   if (forced === "webgpu") {
     const w = await useWebGpu(true);
-    if (w.ok) return info("webgpu", "@tensorflow/tfjs-backend-webgpu", `forced by ADEFLOW_BACKEND${w.adapter.isCpu ? "; a CPU adapter: a correctness harness, slower than wasm" : ""}`, undefined, w.adapter);
-    throw new AdeflowError(`ADEFLOW_BACKEND=webgpu but no WebGPU adapter can be had: ${w.reason}. See docs/webgpu.md for what Dawn needs.`);
+    if (w.ok)
+      return info(
+        "webgpu",
+        "@tensorflow/tfjs-backend-webgpu",
+        `forced by ADEFLOW_BACKEND${w.adapter.isCpu ? "; a CPU adapter: a correctness harness, slower than wasm" : ""}`,
+        undefined,
+        w.adapter,
+      );
+    throw new AdeflowError(
+      `ADEFLOW_BACKEND=webgpu but no WebGPU adapter can be had: ${w.reason}. See docs/webgpu.md for what Dawn needs.`,
+    );
   }
   if (!forced || forced === "wasm") {
     const w = await useWasm();
@@ -186,5 +214,10 @@ export async function initBackend(opts: { force?: string } = {}): Promise<Backen
   }
   await tf.setBackend("cpu");
   registerFastSegmentSum("cpu");
-  return info("cpu", "@tensorflow/tfjs-backend-cpu", forced ? "forced by ADEFLOW_BACKEND" : `fallback (${skipped.join("; ")})`, 1);
+  return info(
+    "cpu",
+    "@tensorflow/tfjs-backend-cpu",
+    forced ? "forced by ADEFLOW_BACKEND" : `fallback (${skipped.join("; ")})`,
+    1,
+  );
 }

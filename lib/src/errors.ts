@@ -45,7 +45,22 @@ const ERRNO_MEANING: Record<string, string> = {
 export function describeFault(err: unknown): string | undefined {
   const e = err as NodeJS.ErrnoException | undefined;
   if (!e || typeof e !== "object" || typeof e.code !== "string" || typeof e.syscall !== "string") return undefined;
-  const verb: Record<string, string> = { open: "open", write: "write", read: "read", rename: "rename", mkdir: "create the folder", unlink: "remove", rmdir: "remove", fsync: "flush", close: "close", scandir: "list", stat: "read", lstat: "read", spawn: "start", copyfile: "copy" };
+  const verb: Record<string, string> = {
+    open: "open",
+    write: "write",
+    read: "read",
+    rename: "rename",
+    mkdir: "create the folder",
+    unlink: "remove",
+    rmdir: "remove",
+    fsync: "flush",
+    close: "close",
+    scandir: "list",
+    stat: "read",
+    lstat: "read",
+    spawn: "start",
+    copyfile: "copy",
+  };
   const action = verb[e.syscall.replace(/^spawn.*/, "spawn")] ?? e.syscall;
   const where = [e.path, (e as { dest?: string }).dest].filter(Boolean).join(" -> ");
   return `could not ${action}${where ? ` ${where}` : ""}: ${e.code} (${ERRNO_MEANING[e.code] ?? e.message.replace(/^[A-Z]+: /, "").split(",")[0]})`;

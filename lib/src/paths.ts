@@ -37,4 +37,5 @@ export const tinyCheckpointDir = (): string => path.join(repoRoot(), "lib", "tes
  * The corpus folder the tests and the tiny checkpoint's vocabulary read: `ADE_CORPUS_DIR`, else the
  * workplace's copy beside the clone (`../shared/data/ade-corpus-v2`, as on CI).
  */
-export const sharedCorpusDir = (): string => setting("ADE_CORPUS_DIR") ?? path.resolve(repoRoot(), "..", "shared", "data", "ade-corpus-v2");
+export const sharedCorpusDir = (): string =>
+  setting("ADE_CORPUS_DIR") ?? path.resolve(repoRoot(), "..", "shared", "data", "ade-corpus-v2");

@@ -41,7 +41,11 @@ export interface ProgressOptions {
  * output applies `\r` in the page. Jupyter starts kernels with `JPY_PARENT_PID` set; tslab's own command
  * line says `tslab kernel`.
  */
-export function detectProgressMode(stream: { isTTY?: boolean } = process.stdout, env: NodeJS.ProcessEnv = process.env, argv: string[] = process.argv): ProgressMode {
+export function detectProgressMode(
+  stream: { isTTY?: boolean } = process.stdout,
+  env: NodeJS.ProcessEnv = process.env,
+  argv: string[] = process.argv,
+): ProgressMode {
   if (stream.isTTY) return "redraw";
   if (setting("JPY_PARENT_PID", env) !== undefined || /\btslab\b.*\bkernel\b/.test(argv.join(" "))) return "redraw";
   return "lines";
@@ -66,7 +70,9 @@ export function formatBytes(n: number): string {
     value /= 1000;
     unit++;
   }
-  return unit === 0 ? `${Math.round(value)} B` : `${value < 10 ? value.toFixed(1) : Math.round(value)} ${BYTE_UNITS[unit]}`;
+  return unit === 0
+    ? `${Math.round(value)} B`
+    : `${value < 10 ? value.toFixed(1) : Math.round(value)} ${BYTE_UNITS[unit]}`;
 }
 
 export interface ProgressState {
@@ -77,7 +83,11 @@ export interface ProgressState {
 }
 
 /** The bar as text, without `\r` or newline (pure: what `Progress` draws). */
-export function formatProgress(state: ProgressState, options: Omit<ProgressOptions, "total" | "write" | "mode" | "now"> = {}, extra?: string): string {
+export function formatProgress(
+  state: ProgressState,
+  options: Omit<ProgressOptions, "total" | "write" | "mode" | "now"> = {},
+  extra?: string,
+): string {
   const { done, total, elapsed } = state;
   const width = options.width ?? 20;
   const fraction = total > 0 ? Math.min(1, Math.max(0, done / total)) : 1;
@@ -85,10 +95,16 @@ export function formatProgress(state: ProgressState, options: Omit<ProgressOptio
   const bar = `[${"#".repeat(filled)}${".".repeat(width - filled)}]`;
   const percent = `${String(Math.floor(fraction * 100)).padStart(3)}%`;
   const rate = elapsed > 0 ? done / elapsed : 0;
-  const count = options.bytes ? `${formatBytes(done)}/${formatBytes(total)}` : `${done}/${total}${options.unit ? ` ${options.unit}` : ""}`;
+  const count = options.bytes
+    ? `${formatBytes(done)}/${formatBytes(total)}`
+    : `${done}/${total}${options.unit ? ` ${options.unit}` : ""}`;
   const parts = [[options.label, bar, percent, count].filter(Boolean).join(" ")];
   if (rate > 0) {
-    parts.push(options.bytes ? `${formatBytes(rate)}/s` : `${rate >= 10 ? rate.toFixed(0) : rate.toFixed(rate >= 1 ? 1 : 2)} ${options.rateUnit ?? options.unit ?? "it"}/s`);
+    parts.push(
+      options.bytes
+        ? `${formatBytes(rate)}/s`
+        : `${rate >= 10 ? rate.toFixed(0) : rate.toFixed(rate >= 1 ? 1 : 2)} ${options.rateUnit ?? options.unit ?? "it"}/s`,
+    );
   }
   if (done >= total) parts.push(`${formatDuration(elapsed)} total`);
   else if (rate > 0) parts.push(`${formatDuration((total - done) / rate)} left`);
@@ -151,7 +167,11 @@ export class Progress {
   }
 
   private text(extra?: string): string {
-    return formatProgress({ done: this.done, total: this.options.total, elapsed: (this.now() - this.started) / 1000 }, this.options, extra);
+    return formatProgress(
+      { done: this.done, total: this.options.total, elapsed: (this.now() - this.started) / 1000 },
+      this.options,
+      extra,
+    );
   }
 
   /** Spaces over what a longer previous draw left on the line (a `\r` does not erase it). */

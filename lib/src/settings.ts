@@ -17,28 +17,114 @@ export interface Setting {
 }
 
 export const SETTINGS = [
-  { name: "ADEFLOW_PROFILE", default: "local", meaning: "experiment settings of the training notebooks: full, quick, local or smoke" },
-  { name: "ADEFLOW_MODEL", default: "the profile's (bert-base-cased; smoke: the tiny test checkpoint)", meaning: "base BERT checkpoint: a hub id or a local folder in the Hugging Face layout" },
-  { name: "ADE_CORPUS_DIR", default: "data/ade-corpus-v2/ (downloaded when missing)", meaning: "folder holding DRUG-AE.rel, ADE-NEG.txt and DRUG-DOSE.rel", path: true },
-  { name: "ADEFLOW_RESULTS_DIR", default: "results/", meaning: "where notebooks write executed copies, tables, charts and summaries", path: true },
-  { name: "ADEFLOW_MODELS_DIR", default: "models/", meaning: "where trained models and their checkpoints are kept", path: true },
-  { name: "ADEFLOW_BACKEND", default: "the fastest that loads", meaning: "force a TensorFlow.js backend: tensorflow, webgpu, wasm or cpu" },
-  { name: "ADEFLOW_WORKERS", default: "every core, within free memory and the rows of a micro-batch (1 on a native backend)", meaning: "threads that train data-parallel on WebAssembly or plain JavaScript" },
-  { name: "ADEFLOW_PYTHON", default: "the project's .venv/, else the first python3 or /usr/bin/python3 with a usable Jupyter", meaning: "the Python that runs Jupyter and nbclient (alone: it must work)" },
-  { name: "ADEFLOW_JUPYTER", default: "auto", meaning: "venv: always use (and make) the project's .venv/ with JupyterLab 4; auto: a usable Jupyter already there first" },
-  { name: "ADEFLOW_VENV_DIR", default: ".venv/", meaning: "where setup makes the project's Python environment for Jupyter", path: true },
-  { name: "ADEFLOW_SPERT_DIR", default: "../shared/reference/spert-ade beside the clone", meaning: "folder of SpERT's ADE benchmark files (ade_full.json, folds.json) for notebook 08", path: true },
-  { name: "ADEFLOW_LOCAL_BERT_DIR", default: "data/local-bert/", meaning: "cache of the local profile's corpus-made BERT (vocabulary, pretrained and random weights)", path: true },
-  { name: "ADEFLOW_CHROMIUM", default: "/usr/bin/chromium or /usr/bin/chromium-browser", meaning: "the Chromium for PNG charts, screenshots and the browser test", path: true },
+  {
+    name: "ADEFLOW_PROFILE",
+    default: "local",
+    meaning: "experiment settings of the training notebooks: full, quick, local or smoke",
+  },
+  {
+    name: "ADEFLOW_MODEL",
+    default: "the profile's (bert-base-cased; smoke: the tiny test checkpoint)",
+    meaning: "base BERT checkpoint: a hub id or a local folder in the Hugging Face layout",
+  },
+  {
+    name: "ADE_CORPUS_DIR",
+    default: "data/ade-corpus-v2/ (downloaded when missing)",
+    meaning: "folder holding DRUG-AE.rel, ADE-NEG.txt and DRUG-DOSE.rel",
+    path: true,
+  },
+  {
+    name: "ADEFLOW_RESULTS_DIR",
+    default: "results/",
+    meaning: "where notebooks write executed copies, tables, charts and summaries",
+    path: true,
+  },
+  {
+    name: "ADEFLOW_MODELS_DIR",
+    default: "models/",
+    meaning: "where trained models and their checkpoints are kept",
+    path: true,
+  },
+  {
+    name: "ADEFLOW_BACKEND",
+    default: "the fastest that loads",
+    meaning: "force a TensorFlow.js backend: tensorflow, webgpu, wasm or cpu",
+  },
+  {
+    name: "ADEFLOW_WORKERS",
+    default: "every core, within free memory and the rows of a micro-batch (1 on a native backend)",
+    meaning: "threads that train data-parallel on WebAssembly or plain JavaScript",
+  },
+  {
+    name: "ADEFLOW_PYTHON",
+    default: "the project's .venv/, else the first python3 or /usr/bin/python3 with a usable Jupyter",
+    meaning: "the Python that runs Jupyter and nbclient (alone: it must work)",
+  },
+  {
+    name: "ADEFLOW_JUPYTER",
+    default: "auto",
+    meaning:
+      "venv: always use (and make) the project's .venv/ with JupyterLab 4; auto: a usable Jupyter already there first",
+  },
+  {
+    name: "ADEFLOW_VENV_DIR",
+    default: ".venv/",
+    meaning: "where setup makes the project's Python environment for Jupyter",
+    path: true,
+  },
+  {
+    name: "ADEFLOW_SPERT_DIR",
+    default: "../shared/reference/spert-ade beside the clone",
+    meaning: "folder of SpERT's ADE benchmark files (ade_full.json, folds.json) for notebook 08",
+    path: true,
+  },
+  {
+    name: "ADEFLOW_LOCAL_BERT_DIR",
+    default: "data/local-bert/",
+    meaning: "cache of the local profile's corpus-made BERT (vocabulary, pretrained and random weights)",
+    path: true,
+  },
+  {
+    name: "ADEFLOW_CHROMIUM",
+    default: "/usr/bin/chromium or /usr/bin/chromium-browser",
+    meaning: "the Chromium for PNG charts, screenshots and the browser test",
+    path: true,
+  },
   { name: "ADEFLOW_PNG", default: "1", meaning: "0 turns PNG copies of charts off" },
-  { name: "ADEFLOW_REFERENCE_SAMPLE", default: "../shared/reference/seed-pipeline-sample.json beside the clone", meaning: "the original pipeline's output that notebook 02 compares with", path: true },
-  { name: "ADEFLOW_SCREENSHOTS_DIR", default: "a temporary folder", meaning: "where the browser test keeps its screenshots", path: true },
+  {
+    name: "ADEFLOW_REFERENCE_SAMPLE",
+    default: "../shared/reference/seed-pipeline-sample.json beside the clone",
+    meaning: "the original pipeline's output that notebook 02 compares with",
+    path: true,
+  },
+  {
+    name: "ADEFLOW_SCREENSHOTS_DIR",
+    default: "a temporary folder",
+    meaning: "where the browser test keeps its screenshots",
+    path: true,
+  },
   { name: "HF_HUB_OFFLINE", default: "unset", meaning: "1 forbids downloading a BERT checkpoint" },
-  { name: "CI", default: "unset", meaning: "set: a test that would be skipped for a missing tool (Jupyter, Chromium) fails instead" },
-  { name: "JUPYTER_PATH", default: "unset", meaning: "Jupyter's extra data folders; commands that start Jupyter put the clone's .jupyter/share/jupyter first" },
-  { name: "JPY_PARENT_PID", default: "unset", meaning: "set by Jupyter in its kernels: progress bars then redraw one line in place" },
+  {
+    name: "CI",
+    default: "unset",
+    meaning: "set: a test that would be skipped for a missing tool (Jupyter, Chromium) fails instead",
+  },
+  {
+    name: "JUPYTER_PATH",
+    default: "unset",
+    meaning: "Jupyter's extra data folders; commands that start Jupyter put the clone's .jupyter/share/jupyter first",
+  },
+  {
+    name: "JPY_PARENT_PID",
+    default: "unset",
+    meaning: "set by Jupyter in its kernels: progress bars then redraw one line in place",
+  },
   { name: "HOME", default: "the user's", meaning: "expands a leading ~ in folder settings and in ADEFLOW_MODEL" },
-  { name: "EGL_PLATFORM", default: "surfaceless (set when unset)", meaning: "Mesa's EGL platform for Dawn's OpenGL backend with no display" },
+  {
+    name: "EGL_PLATFORM",
+    default: "surfaceless (set when unset)",
+    meaning: "Mesa's EGL platform for Dawn's OpenGL backend with no display",
+  },
 ] as const satisfies readonly Setting[];
 
 export type SettingName = (typeof SETTINGS)[number]["name"];
@@ -60,7 +146,10 @@ function expandHome(value: string, env: NodeJS.ProcessEnv): string {
  * The environment for a child that runs notebooks: the given one with every folder setting made absolute,
  * plus `overrides` (say, `--corpus-dir` as ADE_CORPUS_DIR), also absolute.
  */
-export function kernelEnvironment(overrides: Partial<Record<SettingName, string | undefined>> = {}, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+export function kernelEnvironment(
+  overrides: Partial<Record<SettingName, string | undefined>> = {},
+  base: NodeJS.ProcessEnv = process.env,
+): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...base };
   for (const [name, value] of Object.entries(overrides)) if (value !== undefined) env[name] = value;
   // a model given as a relative folder (not a hub id) is made absolute too

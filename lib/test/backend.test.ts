@@ -16,7 +16,10 @@ test("initBackend picks the fastest loadable backend and explains why", async ()
   const cpu = await initBackend({ force: "cpu" });
   assert.equal(cpu.name, "cpu");
   assert.equal(tf.getBackend(), "cpu");
-  await assert.rejects(initBackend({ force: "gpu2" }), (e: Error) => e instanceof AdeflowError && /ADEFLOW_BACKEND=gpu2/.test(e.message));
+  await assert.rejects(
+    initBackend({ force: "gpu2" }),
+    (e: Error) => e instanceof AdeflowError && /ADEFLOW_BACKEND=gpu2/.test(e.message),
+  );
   if (!tf.findBackendFactory("tensorflow")) {
     await assert.rejects(initBackend({ force: "tensorflow" }), /npm install @tensorflow\/tfjs-node/);
   }
@@ -26,9 +29,31 @@ test("embedding gradients (UnsortedSegmentSum) agree on wasm and cpu and with a 
   const grads: Float32Array[] = [];
   for (const b of ["wasm", "cpu"]) {
     await initBackend({ force: b });
-    const table = tf.variable(tf.tensor2d([[1, 2], [3, 4], [5, 6]]));
-    const idx = tf.tensor2d([[2, 0], [2, 2]], [2, 2], "int32");
-    const up = tf.tensor3d([[[1, 10], [2, 20]], [[3, 30], [4, 40]]]);
+    const table = tf.variable(
+      tf.tensor2d([
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ]),
+    );
+    const idx = tf.tensor2d(
+      [
+        [2, 0],
+        [2, 2],
+      ],
+      [2, 2],
+      "int32",
+    );
+    const up = tf.tensor3d([
+      [
+        [1, 10],
+        [2, 20],
+      ],
+      [
+        [3, 30],
+        [4, 40],
+      ],
+    ]);
     const { grads: g } = tf.variableGrads(() => tf.sum(tf.mul(tf.gather(table, idx), up)), [table]);
     grads.push(g[table.name].dataSync() as Float32Array);
     tf.dispose([table, idx, up, ...Object.values(g)]);
@@ -56,9 +81,13 @@ test("tiny BERT forward and gradients agree between wasm and cpu", async () => {
     tf.dispose([value, ids, mask, ...hs, ...Object.values(grads)]);
     bert.encoder.dispose();
   }
-  let dh = 0, dg = 0, sg = 0;
+  let dh = 0,
+    dg = 0,
+    sg = 0;
   out[0].h.forEach((v, i) => (dh = Math.max(dh, Math.abs(v - out[1].h[i]))));
   out[0].g.forEach((v, i) => ((dg = Math.max(dg, Math.abs(v - out[1].g[i]))), (sg = Math.max(sg, Math.abs(v)))));
-  console.log(`wasm vs cpu: max |hidden diff| ${dh.toExponential(2)}, max |grad diff| / max |grad| ${(dg / sg).toExponential(2)}`);
+  console.log(
+    `wasm vs cpu: max |hidden diff| ${dh.toExponential(2)}, max |grad diff| / max |grad| ${(dg / sg).toExponential(2)}`,
+  );
   assert.ok(dh < 1e-5 && dg / sg < 1e-5);
 });

@@ -21,9 +21,21 @@ test("labels are copied to every sub-token; -100 on [CLS], [SEP] and padding", a
   assert.equal(seq.inputIds[0], tok.clsId);
   assert.equal(seq.inputIds[n - 1], tok.sepId);
   assert.equal(seq.tokens[0], "[CLS]");
-  const expectLabels = [IGNORE_INDEX, ...Array(pieces[0]).fill(0), ...Array(pieces[1]).fill(1), ...Array(pieces[2]).fill(3), IGNORE_INDEX];
+  const expectLabels = [
+    IGNORE_INDEX,
+    ...Array(pieces[0]).fill(0),
+    ...Array(pieces[1]).fill(1),
+    ...Array(pieces[2]).fill(3),
+    IGNORE_INDEX,
+  ];
   assert.deepEqual(Array.from(seq.labels.slice(0, n)), expectLabels);
-  assert.deepEqual(Array.from(seq.wordIndex.slice(0, n)), [-1, ...Array(pieces[0]).fill(0), ...Array(pieces[1]).fill(1), ...Array(pieces[2]).fill(2), -1]);
+  assert.deepEqual(Array.from(seq.wordIndex.slice(0, n)), [
+    -1,
+    ...Array(pieces[0]).fill(0),
+    ...Array(pieces[1]).fill(1),
+    ...Array(pieces[2]).fill(2),
+    -1,
+  ]);
   assert.ok(Array.from(seq.labels.slice(n)).every((l) => l === IGNORE_INDEX));
   assert.ok(Array.from(seq.inputIds.slice(n)).every((i) => i === tok.padId));
   assert.deepEqual(Array.from(seq.attentionMask), [...Array(n).fill(1), ...Array(32 - n).fill(0)]);
@@ -32,9 +44,20 @@ test("labels are copied to every sub-token; -100 on [CLS], [SEP] and padding", a
 
 test("truncation keeps the first maxLength tokens, [CLS] included, and so may drop [SEP]", async () => {
   const tok = await WordAlignedTokenizer.fromDirectory(DIR);
-  const words = "Unaccountable severe hypercalcemia in a patient treated for hypoparathyroidism with dihydrotachysterol .".split(" ");
-  const full = tok.encodeWords(words, words.map(() => 0), 128);
-  const cut = tok.encodeWords(words, words.map(() => 0), 8);
+  const words =
+    "Unaccountable severe hypercalcemia in a patient treated for hypoparathyroidism with dihydrotachysterol .".split(
+      " ",
+    );
+  const full = tok.encodeWords(
+    words,
+    words.map(() => 0),
+    128,
+  );
+  const cut = tok.encodeWords(
+    words,
+    words.map(() => 0),
+    8,
+  );
   assert.equal(cut.truncated, true);
   assert.deepEqual(Array.from(cut.inputIds), Array.from(full.inputIds.slice(0, 8)));
   assert.notEqual(cut.inputIds[7], tok.sepId);
@@ -44,7 +67,10 @@ test("truncation keeps the first maxLength tokens, [CLS] included, and so may dr
 
 test("batch arrays are row-major and typed", async () => {
   const tok = await WordAlignedTokenizer.fromDirectory(DIR);
-  const b = tok.encodeBatch([{ words: ["Fever", "."] }, { words: ["Rash", "after", "penicillin", "."], labels: [3, 0, 0, 0] }], 10);
+  const b = tok.encodeBatch(
+    [{ words: ["Fever", "."] }, { words: ["Rash", "after", "penicillin", "."], labels: [3, 0, 0, 0] }],
+    10,
+  );
   assert.ok(b.inputIds instanceof Int32Array && b.labels instanceof Int32Array);
   assert.equal(b.inputIds.length, 20);
   assert.equal(b.inputIds[10], tok.clsId);
@@ -69,15 +95,24 @@ test("model references: missing folder files and offline hub ids give actionable
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "adeflow-model-"));
   try {
     fs.copyFileSync(path.join(DIR, "config.json"), path.join(tmp, "config.json"));
-    await assert.rejects(resolveModel(tmp), (e: Error) => e instanceof AdeflowError && /lacks model\.safetensors, tokenizer\.json/.test(e.message));
+    await assert.rejects(
+      resolveModel(tmp),
+      (e: Error) => e instanceof AdeflowError && /lacks model\.safetensors, tokenizer\.json/.test(e.message),
+    );
     const r = await resolveModel(DIR);
     assert.equal(r.source, "local");
     const tr = await import("@huggingface/transformers");
     const prev = tr.env.cacheDir;
     tr.env.cacheDir = tmp;
     try {
-      await assert.rejects(resolveModel("bert-base-cased", { allowDownload: false }), (e: Error) =>
-        e instanceof AdeflowError && /not cached/.test(e.message) && /ADEFLOW_MODEL=/.test(e.message) && /--model DIR/.test(e.message));
+      await assert.rejects(
+        resolveModel("bert-base-cased", { allowDownload: false }),
+        (e: Error) =>
+          e instanceof AdeflowError &&
+          /not cached/.test(e.message) &&
+          /ADEFLOW_MODEL=/.test(e.message) &&
+          /--model DIR/.test(e.message),
+      );
     } finally {
       tr.env.cacheDir = prev;
     }

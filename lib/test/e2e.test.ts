@@ -40,7 +40,13 @@ test("gold relations locate each pair at its first whole-word occurrence", () =>
 });
 
 test("NER words pair with tags as Python's zip does, and words take their first piece's label", () => {
-  const { words: ws, tags } = nerWordsAndTags({ text: "a cannot b", iob: "O O O B-Drug", drug: [], effect: [], parts: [0] });
+  const { words: ws, tags } = nerWordsAndTags({
+    text: "a cannot b",
+    iob: "O O O B-Drug",
+    drug: [],
+    effect: [],
+    parts: [0],
+  });
   assert.deepEqual(ws, ["a", "cannot", "b"]);
   assert.deepEqual(tags, ["O", "O", "O"]);
   const seq = { length: 5, wordIndex: Int32Array.from([-1, 0, 1, 1, -1]) } as unknown as AlignedSequence;
@@ -51,7 +57,9 @@ test("NER words pair with tags as Python's zip does, and words take their first 
 for (const [i, c] of (readJson(fixture("study-class-weights.json")) as any[]).entries()) {
   test(`class weights equal the study's code, case ${i}`, () => {
     const got = computeClassWeights(c.sequences, 5);
-    c.weights.forEach((w: number, k: number) => assert.ok(Math.abs(got[k] - w) < 1e-5, `class ${k}: ${got[k]} != ${w}`));
+    c.weights.forEach((w: number, k: number) =>
+      assert.ok(Math.abs(got[k] - w) < 1e-5, `class ${k}: ${got[k]} != ${w}`),
+    );
   });
 }
 
@@ -66,9 +74,15 @@ test("profiles: ADEFLOW_PROFILE picks one, ADEFLOW_MODEL overrides its model, a 
   assert.equal(local.model, LOCAL_MODEL);
   assert.equal(currentProfile({ ADEFLOW_PROFILE: "full" }).lengthBuckets, undefined);
   const full = currentProfile({ ADEFLOW_PROFILE: "full" });
-  assert.deepEqual([full.epochs, full.batchSize, full.accumulationSteps, full.learningRate, full.finalLearningRate], [6, 8, 4, 2e-4, 1e-5]);
+  assert.deepEqual(
+    [full.epochs, full.batchSize, full.accumulationSteps, full.learningRate, full.finalLearningRate],
+    [6, 8, 4, 2e-4, 1e-5],
+  );
   assert.equal(currentProfile({ ADEFLOW_PROFILE: "smoke", ADEFLOW_MODEL: "/m" }).model, "/m");
-  assert.throws(() => currentProfile({ ADEFLOW_PROFILE: "fast" }), /ADEFLOW_PROFILE=fast is not one of full, quick, local, smoke/);
+  assert.throws(
+    () => currentProfile({ ADEFLOW_PROFILE: "fast" }),
+    /ADEFLOW_PROFILE=fast is not one of full, quick, local, smoke/,
+  );
 });
 
 test("profiles fit the backend: quick's 2 x 16 stays on wasm only, the study's 8 x 4 elsewhere", () => {
@@ -88,7 +102,10 @@ test("profiles fit the backend: quick's 2 x 16 stays on wasm only, the study's 8
 test("raw text becomes words with offsets, keeping decimals and x=1.2 whole", () => {
   const text = "Azithromycin-induced ototoxicity (z = 2.27, p=0.01) at 0.5 mg.";
   const words = wordsWithOffsets(text);
-  assert.deepEqual(words.map((w) => w.text), ["Azithromycin", "induced", "ototoxicity", "z", "2.27", "p=0.01", "at", "0.5", "mg"]);
+  assert.deepEqual(
+    words.map((w) => w.text),
+    ["Azithromycin", "induced", "ototoxicity", "z", "2.27", "p=0.01", "at", "0.5", "mg"],
+  );
   for (const w of words) assert.equal(text.slice(w.start, w.end), w.text);
 });
 

@@ -1,9 +1,23 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { PreprocessedRow } from "../src/pipeline/rows";
-import { conflictExample, labelConflicts, relationsPerSentenceChart, rowsBySentence, sentenceLengthChart, topEntitiesChart } from "../src/eda";
+import {
+  conflictExample,
+  labelConflicts,
+  relationsPerSentenceChart,
+  rowsBySentence,
+  sentenceLengthChart,
+  topEntitiesChart,
+} from "../src/eda";
 
-const row = (sentence: string, text: string, drug: string, effect: string, line: number): PreprocessedRow => ({ sentence, text, drug, effect, pmid: "1", line });
+const row = (sentence: string, text: string, drug: string, effect: string, line: number): PreprocessedRow => ({
+  sentence,
+  text,
+  drug,
+  effect,
+  pmid: "1",
+  line,
+});
 
 // One sentence with two relations: cleaning lower-cased each row's own entities, so the texts differ in case.
 const rows = [
@@ -15,7 +29,10 @@ const rows = [
 test("rowsBySentence groups the rows of one sentence, whose texts differ in letter case", () => {
   const groups = rowsBySentence(rows);
   assert.equal(groups.size, 2);
-  assert.deepEqual([...groups.values()].map((g) => g.length), [2, 1]);
+  assert.deepEqual(
+    [...groups.values()].map((g) => g.length),
+    [2, 1],
+  );
 });
 
 test("labelConflicts counts tokens tagged differently in rows of the same sentence", () => {
@@ -32,11 +49,20 @@ test("labelConflicts counts tokens tagged differently in rows of the same senten
 
 test("conflictExample shows token-by-row tags", () => {
   const ex = conflictExample(rows);
-  assert.deepEqual(ex.map((r) => r.token), ["aspirin", "caused", "rash", "and", "Nausea"]);
+  assert.deepEqual(
+    ex.map((r) => r.token),
+    ["aspirin", "caused", "rash", "and", "Nausea"],
+  );
   const cols = Object.keys(ex[0]);
   assert.deepEqual(cols, ["token", "row 1: aspirin → rash", "row 2: aspirin → nausea"]);
-  assert.deepEqual(ex.map((r) => r[cols[1]]), ["B-Drug", "O", "B-Effect", "O", "O"]);
-  assert.deepEqual(ex.map((r) => r[cols[2]]), ["B-Drug", "O", "O", "O", "B-Effect"]);
+  assert.deepEqual(
+    ex.map((r) => r[cols[1]]),
+    ["B-Drug", "O", "B-Effect", "O", "O"],
+  );
+  assert.deepEqual(
+    ex.map((r) => r[cols[2]]),
+    ["B-Drug", "O", "O", "O", "B-Effect"],
+  );
   assert.deepEqual(conflictExample(rows, 3), []);
 });
 
@@ -48,7 +74,14 @@ test("EDA charts carry their data", () => {
   assert.deepEqual(f.data[0].type, "bar");
   assert.deepEqual((f.data[0] as { y: unknown }).y, [5, 2]);
   assert.equal(f.layout.yaxis?.type, "log");
-  const top = topEntitiesChart([{ name: "a", sentences: 3, relations: 4 }, { name: "b", sentences: 1, relations: 1 }], "drug", 1);
+  const top = topEntitiesChart(
+    [
+      { name: "a", sentences: 3, relations: 4 },
+      { name: "b", sentences: 1, relations: 1 },
+    ],
+    "drug",
+    1,
+  );
   assert.deepEqual((top.data[0] as { y: unknown }).y, ["a"]);
   const len = sentenceLengthChart({ positive: [1, 2], negative: [3] });
   assert.equal(len.data.length, 2);

@@ -33,7 +33,11 @@ const rel = (pmid: string, sentence: string, drug: string, effect: string): Drug
   effectEnd: effect.length,
   source: { file: "DRUG-AE.rel", line: ++line },
 });
-const neg = (pmid: string, sentence: string): NegativeSentence => ({ pmid, sentence, source: { file: "ADE-NEG.txt", line: ++line } });
+const neg = (pmid: string, sentence: string): NegativeSentence => ({
+  pmid,
+  sentence,
+  source: { file: "ADE-NEG.txt", line: ++line },
+});
 const dose = (pmid: string, sentence: string, drug: string, d: string): DrugDoseRelation => ({
   pmid,
   sentence,
@@ -58,7 +62,12 @@ const relations = [
   rel("3", S3, "insulin", "Insulin allergy"), // ambiguous? no: "insulin" != "Insulin" (case-sensitive words)
   rel("3", S3, "Insulin", "Insulin allergy"), // ambiguous: shares "Insulin"
 ];
-const negatives = [neg("1", "No effect here."), neg("1", "No effect here."), neg("9", "Another quiet sentence with six words."), neg("2", S2)];
+const negatives = [
+  neg("1", "No effect here."),
+  neg("1", "No effect here."),
+  neg("9", "Another quiet sentence with six words."),
+  neg("2", S2),
+];
 const doses = [dose("1", S1, "Aspirin", "100 mg"), dose("7", "Lithium 300 mg daily.", "Lithium", "300 mg")];
 const corpus = { relations, negatives, doses };
 
@@ -123,7 +132,9 @@ test("relationsPerSentence: distribution and one-to-many sentences", () => {
 
 test("fanOutExamples lists one drug with many effects, and one effect with many drugs", () => {
   const groups = groupBySentence(relations);
-  assert.deepEqual(fanOutExamples(groups, "drug"), [{ entity: "Aspirin", partners: "rash; severe nausea", count: 2, sentence: S1 }]);
+  assert.deepEqual(fanOutExamples(groups, "drug"), [
+    { entity: "Aspirin", partners: "rash; severe nausea", count: 2, sentence: S1 },
+  ]);
   assert.deepEqual(
     fanOutExamples(groups, "effect").map((e) => [e.entity, e.partners]),
     [
@@ -209,11 +220,20 @@ test("describe helpers: quantiles, histogram with gaps, stable ranking", () => {
     { value: 2, count: 0 },
     { value: 3, count: 1 },
   ]);
-  assert.deepEqual(rankCounts(new Map([["b", 2], ["a", 2], ["c", 5]])), [
-    { key: "c", count: 5 },
-    { key: "a", count: 2 },
-    { key: "b", count: 2 },
-  ]);
+  assert.deepEqual(
+    rankCounts(
+      new Map([
+        ["b", 2],
+        ["a", 2],
+        ["c", 5],
+      ]),
+    ),
+    [
+      { key: "c", count: 5 },
+      { key: "a", count: 2 },
+      { key: "b", count: 2 },
+    ],
+  );
 });
 
 test("exploreCorpus and edaSummary: one report, JSON without per-item arrays", () => {
@@ -225,7 +245,19 @@ test("exploreCorpus and edaSummary: one report, JSON without per-item arrays", (
   assert.deepEqual(summary.relationsPerSentence.histogram, { 2: 3 });
   assert.equal(summary.longTail.effect.coverage, undefined);
   assert.equal(summary.longTail.effect.distinct, 4);
-  assert.deepEqual(summary.entityLengths[2], { entity: "effect", measure: "words", count: 4, mean: 1.5, min: 1, q25: 1, median: 1.5, q75: 2, q90: 2, max: 2, multiWordShare: 0.5 });
+  assert.deepEqual(summary.entityLengths[2], {
+    entity: "effect",
+    measure: "words",
+    count: 4,
+    mean: 1.5,
+    min: 1,
+    q25: 1,
+    median: 1.5,
+    q75: 2,
+    q90: 2,
+    max: 2,
+    multiWordShare: 0.5,
+  });
   assert.equal(summary.sentenceLengthWords.negative.mean, 4.667);
   assert.equal(summary.labelConflicts, undefined);
 });

@@ -13,8 +13,11 @@ export function testCorpusDir(): string {
 
 /** The exact output of the original pipeline that the shared reference sample holds. */
 export function referenceSamplePath(): string {
-  const file = process.env.ADEFLOW_REFERENCE_SAMPLE ?? path.join(repoRoot(), "..", "shared", "reference", "seed-pipeline-sample.json");
-  if (!fs.existsSync(file)) throw new Error(`tests need the study's reference sample: set ADEFLOW_REFERENCE_SAMPLE (looked at ${file})`);
+  const file =
+    process.env.ADEFLOW_REFERENCE_SAMPLE ??
+    path.join(repoRoot(), "..", "shared", "reference", "seed-pipeline-sample.json");
+  if (!fs.existsSync(file))
+    throw new Error(`tests need the study's reference sample: set ADEFLOW_REFERENCE_SAMPLE (looked at ${file})`);
   return file;
 }
 

@@ -3,7 +3,14 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { collectLastRun, lastRunMarkdown, replaceReadmeSection, writeLastRunIntoReadme, README_RESULTS_END, README_RESULTS_START } from "../src/experiment/report/last-run";
+import {
+  collectLastRun,
+  lastRunMarkdown,
+  replaceReadmeSection,
+  writeLastRunIntoReadme,
+  README_RESULTS_END,
+  README_RESULTS_START,
+} from "../src/experiment/report/last-run";
 import { repoRoot } from "../src/paths";
 
 function fakeResults(): string {
@@ -12,27 +19,71 @@ function fakeResults(): string {
   fs.writeFileSync(
     path.join(dir, "05-re", "metrics.json"),
     JSON.stringify({
-      notebook: "05-re", profile: "quick", model: "/models/bert-base-cased/", seed: 0, backend: "wasm", model_hash: "0123456789abcdef", seconds: 12.5, written_at: "2026-11-25T20:01:02.000Z",
+      notebook: "05-re",
+      profile: "quick",
+      model: "/models/bert-base-cased/",
+      seed: 0,
+      backend: "wasm",
+      model_hash: "0123456789abcdef",
+      seconds: 12.5,
+      written_at: "2026-11-25T20:01:02.000Z",
       metrics: [
-        { model: "RE", split: "validation", metric: "token macro (study)", precision: 0.5, recall: 0.5, f1: 0.5, reported_f1: null },
-        { model: "RE", split: "test", metric: "token macro (study)", precision: 0.7, recall: 0.6, f1: 0.6543, reported_f1: 0.878 },
+        {
+          model: "RE",
+          split: "validation",
+          metric: "token macro (study)",
+          precision: 0.5,
+          recall: 0.5,
+          f1: 0.5,
+          reported_f1: null,
+        },
+        {
+          model: "RE",
+          split: "test",
+          metric: "token macro (study)",
+          precision: 0.7,
+          recall: 0.6,
+          f1: 0.6543,
+          reported_f1: 0.878,
+        },
       ],
     }),
   );
   fs.mkdirSync(path.join(dir, "07-pos-ablation"));
   fs.writeFileSync(
     path.join(dir, "07-pos-ablation", "summary.json"),
-    JSON.stringify({ notebook: "07-pos-ablation", profile: "smoke", model: "tiny-bert", seed: 0, backend: "wasm", model_hash: "fedcba9876543210", seconds: 40, written_at: "2026-11-25T20:03:00.000Z", seeds: [0, 1], summary: [
-      { arm: "with POS", measure: "token macro F1 (study)", mean: 0.3, std: 0.02, n: 2, seeds: "0 1" },
-      { arm: "with POS", measure: "training s / epoch", mean: 4, std: 1, n: 2, seeds: "0 1" },
-    ] }),
+    JSON.stringify({
+      notebook: "07-pos-ablation",
+      profile: "smoke",
+      model: "tiny-bert",
+      seed: 0,
+      backend: "wasm",
+      model_hash: "fedcba9876543210",
+      seconds: 40,
+      written_at: "2026-11-25T20:03:00.000Z",
+      seeds: [0, 1],
+      summary: [
+        { arm: "with POS", measure: "token macro F1 (study)", mean: 0.3, std: 0.02, n: 2, seeds: "0 1" },
+        { arm: "with POS", measure: "training s / epoch", mean: 4, std: 1, n: 2, seeds: "0 1" },
+      ],
+    }),
   );
   return dir;
 }
 
 test("the last run's table holds test rows with the settings that made them, and the ablation's means", () => {
   const rows = collectLastRun(fakeResults());
-  assert.deepEqual(rows[0], { notebook: "05-re", score: "RE token macro (study) F1", value: "0.654", reported: "0.878", date: "2026-11-25 20:01", profile: "quick", model: "bert-base-cased", backend: "wasm", seed: "0" });
+  assert.deepEqual(rows[0], {
+    notebook: "05-re",
+    score: "RE token macro (study) F1",
+    value: "0.654",
+    reported: "0.878",
+    date: "2026-11-25 20:01",
+    profile: "quick",
+    model: "bert-base-cased",
+    backend: "wasm",
+    seed: "0",
+  });
   assert.equal(rows.length, 2, "validation rows and timings are left out");
   assert.equal(rows[1].value, "0.300 ± 0.020");
   assert.equal(rows[1].seed, "0, 1");

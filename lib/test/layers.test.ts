@@ -36,7 +36,8 @@ test("no module imports from a layer above its own", () => {
       const target = path.relative(SRC, path.resolve(path.dirname(file), spec));
       const toLayer = layerOf(target.startsWith("..") ? "" : target);
       if (toLayer === undefined) continue; // outside lib/src: package.json and the like
-      if (toLayer > fromLayer) violations.push(`${from} imports "${spec}": ${LAYERS[fromLayer].name} -> ${LAYERS[toLayer].name}`);
+      if (toLayer > fromLayer)
+        violations.push(`${from} imports "${spec}": ${LAYERS[fromLayer].name} -> ${LAYERS[toLayer].name}`);
     }
   }
   assert.deepEqual(violations, []);
@@ -53,8 +54,14 @@ test("the layer check sees static, dynamic and require imports, and ignores pack
     `// import { e } from "../not-code";`,
   ].join("\n");
   assert.deepEqual(relativeImports(src), ["../train/trainer", "./b", "../bert", "../experiment/shared/profile", "./d"]);
-  assert.equal(layerOf("bert/encoder.ts"), LAYERS.findIndex((l) => l.name === "models"));
-  assert.equal(layerOf("cli/main.ts"), LAYERS.findIndex((l) => l.name === "applications"));
+  assert.equal(
+    layerOf("bert/encoder.ts"),
+    LAYERS.findIndex((l) => l.name === "models"),
+  );
+  assert.equal(
+    layerOf("cli/main.ts"),
+    LAYERS.findIndex((l) => l.name === "applications"),
+  );
   assert.equal(layerOf("somewhere-new/x.ts"), undefined);
   // the rule itself: a model importing the trainer is a violation, the trainer importing a model is not
   assert.ok(layerOf("bert/encoder.ts")! < layerOf("train/trainer.ts")!);

@@ -14,7 +14,9 @@ for (const [i, c] of (readJson(fixture("sklearn-metrics.json")) as any[]).entrie
     close(s.macro.recall, c.macro[1], "recall");
     close(s.macro.f1, c.macro[2], "f1");
     s.perClass.forEach((k, j) => close(k.f1, c.per_class_f1[j], `class ${k.label} f1`));
-    confusionMatrix(c.true, c.pred, 5, "true").forEach((row, r) => row.forEach((x, col) => close(x, c.confusion_true[r][col], `cm ${r},${col}`)));
+    confusionMatrix(c.true, c.pred, 5, "true").forEach((row, r) =>
+      row.forEach((x, col) => close(x, c.confusion_true[r][col], `cm ${r},${col}`)),
+    );
   });
 }
 
@@ -44,8 +46,14 @@ test("seqeval entities: B-I runs, I- without B- starts an entity, a type change 
 });
 
 test("entity scores by hand: exact span and type only; empty predictions give 0, not NaN", () => {
-  const truth = [["B-Drug", "I-Drug", "O", "B-Effect"], ["B-Effect", "O"]];
-  const pred = [["B-Drug", "O", "O", "B-Effect"], ["B-Effect", "O"]];
+  const truth = [
+    ["B-Drug", "I-Drug", "O", "B-Effect"],
+    ["B-Effect", "O"],
+  ];
+  const pred = [
+    ["B-Drug", "O", "O", "B-Effect"],
+    ["B-Effect", "O"],
+  ];
   const s = entityScores(truth, pred);
   // Drug: predicted [0,0] vs true [0,1]: 0 of 1; Effect: 2 of 2
   close(s.perType.Drug.f1, 0, "Drug f1");
@@ -53,7 +61,10 @@ test("entity scores by hand: exact span and type only; empty predictions give 0,
   close(s.micro.precision, 2 / 3, "micro P");
   close(s.micro.recall, 2 / 3, "micro R");
   close(s.macro.f1, 0.5, "macro F1");
-  const empty = entityScores(truth, [["O", "O", "O", "O"], ["O", "O"]]);
+  const empty = entityScores(truth, [
+    ["O", "O", "O", "O"],
+    ["O", "O"],
+  ]);
   assert.deepEqual([empty.micro.precision, empty.micro.recall, empty.micro.f1], [0, 0, 0]);
   assert.throws(() => entityScores(truth, [["O"], ["O", "O"]]), /sentence 0: 4 true tags but 1 predicted/);
 });
@@ -76,7 +87,8 @@ for (const c of seqeval.cases) {
       assert.equal(s.micro.support, want.micro.support, "support");
       assert.deepEqual(Object.keys(s.perType).sort(), Object.keys(want.per_type).sort(), "entity types");
       for (const [type, w] of Object.entries(want.per_type) as [string, any][]) {
-        for (const k of ["precision", "recall", "f1", "support"] as const) close(s.perType[type][k], w[k], `${type} ${k}`);
+        for (const k of ["precision", "recall", "f1", "support"] as const)
+          close(s.perType[type][k], w[k], `${type} ${k}`);
       }
     });
   }
@@ -93,7 +105,11 @@ test("the two modes part where an I- starts an entity: seqeval's strict-mode exa
 test("relation scores: both spans exact and paired", () => {
   const gold = [[{ drug: { start: 0, end: 1 }, effect: { start: 3, end: 3 } }]];
   close(relationScores(gold, gold).f1, 1, "same");
-  close(relationScores(gold, [[{ drug: { start: 0, end: 0 }, effect: { start: 3, end: 3 } }]]).f1, 0, "drug span off by one");
+  close(
+    relationScores(gold, [[{ drug: { start: 0, end: 0 }, effect: { start: 3, end: 3 } }]]).f1,
+    0,
+    "drug span off by one",
+  );
   const two = relationScores(gold, [[gold[0][0], { drug: { start: 0, end: 1 }, effect: { start: 5, end: 5 } }]]);
   close(two.precision, 0.5, "P");
   close(two.recall, 1, "R");

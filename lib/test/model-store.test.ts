@@ -37,7 +37,11 @@ test("two base models with the same folder name get different model folders; the
     const profileB = { ...PROFILES.smoke(), model: b };
     assert.notEqual(nerModelDir(profileA), nerModelDir(profileB));
     assert.match(path.basename(path.dirname(nerModelDir(profileA))), /^smoke-tiny-bert-[0-9a-f]{12}$/);
-    assert.equal(nerModelDir({ ...PROFILES.quick() }), path.join(root, "models", "quick-bert-base-cased", "ner"), "a hub id names one model");
+    assert.equal(
+      nerModelDir({ ...PROFILES.quick() }),
+      path.join(root, "models", "quick-bert-base-cased", "ner"),
+      "a hub id names one model",
+    );
 
     const bertA = await loadBert(a);
     const setupA = { profile: profileA, bert: bertA, backend } as unknown as NerSetup;
@@ -49,7 +53,11 @@ test("two base models with the same folder name get different model folders; the
 
     // the base model changes under the saved one: loading says so instead of predicting with a mismatch
     changeLastWeight(a, 0.25);
-    await assert.rejects(loadNerModel(saved), (e: Error) => e.message.startsWith(`${saved}: was trained on the base model ${a} with content ${bertA.contentHash.slice(0, 12)}, but ${a} now holds `));
+    await assert.rejects(loadNerModel(saved), (e: Error) =>
+      e.message.startsWith(
+        `${saved}: was trained on the base model ${a} with content ${bertA.contentHash.slice(0, 12)}, but ${a} now holds `,
+      ),
+    );
     bertA.encoder.dispose();
   } finally {
     if (before === undefined) delete process.env.ADEFLOW_MODELS_DIR;

@@ -15,7 +15,11 @@ test("openRun shows the profile's settings, backend, results folder and start; c
   try {
     const lines: string[] = [];
     const shown: string[] = [];
-    const run = await openRun("04-ner", { profile: PROFILES.smoke(), log: (l) => lines.push(l), display: { html: (h) => shown.push(h) } });
+    const run = await openRun("04-ner", {
+      profile: PROFILES.smoke(),
+      log: (l) => lines.push(l),
+      display: { html: (h) => shown.push(h) },
+    });
     assert.equal(run.results, path.join(results, "04-ner"));
     assert.ok(fs.statSync(run.results).isDirectory());
     const said = lines.join("\n");

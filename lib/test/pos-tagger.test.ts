@@ -16,7 +16,10 @@ test("every word of an RE input gets one tag, in context, masks included", () =>
   assert.equal(tags[2], "VERB");
   assert.equal(tags[7], "PUNCT");
   for (const t of tags) assert.ok(POS_VOCAB.includes(t), t);
-  assert.deepEqual({ ...counts, words: 0 }, { words: 0, emptyWords: 0, untaggedWords: 0, splitWords: 0, unalignedTokens: 0, unknownTags: 0, failedRows: 0 });
+  assert.deepEqual(
+    { ...counts, words: 0 },
+    { words: 0, emptyWords: 0, untaggedWords: 0, splitWords: 0, unalignedTokens: 0, unknownTags: 0, failedRows: 0 },
+  );
 });
 
 test("odd words are tagged and counted: empty, x=1.2, non-ASCII, punctuation around a number", () => {
@@ -54,7 +57,10 @@ test("a tagger that throws marks the row failed, tags [NONE], and the totals kee
 
 test("tags reach sub-tokens as the labels do: every piece carries its word's tag, specials and padding [PAD]", () => {
   const seq = { wordIndex: Int32Array.from([-1, 0, 0, 1, -1, -1]) } as AlignedSequence;
-  assert.deepEqual([...posIdsForSequence(seq, ["NOUN", "VERB"])], [0, posId("NOUN"), posId("NOUN"), posId("VERB"), 0, 0]);
+  assert.deepEqual(
+    [...posIdsForSequence(seq, ["NOUN", "VERB"])],
+    [0, posId("NOUN"), posId("NOUN"), posId("VERB"), 0, 0],
+  );
   assert.throws(() => posIdsForSequence(seq, ["NOUN"]), /word 1, but only 1 words/);
   assert.throws(() => posId("NOT-A-TAG"), /not in the vocabulary/);
 });

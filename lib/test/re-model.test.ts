@@ -11,7 +11,13 @@ import { AdamW } from "../src/train/optim";
 import { Rng } from "../src/random/rng";
 import { AdeflowError } from "../src/errors";
 import { registerFastSegmentSum } from "../src/backend";
-import { RelationHead, RelationModel, defaultRelationLayers, relationHeadParameterCount, STUDY_RE_LAYERS } from "../src/re";
+import {
+  RelationHead,
+  RelationModel,
+  defaultRelationLayers,
+  relationHeadParameterCount,
+  STUDY_RE_LAYERS,
+} from "../src/re";
 import { tinyCheckpointDir } from "../src/paths";
 
 const TINY = tinyCheckpointDir();
@@ -37,7 +43,12 @@ test("study-size head: parameter counts by formula, allocated once", async () =>
   try {
     let n = 0;
     for (const v of head.variables.values()) n += v.size;
-    assert.deepEqual(head.parameterCount(), { encoder: 0, ...expected, total: expected.head, trainable: expected.head });
+    assert.deepEqual(head.parameterCount(), {
+      encoder: 0,
+      ...expected,
+      total: expected.head,
+      trainable: expected.head,
+    });
     assert.equal(n, expected.head);
     assert.deepEqual(head.variables.get("dense.weight")!.shape, [384, 32768]);
     assert.deepEqual(head.variables.get("classifier.weight")!.shape, [640, 384]);
@@ -114,7 +125,8 @@ test("full model on the tiny checkpoint: shapes, features, dropout seeding, trai
 
     // Dropout: training only, reproducible per seed.
     const w = tf.tensor1d([1, 2, 2, 2, 2]);
-    const lossOf = (training: boolean, seed: number) => tf.tidy(() => model.loss(batch, w, training, seed).dataSync()[0]);
+    const lossOf = (training: boolean, seed: number) =>
+      tf.tidy(() => model.loss(batch, w, training, seed).dataSync()[0]);
     const evalLoss = lossOf(false, 0);
     assert.equal(lossOf(false, 7), evalLoss);
     assert.equal(lossOf(true, 7), lossOf(true, 7));
@@ -135,7 +147,10 @@ test("full model on the tiny checkpoint: shapes, features, dropout seeding, trai
       // states (the study's off-by-one leaves the last layer untrained).
       const missing = names.filter((k) => !byName.get(k));
       assert.deepEqual(missing, model.parametersWithoutGradient());
-      assert.ok(missing.length === 16 && missing.every((k) => k.startsWith("bert.encoder.layer.1.")), missing.join(","));
+      assert.ok(
+        missing.length === 16 && missing.every((k) => k.startsWith("bert.encoder.layer.1.")),
+        missing.join(","),
+      );
       await opt.apply(byName, 3e-3);
       const l = value.dataSync()[0];
       assert.ok(Number.isFinite(l), `loss at step ${step} is ${l}`);
@@ -144,9 +159,14 @@ test("full model on the tiny checkpoint: shapes, features, dropout seeding, trai
       counts.push(tf.memory().numTensors);
     }
     const after = lossOf(false, 0);
-    console.log(`tiny RE model: eval loss ${evalLoss.toFixed(4)} -> ${after.toFixed(4)}; train losses ${losses.map((x) => x.toFixed(3)).join(" ")}; tensors ${counts.join(",")}`);
+    console.log(
+      `tiny RE model: eval loss ${evalLoss.toFixed(4)} -> ${after.toFixed(4)}; train losses ${losses.map((x) => x.toFixed(3)).join(" ")}; tensors ${counts.join(",")}`,
+    );
     assert.ok(after < 0.8 * evalLoss, `eval loss ${evalLoss} -> ${after}`);
-    assert.ok(counts.every((c) => c === counts[0]), `tensor count grew across steps: ${counts}`);
+    assert.ok(
+      counts.every((c) => c === counts[0]),
+      `tensor count grew across steps: ${counts}`,
+    );
     opt.dispose();
     tf.dispose([ids, mask, w]);
   } finally {
@@ -158,7 +178,13 @@ test("full model on the tiny checkpoint: shapes, features, dropout seeding, trai
 test("frozen encoder: params are the head only, encoder in eval mode, errors for bad inputs", async () => {
   await tf.setBackend("cpu");
   const bert = await loadBert(TINY);
-  const model = new RelationModel(bert.encoder, { lstmUnits: 4, denseUnits: 6, frozenEncoder: true, layers: [2, 1], dropout: 0 });
+  const model = new RelationModel(bert.encoder, {
+    lstmUnits: 4,
+    denseUnits: 6,
+    frozenEncoder: true,
+    layers: [2, 1],
+    dropout: 0,
+  });
   try {
     assert.ok([...model.params().keys()].every((k) => !k.startsWith("bert.")));
     assert.equal(model.params().size, 12);
@@ -180,7 +206,10 @@ test("frozen encoder: params are the head only, encoder in eval mode, errors for
     const cached = tf.tidy(() => model.head.batchLoss(fb, undefined, false).dataSync()[0]);
     assert.equal(cached, l(false));
     assert.deepEqual(await model.head.batchPredict(fb), await model.predict(batch));
-    assert.throws(() => model.head.batchLoss({ ...fb, features: fb.features.subarray(64) }, undefined, false), AdeflowError);
+    assert.throws(
+      () => model.head.batchLoss({ ...fb, features: fb.features.subarray(64) }, undefined, false),
+      AdeflowError,
+    );
     // Only the head gets gradients.
     const vars = [...model.params().values()];
     const { value, grads } = tf.variableGrads(() => model.loss(batch, undefined, true, 1), vars);
@@ -188,7 +217,10 @@ test("frozen encoder: params are the head only, encoder in eval mode, errors for
     tf.dispose([value, ...Object.values(grads)]);
 
     const short = syntheticBatch(bert.config.vocab_size, 64, [12], 1);
-    assert.throws(() => model.loss(short, undefined, false), (e: unknown) => e instanceof AdeflowError && /exactly 128/.test((e as Error).message));
+    assert.throws(
+      () => model.loss(short, undefined, false),
+      (e: unknown) => e instanceof AdeflowError && /exactly 128/.test((e as Error).message),
+    );
     assert.throws(() => model.predict(short), AdeflowError);
     assert.throws(() => new RelationModel(bert.encoder, { layers: [3] }), AdeflowError);
     assert.throws(() => new RelationModel(bert.encoder, { layers: [] }), AdeflowError);

@@ -23,7 +23,10 @@ const V = POS_VOCAB.length;
 
 function features(b: number, T: number, F: number, seed: number): tf.Tensor3D {
   const rng = new Rng(seed);
-  return tf.tensor3d(Float32Array.from({ length: b * T * F }, () => rng.normal()), [b, T, F]);
+  return tf.tensor3d(
+    Float32Array.from({ length: b * T * F }, () => rng.normal()),
+    [b, T, F],
+  );
 }
 
 test("POS head: the embedding table and the wider LSTM input are counted; the study's head is unchanged without it", async () => {
@@ -66,21 +69,54 @@ test("POS head: the tags change the logits, the embedding gets a gradient, missi
   const head = new RelationHead(10, { ...SMALL, seed: 2, posEmbeddingSize: 5, posVocabSize: V, inputGradient: false });
   try {
     const x = features(2, 8, 10, 3);
-    const idsA = tf.tensor2d(Int32Array.from({ length: 16 }, (_, i) => 2 + (i % 5)), [2, 8], "int32");
-    const idsB = tf.tensor2d(Int32Array.from({ length: 16 }, (_, i) => 2 + ((i + 1) % 5)), [2, 8], "int32");
-    const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(head.logits(x, false, 0, idsA), head.logits(x, false, 0, idsB)))).dataSync()[0]);
+    const idsA = tf.tensor2d(
+      Int32Array.from({ length: 16 }, (_, i) => 2 + (i % 5)),
+      [2, 8],
+      "int32",
+    );
+    const idsB = tf.tensor2d(
+      Int32Array.from({ length: 16 }, (_, i) => 2 + ((i + 1) % 5)),
+      [2, 8],
+      "int32",
+    );
+    const diff = tf.tidy(
+      () => tf.max(tf.abs(tf.sub(head.logits(x, false, 0, idsA), head.logits(x, false, 0, idsB)))).dataSync()[0],
+    );
     assert.ok(diff > 0, "other tags, other logits");
-    const labels = tf.tensor2d(Int32Array.from({ length: 16 }, (_, i) => (i % 4 === 0 ? -100 : i % 3)), [2, 8], "int32");
+    const labels = tf.tensor2d(
+      Int32Array.from({ length: 16 }, (_, i) => (i % 4 === 0 ? -100 : i % 3)),
+      [2, 8],
+      "int32",
+    );
     // frozen features (inputGradient false) must still train the POS table
     const table = head.variables.get("pos_embedding.weight") as tf.Variable;
     const { grads } = tf.variableGrads(() => head.loss(x, labels, undefined, true, 5, idsA), [table]);
     const g = grads[table.name];
     assert.ok(g, "gradient for the POS table");
     assert.ok(tf.sum(tf.abs(g)).dataSync()[0] > 0);
-    assert.equal(tf.sum(tf.abs(tf.slice(g, [0, 0], [2, -1]))).dataSync()[0], 0, "[PAD] and [NONE] rows unused here, so no gradient");
-    assert.throws(() => head.logits(x, false), (e: unknown) => e instanceof AdeflowError && /needs POS ids/.test((e as Error).message));
-    await assert.rejects(() => head.batchPredict({ batch: 2, seqLen: 8, features: x.dataSync() as Float32Array, labels: labels.dataSync() as Int32Array }), /no posIds/);
-    assert.throws(() => new RelationHead(10, { ...SMALL, posEmbeddingSize: 4 }), /posVocabSize must be a positive integer/);
+    assert.equal(
+      tf.sum(tf.abs(tf.slice(g, [0, 0], [2, -1]))).dataSync()[0],
+      0,
+      "[PAD] and [NONE] rows unused here, so no gradient",
+    );
+    assert.throws(
+      () => head.logits(x, false),
+      (e: unknown) => e instanceof AdeflowError && /needs POS ids/.test((e as Error).message),
+    );
+    await assert.rejects(
+      () =>
+        head.batchPredict({
+          batch: 2,
+          seqLen: 8,
+          features: x.dataSync() as Float32Array,
+          labels: labels.dataSync() as Int32Array,
+        }),
+      /no posIds/,
+    );
+    assert.throws(
+      () => new RelationHead(10, { ...SMALL, posEmbeddingSize: 4 }),
+      /posVocabSize must be a positive integer/,
+    );
   } finally {
     head.dispose();
   }
@@ -89,7 +125,13 @@ test("POS head: the tags change the logits, the embedding gets a gradient, missi
 test("POS model on the tiny checkpoint: POS ids come from the batch's sequences; a sequence without them is named", async () => {
   await tf.setBackend("cpu");
   const bert = await loadBert(TINY_CHECKPOINT());
-  const model = new RelationModel(bert.encoder, { lstmUnits: 4, denseUnits: 6, seed: 1, posEmbeddingSize: 4, posVocabSize: V });
+  const model = new RelationModel(bert.encoder, {
+    lstmUnits: 4,
+    denseUnits: 6,
+    seed: 1,
+    posEmbeddingSize: 4,
+    posVocabSize: V,
+  });
   try {
     const seq = bert.tokenizer.encodeWords(["the", "DRUG", "caused", "EFFECT"], [0, 1, 0, 1], 128);
     const posIds = Int32Array.from(seq.wordIndex, (w) => (w < 0 ? 0 : 2 + w));
@@ -117,9 +159,16 @@ test("a saved POS model loads back with its embedding and predicts the same", as
     const profile = PROFILES.smoke();
     const model = createReModel({ bert: bert, profile: profile }, { embeddingSize: 4, vocabSize: V });
     const seq = bert.tokenizer.encodeWords(["DRUG", "caused", "EFFECT"], [1, 0, 1], 128);
-    const tagged: AlignedSequence = Object.assign({ ...seq }, { posIds: Int32Array.from(seq.wordIndex, (w) => (w < 0 ? 0 : 3 + w)) });
+    const tagged: AlignedSequence = Object.assign(
+      { ...seq },
+      { posIds: Int32Array.from(seq.wordIndex, (w) => (w < 0 ? 0 : 3 + w)) },
+    );
     const batch = stackSequences([tagged], 128);
-    const dir = await saveReModel({ profile: profile, bert: bert, backend: { name: "cpu" } as BackendInfo } as ReSetup, model, {});
+    const dir = await saveReModel(
+      { profile: profile, bert: bert, backend: { name: "cpu" } as BackendInfo } as ReSetup,
+      model,
+      {},
+    );
     const loaded = await loadReModel(dir);
     assert.equal(loaded.model.head.posEmbeddingSize, 4);
     assert.deepEqual([...(await loaded.model.predict(batch))], [...(await model.predict(batch))]);
@@ -135,7 +184,11 @@ test("a head, with or without POS, frees everything it allocated when disposed (
   const before = tf.memory().numTensors;
   for (const E of [0, 5]) {
     const head = new RelationHead(10, { ...SMALL, seed: 4, posEmbeddingSize: E, posVocabSize: V });
-    assert.equal(tf.memory().numTensors - before, head.variables.size, "one tensor per variable, no stray initial values");
+    assert.equal(
+      tf.memory().numTensors - before,
+      head.variables.size,
+      "one tensor per variable, no stray initial values",
+    );
     head.dispose();
     assert.equal(tf.memory().numTensors, before);
   }

@@ -24,7 +24,14 @@ const maxAbs = (a: ArrayLike<number>): number => Array.from(a).reduce((m, x) => 
 
 function buildHead(inputGradient: boolean): RelationHead {
   const s = ref.sizes;
-  const head = new RelationHead(s.features, { lstmUnits: s.lstmUnits, denseUnits: s.denseUnits, seqLen: s.seqLen, numClasses: s.numClasses, seed: 5, inputGradient });
+  const head = new RelationHead(s.features, {
+    lstmUnits: s.lstmUnits,
+    denseUnits: s.denseUnits,
+    seqLen: s.seqLen,
+    numClasses: s.numClasses,
+    seed: 5,
+    inputGradient,
+  });
   // Same names and shapes as the torch module's state_dict.
   assert.deepEqual([...head.variables.keys()], Object.keys(ref.shapes));
   for (const [k, v] of head.variables) assert.deepEqual(v.shape, ref.shapes[k], k);
@@ -49,7 +56,9 @@ function checkAgainstTorch(label: string, inputGradient = true): void {
   const vars = [...head.variables.values()];
   const { value, grads } = tf.variableGrads(() => head.loss(feats, labels, w, false), vars);
   // With inputGradient false the features are constants (cached): no feature gradient.
-  const featGrad = inputGradient ? tf.grad((x: tf.Tensor) => head.loss(x as tf.Tensor3D, labels, w, false))(feats) : undefined;
+  const featGrad = inputGradient
+    ? tf.grad((x: tf.Tensor) => head.loss(x as tf.Tensor3D, labels, w, false))(feats)
+    : undefined;
   const loss = value.dataSync()[0];
   assert.ok(Math.abs(loss - ref.loss) <= 1e-5 * Math.abs(ref.loss), `loss ${loss} vs ${ref.loss}`);
   const report: string[] = [];
@@ -63,7 +72,9 @@ function checkAgainstTorch(label: string, inputGradient = true): void {
   }
   const dF = featGrad ? maxAbsDiff(featGrad.dataSync(), ref.features_grad) : NaN;
   if (featGrad) assert.ok(dF <= 1e-4 * maxAbs(ref.features_grad), `feature gradient max |diff| ${dF}`);
-  console.log(`${label}: logits max|diff| ${dLogits.toExponential(2)}; loss |diff| ${Math.abs(loss - ref.loss).toExponential(2)}; features grad ${featGrad ? dF.toExponential(2) : "n/a (constant features)"}; ${report.join("; ")}`);
+  console.log(
+    `${label}: logits max|diff| ${dLogits.toExponential(2)}; loss |diff| ${Math.abs(loss - ref.loss).toExponential(2)}; features grad ${featGrad ? dF.toExponential(2) : "n/a (constant features)"}; ${report.join("; ")}`,
+  );
 
   tf.dispose([logits, value, ...(featGrad ? [featGrad] : []), ...Object.values(grads)]);
   tf.dispose([feats, labels, w]);
@@ -110,7 +121,10 @@ test("relation head: wrong sequence length or feature size is an AdeflowError", 
   await tf.setBackend("cpu");
   const head = new RelationHead(4, { lstmUnits: 3, denseUnits: 5, seqLen: 8 });
   const bad = tf.zeros([1, 7, 4]) as tf.Tensor3D;
-  assert.throws(() => head.logits(bad, false), (e: unknown) => e instanceof AdeflowError && /exactly 8/.test((e as Error).message));
+  assert.throws(
+    () => head.logits(bad, false),
+    (e: unknown) => e instanceof AdeflowError && /exactly 8/.test((e as Error).message),
+  );
   const badF = tf.zeros([1, 8, 5]) as tf.Tensor3D;
   assert.throws(() => head.logits(badF, false), AdeflowError);
   assert.throws(() => new RelationHead(4, { dropout: 1 }), AdeflowError);

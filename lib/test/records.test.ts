@@ -23,7 +23,15 @@ const record = (): RunRecord => ({
   backend: "wasm",
   seconds: 3.5,
 });
-const row = { model: "NER", split: "test", metric: "token macro (study)", precision: 0.5, recall: 0.25, f1: 1 / 3, reported_f1: 0.806 };
+const row = {
+  model: "NER",
+  split: "test",
+  metric: "token macro (study)",
+  precision: 0.5,
+  recall: 0.25,
+  f1: 1 / 3,
+  reported_f1: 0.806,
+};
 
 test("a metrics file round-trips through its writer and reader, extras kept", () => {
   const file = path.join(tmp(), "metrics.json");
@@ -45,9 +53,15 @@ test("a missing or mistyped field is named with its file and path", () => {
   };
   const ok = { ...record(), written_at: "2026-12-01T00:00:00.000Z", metrics: [row] };
   const noHash = write("a.json", { ...ok, model_hash: undefined });
-  assert.throws(() => readMetricsFile(noHash), (e: Error) => e.message === `${noHash}: field "model_hash" must be string, found nothing`);
+  assert.throws(
+    () => readMetricsFile(noHash),
+    (e: Error) => e.message === `${noHash}: field "model_hash" must be string, found nothing`,
+  );
   const badF1 = write("b.json", { ...ok, metrics: [row, { ...row, f1: "0.5" }] });
-  assert.throws(() => readMetricsFile(badF1), new RegExp(`${badF1}: field "metrics\\[1\\]\\.f1" must be number, found string$`));
+  assert.throws(
+    () => readMetricsFile(badF1),
+    new RegExp(`${badF1}: field "metrics\\[1\\]\\.f1" must be number, found string$`),
+  );
   const nanSeconds = write("c.json", { ...ok, seconds: null });
   assert.throws(() => readRunSummary(nanSeconds), /field "seconds" must be number, found null/);
   const badDate = write("d.json", { ...ok, written_at: "yesterday" });
@@ -60,7 +74,10 @@ test("malformed JSON and a missing file are reported with the file, not as a bar
   const dir = tmp();
   const torn = path.join(dir, "metrics.json");
   fs.writeFileSync(torn, '{"notebook": "04-ner", "metr');
-  assert.throws(() => readMetricsFile(torn), (e: Error) => e.name === "AdeflowError" && e.message.startsWith(`${torn}: not valid JSON`));
+  assert.throws(
+    () => readMetricsFile(torn),
+    (e: Error) => e.name === "AdeflowError" && e.message.startsWith(`${torn}: not valid JSON`),
+  );
   assert.throws(() => readMetricsFile(path.join(dir, "none.json")), /none\.json: cannot be read \(ENOENT\)/);
 });
 

@@ -15,7 +15,8 @@ const T_CASES: [number, number, number][] = [
 ];
 
 test("Student's t two-sided p-values equal SciPy's", () => {
-  for (const [t, df, p] of T_CASES) assert.ok(Math.abs(studentTTwoSidedP(t, df) - p) < 1e-10, `t=${t} df=${df}: ${studentTTwoSidedP(t, df)} vs ${p}`);
+  for (const [t, df, p] of T_CASES)
+    assert.ok(Math.abs(studentTTwoSidedP(t, df) - p) < 1e-10, `t=${t} df=${df}: ${studentTTwoSidedP(t, df)} vs ${p}`);
   assert.equal(studentTTwoSidedP(Infinity, 3), 0);
   assert.ok(Number.isNaN(studentTTwoSidedP(1, 0)));
 });

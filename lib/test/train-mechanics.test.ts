@@ -11,26 +11,31 @@ const close = (a: ArrayLike<number>, b: ArrayLike<number>, tol: number, what: st
   for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i] - b[i]) <= tol, `${what}[${i}]: ${a[i]} vs ${b[i]}`);
 };
 
-for (const hostState of [true, false]) test(`AdamW (${hostState ? "JS" : "tensor"} state) matches torch.optim.AdamW (decoupled weight decay, per-step lr)`, async () => {
-  const p = tf.variable(tf.tensor1d([0.5, -1.0, 2.0]));
-  const opt = new AdamW(new Map([["p", p]]), { lr: 0.01, weightDecay: 0.1, hostState });
-  // Values printed by torch 1.13 AdamW(lr per step 0.01, 0.005, 0.0025; betas .9/.999; eps 1e-8; wd 0.1), float64.
-  const expected = [
-    [0.4895000009999999, -0.9890000004999999, 1.9880000003333334],
-    [0.4922470218271167, -0.9903360180770518, 1.9836557092204579],
-    [0.4912261080259065, -0.9918351560170803, 1.984317859474671],
-  ];
-  for (const [i, g] of [[0.1, -0.2, 0.3], [-0.5, 0.4, 0.0], [1, 1, -1]].entries()) {
-    const gt = tf.tensor1d(g);
-    await opt.apply(new Map([["p", gt]]), [0.01, 0.005, 0.0025][i]);
-    gt.dispose();
-    close(p.dataSync(), expected[i], 2e-6, `step ${i + 1}`);
-  }
-  close((await opt.getState("p")).m, [0.0631, 0.1198, -0.0757], 1e-6, "exp_avg");
-  close((await opt.getState("p")).v, [0.00125973001, 0.00119976004, 0.00108982009], 1e-8, "exp_avg_sq");
-  opt.dispose();
-  p.dispose();
-});
+for (const hostState of [true, false])
+  test(`AdamW (${hostState ? "JS" : "tensor"} state) matches torch.optim.AdamW (decoupled weight decay, per-step lr)`, async () => {
+    const p = tf.variable(tf.tensor1d([0.5, -1.0, 2.0]));
+    const opt = new AdamW(new Map([["p", p]]), { lr: 0.01, weightDecay: 0.1, hostState });
+    // Values printed by torch 1.13 AdamW(lr per step 0.01, 0.005, 0.0025; betas .9/.999; eps 1e-8; wd 0.1), float64.
+    const expected = [
+      [0.4895000009999999, -0.9890000004999999, 1.9880000003333334],
+      [0.4922470218271167, -0.9903360180770518, 1.9836557092204579],
+      [0.4912261080259065, -0.9918351560170803, 1.984317859474671],
+    ];
+    for (const [i, g] of [
+      [0.1, -0.2, 0.3],
+      [-0.5, 0.4, 0.0],
+      [1, 1, -1],
+    ].entries()) {
+      const gt = tf.tensor1d(g);
+      await opt.apply(new Map([["p", gt]]), [0.01, 0.005, 0.0025][i]);
+      gt.dispose();
+      close(p.dataSync(), expected[i], 2e-6, `step ${i + 1}`);
+    }
+    close((await opt.getState("p")).m, [0.0631, 0.1198, -0.0757], 1e-6, "exp_avg");
+    close((await opt.getState("p")).v, [0.00125973001, 0.00119976004, 0.00108982009], 1e-8, "exp_avg_sq");
+    opt.dispose();
+    p.dispose();
+  });
 
 test("linear schedule with and without warm-up (transformers' formula)", () => {
   assert.equal(linearScheduleFactor(0, 10), 1);
@@ -44,7 +49,10 @@ test("linear schedule with and without warm-up (transformers' formula)", () => {
 });
 
 test("global-norm clipping matches torch.nn.utils.clip_grad_norm_", async () => {
-  const grads = new Map<string, tf.Tensor>([["a", tf.tensor1d([3, 4])], ["b", tf.tensor1d([12])]]);
+  const grads = new Map<string, tf.Tensor>([
+    ["a", tf.tensor1d([3, 4])],
+    ["b", tf.tensor1d([12])],
+  ]);
   const { grads: out, norm } = await clipByGlobalNorm(grads, 1.0);
   assert.ok(Math.abs(norm - 13) < 1e-5);
   close(out.get("a")!.dataSync(), [0.23076921701431274, 0.307692289352417], 1e-6, "a");
@@ -60,13 +68,30 @@ test("class weights: sklearn 'balanced' per sequence, absent classes filled in t
   const w = sequenceClassWeights([-100, 0, 0, 0, 1, -100], 5)!;
   close(w, [2 / 3, 2, 10 / 3, 16 / 3, 49 / 6], 1e-12, "one sequence");
   // second: all class 0 -> w0 = 1, then 2, 3.5, 17/3, 209/24; a sequence of only -100 is skipped
-  const avg = computeClassWeights([[-100, 0, 0, 0, 1, -100], [0, 0], [-100, -100]], 5);
-  close(avg, [(2 / 3 + 1) / 2, (2 + 2) / 2, (10 / 3 + 3.5) / 2, (16 / 3 + 17 / 3) / 2, (49 / 6 + 209 / 24) / 2], 1e-6, "average");
+  const avg = computeClassWeights(
+    [
+      [-100, 0, 0, 0, 1, -100],
+      [0, 0],
+      [-100, -100],
+    ],
+    5,
+  );
+  close(
+    avg,
+    [(2 / 3 + 1) / 2, (2 + 2) / 2, (10 / 3 + 3.5) / 2, (16 / 3 + 17 / 3) / 2, (49 / 6 + 209 / 24) / 2],
+    1e-6,
+    "average",
+  );
   assert.throws(() => sequenceClassWeights([7], 5), /label 7/);
 });
 
 test("weighted CE divides by the number of non-ignored positions, not the weight sum", () => {
-  const logits = tf.tensor2d([[2, 0, 0], [0, 1, 0], [0, 0, 3], [5, 5, 5]]);
+  const logits = tf.tensor2d([
+    [2, 0, 0],
+    [0, 1, 0],
+    [0, 0, 3],
+    [5, 5, 5],
+  ]);
   const labels = tf.tensor1d([0, 2, 2, -100], "int32");
   const w = tf.tensor1d([1, 2, 4]);
   const lsm = (row: number[], k: number) => row[k] - Math.log(row.reduce((s, x) => s + Math.exp(x), 0));

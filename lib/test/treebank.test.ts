@@ -4,7 +4,9 @@ import { treebankSpans, treebankTokenize } from "../src/text/treebank";
 import { fixture, readJson } from "./helpers";
 
 // Tokens and spans printed by NLTK 3.8's TreebankWordTokenizer (scripts/nltk_reference.py).
-const ref = readJson<{ cases: { text: string; tokens: string[]; spans: [number, number][] }[] }>(fixture("nltk-treebank.json"));
+const ref = readJson<{ cases: { text: string; tokens: string[]; spans: [number, number][] }[] }>(
+  fixture("nltk-treebank.json"),
+);
 
 for (const [i, c] of ref.cases.entries()) {
   test(`Treebank tokens and spans equal NLTK's, case ${i}: ${JSON.stringify(c.text.slice(0, 40))}`, () => {

@@ -3,7 +3,17 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { csvField, formatCell, markdownCell, saveTable, showTable, tableHtml, toCsv, toMarkdown, toTableData } from "../src/viz";
+import {
+  csvField,
+  formatCell,
+  markdownCell,
+  saveTable,
+  showTable,
+  tableHtml,
+  toCsv,
+  toMarkdown,
+  toTableData,
+} from "../src/viz";
 
 const records = [
   { name: 'say "hi"', value: 1.23456, note: "a|b" },
@@ -32,7 +42,13 @@ test("CSV quotes fields with commas, quotes and line breaks, doubling quotes", (
 test("Markdown escapes pipes and backslashes, keeps quotes, right-aligns numbers", () => {
   assert.equal(markdownCell("a|b\\c"), "a\\|b\\\\c");
   assert.equal(markdownCell("l1\nl2"), "l1<br>l2");
-  const md = toMarkdown({ columns: ["k|ey", "n"], rows: [['q"uote', 1.23456], ["p|ipe", 2]] });
+  const md = toMarkdown({
+    columns: ["k|ey", "n"],
+    rows: [
+      ['q"uote', 1.23456],
+      ["p|ipe", 2],
+    ],
+  });
   assert.equal(md, '| k\\|ey | n |\n| --- | ---: |\n| q"uote | 1.235 |\n| p\\|ipe | 2 |\n');
 });
 
@@ -53,11 +69,20 @@ test("danfojs DataFrame and Series: index kept only when meaningful", async () =
     { drug: "a", n: 2 },
     { drug: "b", n: 1 },
   ]);
-  assert.deepEqual(toTableData(df), { columns: ["drug", "n"], rows: [["a", 2], ["b", 1]] });
+  assert.deepEqual(toTableData(df), {
+    columns: ["drug", "n"],
+    rows: [
+      ["a", 2],
+      ["b", 1],
+    ],
+  });
   const counts = new dfd.Series(["x", "y", "x"]).valueCounts();
   const t = toTableData(counts, { index: "value" });
   assert.deepEqual(t.columns[0], "value");
-  assert.deepEqual(t.rows, [["x", 2], ["y", 1]]);
+  assert.deepEqual(t.rows, [
+    ["x", 2],
+    ["y", 1],
+  ]);
   assert.deepEqual(toTableData(counts, { index: "value", columns: ["times"] }).columns, ["value", "times"]);
   const sent: string[] = [];
   showTable(df, { display: { html: (s) => void sent.push(s) } });

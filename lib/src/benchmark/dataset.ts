@@ -55,7 +55,9 @@ export const SPERT_SOURCE =
 
 /** `--spert-dir`, else `ADEFLOW_SPERT_DIR`, else `../shared/reference/spert-ade` beside the clone. */
 export function benchmarkDir(explicit?: string, env: NodeJS.ProcessEnv = process.env): string {
-  return explicit ? path.resolve(explicit) : (setting("ADEFLOW_SPERT_DIR", env) ?? path.join(repoRoot(), "..", "shared", "reference", "spert-ade"));
+  return explicit
+    ? path.resolve(explicit)
+    : (setting("ADEFLOW_SPERT_DIR", env) ?? path.join(repoRoot(), "..", "shared", "reference", "spert-ade"));
 }
 
 function verifyFile(dir: string, name: keyof typeof BENCHMARK_FILES): Buffer {

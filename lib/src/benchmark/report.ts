@@ -94,9 +94,7 @@ export function benchmarkComparison(
 }
 
 /** Sizes of SpERT's folds: test sentences, entities and relations, and how many sentences hold overlapping entities. */
-export function foldSizes(
-  data: BenchmarkDataset,
-): {
+export function foldSizes(data: BenchmarkDataset): {
   fold: number;
   test_sentences: number;
   train_sentences: number;

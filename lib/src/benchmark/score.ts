@@ -104,10 +104,7 @@ export function scoreBenchmark(
 }
 
 /** The scores as table rows, in % like the papers: per type, micro and macro, for each setting and view. */
-export function scoreRows(scores: {
-  all: BenchmarkScores;
-  withoutOverlap: BenchmarkScores;
-}): {
+export function scoreRows(scores: { all: BenchmarkScores; withoutOverlap: BenchmarkScores }): {
   view: string;
   setting: string;
   type: string;

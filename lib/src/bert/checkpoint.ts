@@ -51,7 +51,13 @@ function hasModelFiles(dir: string): boolean {
 
 /** Whether a model reference names a local folder rather than a hub id. */
 export function looksLikePath(ref: string): boolean {
-  return ref.startsWith(".") || ref.startsWith("/") || ref.startsWith("~") || /^[A-Za-z]:[\\/]/.test(ref) || fs.existsSync(ref);
+  return (
+    ref.startsWith(".") ||
+    ref.startsWith("/") ||
+    ref.startsWith("~") ||
+    /^[A-Za-z]:[\\/]/.test(ref) ||
+    fs.existsSync(ref)
+  );
 }
 
 function offlineHelp(ref: string): string {
@@ -86,7 +92,8 @@ export async function resolveModel(reference?: string, opts: { allowDownload?: b
   if (opts.allowDownload === false || !tr.env.allowRemoteModels || setting("HF_HUB_OFFLINE") === "1") {
     throw new AdeflowError(`model "${ref}" is not cached in ${dir} and downloads are disabled. ${offlineHelp(ref)}`);
   }
-  const base = tr.env.remoteHost + tr.env.remotePathTemplate.replaceAll("{model}", ref).replaceAll("{revision}", "main");
+  const base =
+    tr.env.remoteHost + tr.env.remotePathTemplate.replaceAll("{model}", ref).replaceAll("{revision}", "main");
   const fetchFile = async (file: string, required: boolean): Promise<boolean> => {
     const target = path.join(dir, file);
     if (fs.existsSync(target)) return true;
@@ -148,7 +155,10 @@ export function modelContentHash(dir: string): string {
 }
 
 /** Resolve, read and validate config + weights + tokenizer. */
-export async function loadBert(reference?: string, opts: { trainable?: boolean; allowDownload?: boolean } = {}): Promise<LoadedBert> {
+export async function loadBert(
+  reference?: string,
+  opts: { trainable?: boolean; allowDownload?: boolean } = {},
+): Promise<LoadedBert> {
   const model = await resolveModel(reference, opts);
   const config = readBertConfig(path.join(model.dir, "config.json"));
   const file = path.join(model.dir, "model.safetensors");
@@ -157,7 +167,9 @@ export async function loadBert(reference?: string, opts: { trainable?: boolean; 
   const tokenizer = await WordAlignedTokenizer.fromDirectory(model.dir);
   if (tokenizer.vocabSize > config.vocab_size) {
     encoder.dispose();
-    throw new AdeflowError(`${model.dir}: tokenizer has ${tokenizer.vocabSize} tokens but config.json vocab_size is ${config.vocab_size}`);
+    throw new AdeflowError(
+      `${model.dir}: tokenizer has ${tokenizer.vocabSize} tokens but config.json vocab_size is ${config.vocab_size}`,
+    );
   }
   return { model, config, encoder, tokenizer, contentHash: modelContentHash(model.dir) };
 }

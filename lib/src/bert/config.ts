@@ -37,7 +37,8 @@ export function parseBertConfig(raw: unknown, file = "config.json"): BertConfig 
   for (const k of POSITIVE_INTS) {
     const v = obj[k];
     if (v === undefined) problems.push(`field "${k}" is missing`);
-    else if (!Number.isInteger(v) || (v as number) <= 0) problems.push(`field "${k}" must be a positive integer, got ${JSON.stringify(v)}`);
+    else if (!Number.isInteger(v) || (v as number) <= 0)
+      problems.push(`field "${k}" must be a positive integer, got ${JSON.stringify(v)}`);
   }
   const act = obj.hidden_act ?? "gelu";
   if (act !== "gelu") {
@@ -52,11 +53,14 @@ export function parseBertConfig(raw: unknown, file = "config.json"): BertConfig 
     return v;
   };
   const eps = obj.layer_norm_eps ?? 1e-12;
-  if (typeof eps !== "number" || !(eps > 0)) problems.push(`field "layer_norm_eps" must be a positive number, got ${JSON.stringify(eps)}`);
+  if (typeof eps !== "number" || !(eps > 0))
+    problems.push(`field "layer_norm_eps" must be a positive number, got ${JSON.stringify(eps)}`);
   const hidden = prob("hidden_dropout_prob", 0.1);
   const attn = prob("attention_probs_dropout_prob", 0.1);
   if (problems.length === 0 && (obj.hidden_size as number) % (obj.num_attention_heads as number) !== 0) {
-    problems.push(`field "hidden_size" (${obj.hidden_size}) is not a multiple of "num_attention_heads" (${obj.num_attention_heads})`);
+    problems.push(
+      `field "hidden_size" (${obj.hidden_size}) is not a multiple of "num_attention_heads" (${obj.num_attention_heads})`,
+    );
   }
   if (problems.length) throw new AdeflowError(`${file}: ${problems.join("; ")}`);
   return {

@@ -47,11 +47,21 @@ export interface ForwardOptions {
  * Dropout whose mask is drawn for `maskLength` positions on the axes in `seqAxes` and cut to the input's:
  * `tf.dropout` of the same seed on the uncut shape, restricted to the first positions.
  */
-export function positionalDropout(x: tf.Tensor, rate: number, seed: number, maskLength: number | undefined, seqAxes: readonly number[]): tf.Tensor {
+export function positionalDropout(
+  x: tf.Tensor,
+  rate: number,
+  seed: number,
+  maskLength: number | undefined,
+  seqAxes: readonly number[],
+): tf.Tensor {
   const full = x.shape.map((d, i) => (maskLength !== undefined && seqAxes.includes(i) ? Math.max(d, maskLength) : d));
   if (full.every((d, i) => d === x.shape[i])) return tf.dropout(x, rate, undefined, seed);
   return tf.tidy(() => {
-    const mask = tf.slice(tf.dropout(tf.ones(full), rate, undefined, seed), full.map(() => 0), x.shape);
+    const mask = tf.slice(
+      tf.dropout(tf.ones(full), rate, undefined, seed),
+      full.map(() => 0),
+      x.shape,
+    );
     return tf.mul(x, mask);
   });
 }
@@ -89,7 +99,10 @@ export class BertEncoder {
     for (const [name, shape] of expectedEncoderShapes(config)) {
       const t = tensors.get(name);
       if (!t) throw new Error(`internal: tensor ${name} not provided`);
-      vars.set(name, tf.tidy(() => tf.variable(tf.tensor(t.data, shape, "float32"), trainable, `bert/${name}/${uid()}`)));
+      vars.set(
+        name,
+        tf.tidy(() => tf.variable(tf.tensor(t.data, shape, "float32"), trainable, `bert/${name}/${uid()}`)),
+      );
     }
     return new BertEncoder(config, vars);
   }
@@ -146,7 +159,15 @@ export class BertEncoder {
    * example's masks do not depend on the rest of its batch (data-parallel shards), and a batch padded only to its
    * longest row draws the masks of the full-length one (`maskLength`), cut to size.
    */
-  private dropout(x: tf.Tensor, rate: number, training: boolean, seed: number, layer: number, site: number, maskLength?: number): tf.Tensor {
+  private dropout(
+    x: tf.Tensor,
+    rate: number,
+    training: boolean,
+    seed: number,
+    layer: number,
+    site: number,
+    maskLength?: number,
+  ): tf.Tensor {
     if (!training || rate <= 0) return x;
     // hidden states [B, T, H]: axis 1 is the position; attention probabilities [B, heads, T, T]: axes 2 and 3
     const seqAxes = x.rank === 4 ? [2, 3] : [1];
@@ -170,11 +191,27 @@ export class BertEncoder {
       const positions = tf.range(0, T, 1, "int32");
       const types = opts.tokenTypeIds ?? tf.zeros([B, T], "int32");
       const x = tf.add(
-        tf.add(tf.gather(this.v("embeddings.word_embeddings.weight"), inputIds), tf.expandDims(tf.gather(this.v("embeddings.position_embeddings.weight"), positions), 0)),
+        tf.add(
+          tf.gather(this.v("embeddings.word_embeddings.weight"), inputIds),
+          tf.expandDims(tf.gather(this.v("embeddings.position_embeddings.weight"), positions), 0),
+        ),
         tf.gather(this.v("embeddings.token_type_embeddings.weight"), types),
       );
-      const n = layerNorm(x, this.v("embeddings.LayerNorm.weight"), this.v("embeddings.LayerNorm.bias"), cfg.layer_norm_eps);
-      return this.dropout(n, cfg.hidden_dropout_prob, opts.training ?? false, opts.seed ?? 0, -1, 0, opts.maskLength) as tf.Tensor3D;
+      const n = layerNorm(
+        x,
+        this.v("embeddings.LayerNorm.weight"),
+        this.v("embeddings.LayerNorm.bias"),
+        cfg.layer_norm_eps,
+      );
+      return this.dropout(
+        n,
+        cfg.hidden_dropout_prob,
+        opts.training ?? false,
+        opts.seed ?? 0,
+        -1,
+        0,
+        opts.maskLength,
+      ) as tf.Tensor3D;
     });
   }
 
@@ -195,13 +232,47 @@ export class BertEncoder {
       const k = heads(lin("attention.self.key", x));
       const v = heads(lin("attention.self.value", x));
       const scores = tf.add(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(dH)), attnBias);
-      const probs = this.dropout(tf.softmax(scores, -1), cfg.attention_probs_dropout_prob, training, seed, l, 0, opts.maskLength);
+      const probs = this.dropout(
+        tf.softmax(scores, -1),
+        cfg.attention_probs_dropout_prob,
+        training,
+        seed,
+        l,
+        0,
+        opts.maskLength,
+      );
       const ctx = tf.reshape(tf.transpose(tf.matMul(probs, v), [0, 2, 1, 3]), [B, T, H]);
-      const attnOut = this.dropout(lin("attention.output.dense", ctx), cfg.hidden_dropout_prob, training, seed, l, 1, opts.maskLength);
-      const a = layerNorm(tf.add(attnOut, x), this.v(`${p}attention.output.LayerNorm.weight`), this.v(`${p}attention.output.LayerNorm.bias`), eps);
+      const attnOut = this.dropout(
+        lin("attention.output.dense", ctx),
+        cfg.hidden_dropout_prob,
+        training,
+        seed,
+        l,
+        1,
+        opts.maskLength,
+      );
+      const a = layerNorm(
+        tf.add(attnOut, x),
+        this.v(`${p}attention.output.LayerNorm.weight`),
+        this.v(`${p}attention.output.LayerNorm.bias`),
+        eps,
+      );
       const inter = gelu(lin("intermediate.dense", a));
-      const out = this.dropout(lin("output.dense", inter), cfg.hidden_dropout_prob, training, seed, l, 2, opts.maskLength);
-      return layerNorm(tf.add(out, a), this.v(`${p}output.LayerNorm.weight`), this.v(`${p}output.LayerNorm.bias`), eps) as tf.Tensor3D;
+      const out = this.dropout(
+        lin("output.dense", inter),
+        cfg.hidden_dropout_prob,
+        training,
+        seed,
+        l,
+        2,
+        opts.maskLength,
+      );
+      return layerNorm(
+        tf.add(out, a),
+        this.v(`${p}output.LayerNorm.weight`),
+        this.v(`${p}output.LayerNorm.bias`),
+        eps,
+      ) as tf.Tensor3D;
     });
   }
 

@@ -62,10 +62,14 @@ export class FeatureExtractor {
   hits = 0;
   misses = 0;
 
-  constructor(readonly bert: LoadedBert, opts: FeatureOptions) {
+  constructor(
+    readonly bert: LoadedBert,
+    opts: FeatureOptions,
+  ) {
     const n = bert.config.num_hidden_layers;
     for (const l of opts.layers) {
-      if (!Number.isInteger(l) || l < 0 || l > n) throw new AdeflowError(`layer ${l} is outside 0..${n} (0 = embeddings)`);
+      if (!Number.isInteger(l) || l < 0 || l > n)
+        throw new AdeflowError(`layer ${l} is outside 0..${n} (0 = embeddings)`);
     }
     this.layers = [...opts.layers];
     this.maxLength = opts.maxLength ?? 128;
@@ -77,7 +81,15 @@ export class FeatureExtractor {
   key(text: string): string {
     return crypto
       .createHash("sha256")
-      .update(JSON.stringify({ v: FORMAT_VERSION, model: this.bert.contentHash, layers: this.layers, maxLength: this.maxLength, text }))
+      .update(
+        JSON.stringify({
+          v: FORMAT_VERSION,
+          model: this.bert.contentHash,
+          layers: this.layers,
+          maxLength: this.maxLength,
+          text,
+        }),
+      )
       .digest("hex");
   }
 
@@ -124,7 +136,15 @@ export class FeatureExtractor {
       ["input_ids", { shape: [f.length], data: Float32Array.from(f.inputIds) }],
       ["word_index", { shape: [f.length], data: Float32Array.from(f.wordIndex) }],
     ]);
-    const meta = { json: JSON.stringify({ text: f.text, tokens: f.tokens, layers: this.layers, maxLength: this.maxLength, model: this.bert.model.reference }) };
+    const meta = {
+      json: JSON.stringify({
+        text: f.text,
+        tokens: f.tokens,
+        layers: this.layers,
+        maxLength: this.maxLength,
+        model: this.bert.model.reference,
+      }),
+    };
     writeFileAtomic(this.fileFor(f.text), serializeSafetensors(map, meta));
   }
 
@@ -137,7 +157,13 @@ export class FeatureExtractor {
     const H = this.bert.config.hidden_size;
     const bar =
       this.progress && todo.length > 0
-        ? new Progress({ total: todo.length, label: "features", unit: "texts", rateUnit: "text", mode: this.progress === "auto" ? undefined : this.progress })
+        ? new Progress({
+            total: todo.length,
+            label: "features",
+            unit: "texts",
+            rateUnit: "text",
+            mode: this.progress === "auto" ? undefined : this.progress,
+          })
         : undefined;
     for (let s = 0; s < todo.length; s += this.batchSize) {
       const idx = todo.slice(s, s + this.batchSize);

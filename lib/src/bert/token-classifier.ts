@@ -16,7 +16,11 @@ export class TokenClassifier {
   readonly weight: tf.Variable;
   readonly bias: tf.Variable;
 
-  constructor(readonly encoder: BertEncoder, readonly numLabels: number, seed: number) {
+  constructor(
+    readonly encoder: BertEncoder,
+    readonly numLabels: number,
+    seed: number,
+  ) {
     const H = encoder.config.hidden_size;
     const rng = new Rng(seed);
     const w = new Float32Array(numLabels * H);

@@ -60,7 +60,10 @@ export class WordAlignedTokenizer {
   readonly padId: number;
   readonly unkId: number;
 
-  constructor(private readonly hf: HfTokenizer, readonly source: string) {
+  constructor(
+    private readonly hf: HfTokenizer,
+    readonly source: string,
+  ) {
     const vocab = hf.get_vocab();
     const entries: [string, number][] = vocab instanceof Map ? [...vocab] : Object.entries(vocab);
     this.idToToken = [];
@@ -86,7 +89,10 @@ export class WordAlignedTokenizer {
     if (!fs.existsSync(path.join(abs, "tokenizer.json"))) {
       // Only vocab.txt: wrap it as a BertTokenizerFast tokenizer.json in memory.
       const { makeTokenizerJson, makeTokenizerConfig } = await import("./wordpiece.js");
-      const vocab = fs.readFileSync(path.join(abs, "vocab.txt"), "utf8").split("\n").filter((l) => l.length > 0);
+      const vocab = fs
+        .readFileSync(path.join(abs, "vocab.txt"), "utf8")
+        .split("\n")
+        .filter((l) => l.length > 0);
       const cfgFile = path.join(abs, "tokenizer_config.json");
       const cfg = fs.existsSync(cfgFile) ? readJsonFile(cfgFile, "tokenizer configuration") : makeTokenizerConfig();
       const hf = new tr.PreTrainedTokenizer(makeTokenizerJson(vocab), cfg) as unknown as HfTokenizer;
@@ -188,7 +194,8 @@ export class WordAlignedTokenizer {
  */
 export function stackSequences(sequences: AlignedSequence[], seqLen: number): AlignedBatch {
   for (const s of sequences) {
-    if (s.length > seqLen) throw new RangeError(`a sequence of ${s.length} positions does not fit a batch of ${seqLen}`);
+    if (s.length > seqLen)
+      throw new RangeError(`a sequence of ${s.length} positions does not fit a batch of ${seqLen}`);
   }
   const B = sequences.length;
   const out: AlignedBatch = {

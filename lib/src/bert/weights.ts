@@ -54,7 +54,11 @@ export function hubName(canonical: string): string {
  * Select and validate the encoder tensors of a checkpoint. Throws one AdeflowError listing
  * every missing and every mis-shaped tensor.
  */
-export function mapEncoderWeights(tensors: TensorMap, cfg: BertConfig, file = "model.safetensors"): Map<string, NamedTensor> {
+export function mapEncoderWeights(
+  tensors: TensorMap,
+  cfg: BertConfig,
+  file = "model.safetensors",
+): Map<string, NamedTensor> {
   const expected = expectedEncoderShapes(cfg);
   const found = new Map<string, NamedTensor>();
   const sourceName = new Map<string, string>();

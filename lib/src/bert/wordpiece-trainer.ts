@@ -78,10 +78,15 @@ class PairHeap {
   }
 }
 
-export function trainWordPiece(sentences: Iterable<string>, options: WordPieceTrainingOptions): WordPieceTrainingResult {
+export function trainWordPiece(
+  sentences: Iterable<string>,
+  options: WordPieceTrainingOptions,
+): WordPieceTrainingResult {
   const minFrequency = options.minFrequency ?? 2;
   if (!Number.isInteger(options.vocabSize) || options.vocabSize <= SPECIAL_TOKENS.length) {
-    throw new AdeflowError(`WordPiece vocabulary size must be an integer above ${SPECIAL_TOKENS.length} (the special tokens), got ${options.vocabSize}`);
+    throw new AdeflowError(
+      `WordPiece vocabulary size must be an integer above ${SPECIAL_TOKENS.length} (the special tokens), got ${options.vocabSize}`,
+    );
   }
   const wordCounts = new Map<string, number>();
   for (const s of sentences) {
@@ -111,7 +116,10 @@ export function trainWordPiece(sentences: Iterable<string>, options: WordPieceTr
     words.push([...w].map((ch, i) => idOf(i === 0 ? ch : CONTINUATION + ch)));
     counts.push(c);
   }
-  const vocab: string[] = [...SPECIAL_TOKENS, ...[...alphabet].sort().filter((p) => !(SPECIAL_TOKENS as readonly string[]).includes(p))];
+  const vocab: string[] = [
+    ...SPECIAL_TOKENS,
+    ...[...alphabet].sort().filter((p) => !(SPECIAL_TOKENS as readonly string[]).includes(p)),
+  ];
   const inVocab = new Set(vocab);
 
   // pair key = left id * 2^21 + right id (ids stay far below 2^21)
@@ -120,7 +128,9 @@ export function trainWordPiece(sentences: Iterable<string>, options: WordPieceTr
   const pairWords = new Map<number, Set<number>>();
   const mergedName = (key: number) => {
     const right = pieces[key % SHIFT];
-    return pieces[Math.floor(key / SHIFT)] + (right.startsWith(CONTINUATION) ? right.slice(CONTINUATION.length) : right);
+    return (
+      pieces[Math.floor(key / SHIFT)] + (right.startsWith(CONTINUATION) ? right.slice(CONTINUATION.length) : right)
+    );
   };
   const addPairs = (w: number, sign: 1 | -1, touched: Set<number>) => {
     const syms = words[w];

@@ -13,7 +13,8 @@ export const SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] as 
 
 function isPunct(ch: string): boolean {
   const cp = ch.codePointAt(0)!;
-  if ((cp >= 33 && cp <= 47) || (cp >= 58 && cp <= 64) || (cp >= 91 && cp <= 96) || (cp >= 123 && cp <= 126)) return true;
+  if ((cp >= 33 && cp <= 47) || (cp >= 58 && cp <= 64) || (cp >= 91 && cp <= 96) || (cp >= 123 && cp <= 126))
+    return true;
   return /\p{P}/u.test(ch);
 }
 
@@ -70,7 +71,11 @@ export function buildWordPieceVocab(sentences: Iterable<string>, opts: VocabOpti
   const sortedChars = [...chars].sort();
   for (const ch of sortedChars) add(ch);
   for (const ch of sortedChars) add("##" + ch);
-  for (const [w] of [...wordCounts].filter(([w]) => [...w].length > 1).sort(byCountThenName).slice(0, opts.words ?? 2000)) add(w);
+  for (const [w] of [...wordCounts]
+    .filter(([w]) => [...w].length > 1)
+    .sort(byCountThenName)
+    .slice(0, opts.words ?? 2000))
+    add(w);
   for (const [s] of [...suffixCounts].sort(byCountThenName).slice(0, opts.suffixes ?? 800)) add(s);
   return vocab;
 }
@@ -93,11 +98,21 @@ export function makeTokenizerJson(vocab: string[]): object {
       normalized: false,
       special: true,
     })),
-    normalizer: { type: "BertNormalizer", clean_text: true, handle_chinese_chars: true, strip_accents: null, lowercase: false },
+    normalizer: {
+      type: "BertNormalizer",
+      clean_text: true,
+      handle_chinese_chars: true,
+      strip_accents: null,
+      lowercase: false,
+    },
     pre_tokenizer: { type: "BertPreTokenizer" },
     post_processor: {
       type: "TemplateProcessing",
-      single: [{ SpecialToken: { id: "[CLS]", type_id: 0 } }, { Sequence: { id: "A", type_id: 0 } }, { SpecialToken: { id: "[SEP]", type_id: 0 } }],
+      single: [
+        { SpecialToken: { id: "[CLS]", type_id: 0 } },
+        { Sequence: { id: "A", type_id: 0 } },
+        { SpecialToken: { id: "[SEP]", type_id: 0 } },
+      ],
       pair: [
         { SpecialToken: { id: "[CLS]", type_id: 0 } },
         { Sequence: { id: "A", type_id: 0 } },
@@ -108,7 +123,13 @@ export function makeTokenizerJson(vocab: string[]): object {
       special_tokens: Object.fromEntries(["[CLS]", "[SEP]"].map((t) => [t, { id: t, ids: [id(t)], tokens: [t] }])),
     },
     decoder: { type: "WordPiece", prefix: "##", cleanup: true },
-    model: { type: "WordPiece", unk_token: "[UNK]", continuing_subword_prefix: "##", max_input_chars_per_word: 100, vocab: vocabObj },
+    model: {
+      type: "WordPiece",
+      unk_token: "[UNK]",
+      continuing_subword_prefix: "##",
+      max_input_chars_per_word: 100,
+      vocab: vocabObj,
+    },
   };
 }
 

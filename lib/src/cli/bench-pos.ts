@@ -48,16 +48,35 @@ async function seconds(step: () => Promise<void>): Promise<number> {
  * Both arms timed in alternation, round after round, after one warm-up call each: the machine's drift (other
  * processes on a shared 2-core box) hits both alike, and each ratio is the median of the rounds' ratios.
  */
-export async function benchPosHead(engine: string, options: { batch?: number; iters?: number; posEmbeddingSize?: number; log?: (s: string) => void } = {}): Promise<PosHeadBenchRow[]> {
+export async function benchPosHead(
+  engine: string,
+  options: { batch?: number; iters?: number; posEmbeddingSize?: number; log?: (s: string) => void } = {},
+): Promise<PosHeadBenchRow[]> {
   const batch = options.batch ?? 2;
   const seq = 128;
   const iters = options.iters ?? 15;
   const size = options.posEmbeddingSize ?? 32;
   const tokens = batch * seq;
   const fb = featureBatch(batch, seq, 4 * 768, 11);
-  const arms = ([["without POS", 0], ["with POS", size]] as const).map(([arm, E]) => {
-    const head = new RelationHead(4 * 768, { seed: 1, inputGradient: true, posEmbeddingSize: E, posVocabSize: POS_VOCAB.length });
-    const trainer = new Trainer(head.params(), { lr: 1e-4, totalSteps: iters + 1, accumulationSteps: 1, maxGradNorm: 1, seed: 1 });
+  const arms = (
+    [
+      ["without POS", 0],
+      ["with POS", size],
+    ] as const
+  ).map(([arm, E]) => {
+    const head = new RelationHead(4 * 768, {
+      seed: 1,
+      inputGradient: true,
+      posEmbeddingSize: E,
+      posVocabSize: POS_VOCAB.length,
+    });
+    const trainer = new Trainer(head.params(), {
+      lr: 1e-4,
+      totalSteps: iters + 1,
+      accumulationSteps: 1,
+      maxGradNorm: 1,
+      seed: 1,
+    });
     const forward = async () => void (await head.batchPredict(fb));
     const train = async () => void (await trainer.microBatch((s) => head.batchLoss(fb, undefined, true, s)));
     return { arm, E, head, trainer, forward, train, fwd: [] as number[], trn: [] as number[] };
@@ -85,7 +104,9 @@ export async function benchPosHead(engine: string, options: { batch?: number; it
         forward_ratio: median(a.fwd.map((t, i) => base.fwd[i] / t)),
         train_ratio: median(a.trn.map((t, i) => base.trn[i] / t)),
       };
-      options.log?.(`  ${engine} RE head ${a.arm}: forward ${row.forward_tokens_per_s.toFixed(1)}, train ${row.train_tokens_per_s.toFixed(1)} tokens/s`);
+      options.log?.(
+        `  ${engine} RE head ${a.arm}: forward ${row.forward_tokens_per_s.toFixed(1)}, train ${row.train_tokens_per_s.toFixed(1)} tokens/s`,
+      );
       return row;
     });
   } finally {

@@ -51,7 +51,9 @@ async function alternate(arms: { arm: string; run: () => unknown }[], rounds: nu
   return times;
 }
 
-export async function benchSteps(options: { rounds?: number; batch?: number; log?: (s: string) => void } = {}): Promise<StepBenchRow[]> {
+export async function benchSteps(
+  options: { rounds?: number; batch?: number; log?: (s: string) => void } = {},
+): Promise<StepBenchRow[]> {
   const rounds = options.rounds ?? 7;
   const B = options.batch ?? 8;
   const log = options.log ?? (() => {});
@@ -75,12 +77,29 @@ export async function benchSteps(options: { rounds?: number; batch?: number; log
     const [tp, tb] = await alternate(
       [
         { arm: "padded to 128", run: () => trainer.microBatch((s) => model.loss(padded, undefined, true, s)) },
-        { arm: `bucketed (longest row: ${T})`, run: () => trainer.microBatch((s) => model.loss(bucketed, undefined, true, s)) },
+        {
+          arm: `bucketed (longest row: ${T})`,
+          run: () => trainer.microBatch((s) => model.loss(bucketed, undefined, true, s)),
+        },
       ],
       rounds,
     );
-    out.push({ step: "NER training step", arm: "padded to 128", batch: B, positions: 128, seconds_per_step: median(tp), speedup: 1 });
-    out.push({ step: "NER training step", arm: "bucketed", batch: B, positions: T, seconds_per_step: median(tb), speedup: median(tp.map((t, i) => t / tb[i])) });
+    out.push({
+      step: "NER training step",
+      arm: "padded to 128",
+      batch: B,
+      positions: 128,
+      seconds_per_step: median(tp),
+      speedup: 1,
+    });
+    out.push({
+      step: "NER training step",
+      arm: "bucketed",
+      batch: B,
+      positions: T,
+      seconds_per_step: median(tb),
+      speedup: median(tp.map((t, i) => t / tb[i])),
+    });
     trainer.dispose();
     model.dispose();
     encoder.dispose();
@@ -91,7 +110,10 @@ export async function benchSteps(options: { rounds?: number; batch?: number; log
     const encoder = BertEncoder.random(cfg, 1);
     const model = new RelationModel(encoder, { seed: 0, seqLen: 128, numClasses: 5 });
     const trainer = new Trainer(model.params(), { lr: 1e-4, totalSteps: 1000, accumulationSteps: 1, seed: 1 });
-    const batch = stackSequences(encodeReRows(pipeline.re, rows, tiny.tokenizer, 128).map((e) => e.sequence), 128);
+    const batch = stackSequences(
+      encodeReRows(pipeline.re, rows, tiny.tokenizer, 128).map((e) => e.sequence),
+      128,
+    );
     const step = (k: LstmKernel) => () => {
       setLstmKernel(k);
       return trainer.microBatch((s) => model.loss(batch, undefined, true, s));
@@ -107,7 +129,10 @@ export async function benchSteps(options: { rounds?: number; batch?: number; log
     });
     const lstmAlone = (k: LstmKernel) => async () => {
       setLstmKernel(k);
-      const { value, grads } = tf.variableGrads(() => tf.sum(bidirectionalLstmKernel(feats, byName(""), byName("_reverse"), true)) as tf.Scalar, lstmVars);
+      const { value, grads } = tf.variableGrads(
+        () => tf.sum(bidirectionalLstmKernel(feats, byName(""), byName("_reverse"), true)) as tf.Scalar,
+        lstmVars,
+      );
       await readScalar(value);
       tf.dispose([value, ...Object.values(grads)]);
     };
@@ -121,11 +146,41 @@ export async function benchSteps(options: { rounds?: number; batch?: number; log
         ],
         rounds,
       );
-      out.push({ step: "RE training step", arm: "per-direction BiLSTM", batch: B, positions: 128, seconds_per_step: median(sp), speedup: 1 });
-      out.push({ step: "RE training step", arm: "fused BiLSTM", batch: B, positions: 128, seconds_per_step: median(sf), speedup: median(sp.map((t, i) => t / sf[i])) });
-      out.push({ step: "BiLSTM forward + backward alone", arm: "per-direction", batch: B, positions: 128, seconds_per_step: median(lp), speedup: 1 });
-      out.push({ step: "BiLSTM forward + backward alone", arm: "fused", batch: B, positions: 128, seconds_per_step: median(lf), speedup: median(lp.map((t, i) => t / lf[i])) });
-      log(`  BiLSTM share of an RE step: ${((100 * median(lp)) / median(sp)).toFixed(0)} % per-direction, ${((100 * median(lf)) / median(sf)).toFixed(0)} % fused`);
+      out.push({
+        step: "RE training step",
+        arm: "per-direction BiLSTM",
+        batch: B,
+        positions: 128,
+        seconds_per_step: median(sp),
+        speedup: 1,
+      });
+      out.push({
+        step: "RE training step",
+        arm: "fused BiLSTM",
+        batch: B,
+        positions: 128,
+        seconds_per_step: median(sf),
+        speedup: median(sp.map((t, i) => t / sf[i])),
+      });
+      out.push({
+        step: "BiLSTM forward + backward alone",
+        arm: "per-direction",
+        batch: B,
+        positions: 128,
+        seconds_per_step: median(lp),
+        speedup: 1,
+      });
+      out.push({
+        step: "BiLSTM forward + backward alone",
+        arm: "fused",
+        batch: B,
+        positions: 128,
+        seconds_per_step: median(lf),
+        speedup: median(lp.map((t, i) => t / lf[i])),
+      });
+      log(
+        `  BiLSTM share of an RE step: ${((100 * median(lp)) / median(sp)).toFixed(0)} % per-direction, ${((100 * median(lf)) / median(sf)).toFixed(0)} % fused`,
+      );
     } finally {
       setLstmKernel("per-direction");
       feats.dispose();
@@ -138,6 +193,13 @@ export async function benchSteps(options: { rounds?: number; batch?: number; log
 }
 
 export function stepTable(rows: readonly StepBenchRow[]): string {
-  const head = "| step | arm | batch x positions | s per step | speed-up against the first arm |\n| --- | --- | --- | ---: | ---: |";
-  return [head, ...rows.map((r) => `| ${r.step} | ${r.arm} | ${r.batch} x ${r.positions} | ${r.seconds_per_step.toFixed(3)} | ${r.speedup.toFixed(2)} |`)].join("\n");
+  const head =
+    "| step | arm | batch x positions | s per step | speed-up against the first arm |\n| --- | --- | --- | ---: | ---: |";
+  return [
+    head,
+    ...rows.map(
+      (r) =>
+        `| ${r.step} | ${r.arm} | ${r.batch} x ${r.positions} | ${r.seconds_per_step.toFixed(3)} | ${r.speedup.toFixed(2)} |`,
+    ),
+  ].join("\n");
 }

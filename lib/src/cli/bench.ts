@@ -26,7 +26,14 @@ import { repoRoot, tinyCheckpointDir } from "../paths";
 import { writeFileAtomic, readSafetensors } from "../io";
 import { initBackend, type BackendName } from "../backend";
 import { describeAdapter } from "../webgpu";
-import { BertEncoder, BERT_BASE_CASED_CONFIG, readBertConfig, mapEncoderWeights, TokenClassifier, type BertConfig } from "../bert";
+import {
+  BertEncoder,
+  BERT_BASE_CASED_CONFIG,
+  readBertConfig,
+  mapEncoderWeights,
+  TokenClassifier,
+  type BertConfig,
+} from "../bert";
 import { Trainer } from "../train";
 import type { AlignedBatch } from "../bert/tokenizer";
 import { listFlag, numberFlag, UsageError, type Command } from "./command";
@@ -65,11 +72,19 @@ interface Plan {
 
 export function randomBatch(cfg: BertConfig, B: number, T: number, seed: number): AlignedBatch {
   let s = seed >>> 0;
-  const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
+  const rnd = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296;
   const n = B * T;
   const ids = new Int32Array(n).map(() => 5 + Math.floor(rnd() * (cfg.vocab_size - 5)));
   const labels = new Int32Array(n).map(() => Math.floor(rnd() * 5));
-  return { batch: B, seqLen: T, inputIds: ids, attentionMask: new Int32Array(n).fill(1), labels, wordIndex: new Int32Array(n), sequences: [] };
+  return {
+    batch: B,
+    seqLen: T,
+    inputIds: ids,
+    attentionMask: new Int32Array(n).fill(1),
+    labels,
+    wordIndex: new Int32Array(n),
+    sequences: [],
+  };
 }
 
 export function tinyEncoder(): BertEncoder {
@@ -116,7 +131,9 @@ async function runPlanAsync(engine: string, plan: Plan, log: (s: string) => void
         const p = await tf.profile(step);
         const firstMs = performance.now() - t;
         const kernelMs = p.kernels.reduce((s, k) => s + (typeof k.kernelTimeMs === "number" ? k.kernelTimeMs : 0), 0);
-        const segMs = p.kernels.filter((k) => k.name === "UnsortedSegmentSum").reduce((s, k) => s + (typeof k.kernelTimeMs === "number" ? k.kernelTimeMs : 0), 0);
+        const segMs = p.kernels
+          .filter((k) => k.name === "UnsortedSegmentSum")
+          .reduce((s, k) => s + (typeof k.kernelTimeMs === "number" ? k.kernelTimeMs : 0), 0);
         row.peak_tensor_mb = p.peakBytes / 2 ** 20;
         row.segment_sum_share = kernelMs > 0 ? segMs / kernelMs : null;
         if (plan.iters > 1) {
@@ -127,7 +144,9 @@ async function runPlanAsync(engine: string, plan: Plan, log: (s: string) => void
           row.train_tokens_per_s = tokens / (firstMs / 1000);
           row.note = "single profiled training iteration (includes AdamW state allocation)";
         }
-        log(`  ${engine} ${plan.model}: train ${row.train_tokens_per_s.toFixed(1)} tokens/s, peak tensors ${row.peak_tensor_mb.toFixed(1)} MB`);
+        log(
+          `  ${engine} ${plan.model}: train ${row.train_tokens_per_s.toFixed(1)} tokens/s, peak tensors ${row.peak_tensor_mb.toFixed(1)} MB`,
+        );
       } finally {
         tr.dispose();
       }
@@ -157,11 +176,25 @@ function runTorch(plan: Plan, log: (s: string) => void): BenchRow | undefined {
   try {
     const out = execFileSync(
       "/usr/bin/python3",
-      [script, "--model", plan.model, "--batch", String(plan.batch), "--seq", String(plan.seq), "--iters", String(plan.iters), "--train-iters", String(plan.iters)],
+      [
+        script,
+        "--model",
+        plan.model,
+        "--batch",
+        String(plan.batch),
+        "--seq",
+        String(plan.seq),
+        "--iters",
+        String(plan.iters),
+        "--train-iters",
+        String(plan.iters),
+      ],
       { encoding: "utf8", timeout: 300_000, stdio: ["ignore", "pipe", "pipe"] },
     );
     const j = JSON.parse(out.trim().split("\n").pop()!);
-    log(`  ${j.engine} ${plan.model}: forward ${j.forward_tokens_per_s.toFixed(1)}, train ${j.train_tokens_per_s.toFixed(1)} tokens/s`);
+    log(
+      `  ${j.engine} ${plan.model}: forward ${j.forward_tokens_per_s.toFixed(1)}, train ${j.train_tokens_per_s.toFixed(1)} tokens/s`,
+    );
     return {
       engine: j.engine,
       model: plan.model,
@@ -185,7 +218,18 @@ function fmt(x: number | null | undefined, digits = 1): string {
 }
 
 export function benchTable(rows: BenchRow[]): string {
-  const head = ["engine", "model", "tokens", "fwd tok/s", "train tok/s", "fwd ratio", "train ratio", "peak tensors MB", "rss MB", "segsum share"];
+  const head = [
+    "engine",
+    "model",
+    "tokens",
+    "fwd tok/s",
+    "train tok/s",
+    "fwd ratio",
+    "train ratio",
+    "peak tensors MB",
+    "rss MB",
+    "segsum share",
+  ];
   const body = rows.map((r) => [
     r.adapter ? `${r.engine} on ${r.adapter.split(" (")[0]}` : r.engine,
     r.model,
@@ -209,20 +253,74 @@ function textTable(head: string[], body: string[][]): string {
 }
 
 export function posHeadTable(rows: PosHeadBenchRow[]): string {
-  const head = ["engine", "RE head (bert-base features)", "tokens", "parameters", "fwd tok/s", "train tok/s", "fwd ratio", "train ratio"];
-  const body = rows.map((r) => [r.engine, `${r.arm}${r.pos_embedding_size ? ` (E=${r.pos_embedding_size})` : ""}`, `${r.batch}x${r.seq}`, String(r.parameters), fmt(r.forward_tokens_per_s), fmt(r.train_tokens_per_s), fmt(r.forward_ratio, 3), fmt(r.train_ratio, 3)]);
+  const head = [
+    "engine",
+    "RE head (bert-base features)",
+    "tokens",
+    "parameters",
+    "fwd tok/s",
+    "train tok/s",
+    "fwd ratio",
+    "train ratio",
+  ];
+  const body = rows.map((r) => [
+    r.engine,
+    `${r.arm}${r.pos_embedding_size ? ` (E=${r.pos_embedding_size})` : ""}`,
+    `${r.batch}x${r.seq}`,
+    String(r.parameters),
+    fmt(r.forward_tokens_per_s),
+    fmt(r.train_tokens_per_s),
+    fmt(r.forward_ratio, 3),
+    fmt(r.train_ratio, 3),
+  ]);
   return textTable(head, body);
 }
 
 export function workersTable(rows: WorkerBenchRow[]): string {
-  const head = ["engine (training, data-parallel)", "model", "threads", "tokens", "train tok/s", "speed-up", "efficiency", "vs pytorch, same threads", "tok/CPU-s", "CPU efficiency", "peak RSS MB", "load avg"];
-  const body = rows.map((r) => [r.engine, r.model, String(r.threads), `${r.batch}x${r.seq}`, fmt(r.train_tokens_per_s), fmt(r.speedup, 2), fmt(r.efficiency, 2), r.torch_ratio === undefined ? "-" : fmt(r.torch_ratio, 3), fmt(r.tokens_per_cpu_s), fmt(r.cpu_efficiency, 2), fmt(r.peak_rss_mb, 0), fmt(r.load_average, 1)]);
+  const head = [
+    "engine (training, data-parallel)",
+    "model",
+    "threads",
+    "tokens",
+    "train tok/s",
+    "speed-up",
+    "efficiency",
+    "vs pytorch, same threads",
+    "tok/CPU-s",
+    "CPU efficiency",
+    "peak RSS MB",
+    "load avg",
+  ];
+  const body = rows.map((r) => [
+    r.engine,
+    r.model,
+    String(r.threads),
+    `${r.batch}x${r.seq}`,
+    fmt(r.train_tokens_per_s),
+    fmt(r.speedup, 2),
+    fmt(r.efficiency, 2),
+    r.torch_ratio === undefined ? "-" : fmt(r.torch_ratio, 3),
+    fmt(r.tokens_per_cpu_s),
+    fmt(r.cpu_efficiency, 2),
+    fmt(r.peak_rss_mb, 0),
+    fmt(r.load_average, 1),
+  ]);
   return textTable(head, body);
 }
 
 export function taggingTable(rows: TaggingBenchRow[]): string {
   const head = ["engine (RE rows of the corpus)", "rows", "words", "seconds", "words/s", "ratio"];
-  return textTable(head, rows.map((r) => [r.engine, String(r.rows), String(r.words), fmt(r.seconds, 2), fmt(r.words_per_s, 0), fmt(r.ratio, 3)]));
+  return textTable(
+    head,
+    rows.map((r) => [
+      r.engine,
+      String(r.rows),
+      String(r.words),
+      fmt(r.seconds, 2),
+      fmt(r.words_per_s, 0),
+      fmt(r.ratio, 3),
+    ]),
+  );
 }
 
 /** Ratios of every row against the peer: pytorch if present in the run, else the cpu backend. */
@@ -233,8 +331,10 @@ export function addRatios(rows: BenchRow[]): void {
     if (!peer) continue;
     for (const r of same) {
       r.ratio_peer = peer.engine;
-      r.forward_ratio = r.forward_tokens_per_s && peer.forward_tokens_per_s ? r.forward_tokens_per_s / peer.forward_tokens_per_s : null;
-      r.train_ratio = r.train_tokens_per_s && peer.train_tokens_per_s ? r.train_tokens_per_s / peer.train_tokens_per_s : null;
+      r.forward_ratio =
+        r.forward_tokens_per_s && peer.forward_tokens_per_s ? r.forward_tokens_per_s / peer.forward_tokens_per_s : null;
+      r.train_ratio =
+        r.train_tokens_per_s && peer.train_tokens_per_s ? r.train_tokens_per_s / peer.train_tokens_per_s : null;
     }
   }
 }
@@ -243,7 +343,8 @@ export function addRatios(rows: BenchRow[]): void {
 function threadCountsFlag(raw: string | undefined): number[] | undefined {
   if (raw === undefined) return undefined;
   const counts = raw.split(",").map((s) => Number(s.trim()));
-  if (counts.length === 0 || counts.some((n) => !Number.isInteger(n) || n < 1)) throw new UsageError(`--workers ${raw}: expected a comma-separated list of thread counts (1, 2, ...)`);
+  if (counts.length === 0 || counts.some((n) => !Number.isInteger(n) || n < 1))
+    throw new UsageError(`--workers ${raw}: expected a comma-separated list of thread counts (1, 2, ...)`);
   return counts;
 }
 
@@ -251,10 +352,26 @@ export const benchCommand: Command = {
   path: ["bench"],
   summary: "BERT forward/training throughput and memory per backend (and PyTorch when available)",
   flags: {
-    backends: { type: "string", value: "LIST", description: "backends to time, in order (tensorflow, webgpu, wasm, cpu; default all four)" },
-    models: { type: "string", value: "LIST", description: "what to time: tiny, base, re-head, tagging, workers, steps (default all)" },
-    workers: { type: "string", value: "LIST", description: "thread counts for the workers rows (default 1, 2, 4 .. cores)" },
-    "worker-models": { type: "string", value: "LIST", description: "models for the workers rows: tiny, base (default both)" },
+    backends: {
+      type: "string",
+      value: "LIST",
+      description: "backends to time, in order (tensorflow, webgpu, wasm, cpu; default all four)",
+    },
+    models: {
+      type: "string",
+      value: "LIST",
+      description: "what to time: tiny, base, re-head, tagging, workers, steps (default all)",
+    },
+    workers: {
+      type: "string",
+      value: "LIST",
+      description: "thread counts for the workers rows (default 1, 2, 4 .. cores)",
+    },
+    "worker-models": {
+      type: "string",
+      value: "LIST",
+      description: "models for the workers rows: tiny, base (default both)",
+    },
     full: { type: "boolean", description: "also train bert-base on the slower backends" },
     "no-torch": { type: "boolean", description: "skip the PyTorch comparison" },
     iters: { type: "string", value: "N", description: "timed iterations of the tiny model (default 5)" },
@@ -265,8 +382,18 @@ export const benchCommand: Command = {
   },
   async run(flags) {
     const log = (s: string) => process.stderr.write(s + "\n");
-    const wanted = listFlag<BackendName>(flags, "backends", ["tensorflow", "webgpu", "wasm", "cpu"], ["tensorflow", "webgpu", "wasm", "cpu"]);
-    const models = listFlag(flags, "models", ["tiny", "base", "re-head", "tagging", "workers", "steps"], ["tiny", "base", "re-head", "tagging", "workers", "steps"]);
+    const wanted = listFlag<BackendName>(
+      flags,
+      "backends",
+      ["tensorflow", "webgpu", "wasm", "cpu"],
+      ["tensorflow", "webgpu", "wasm", "cpu"],
+    );
+    const models = listFlag(
+      flags,
+      "models",
+      ["tiny", "base", "re-head", "tagging", "workers", "steps"],
+      ["tiny", "base", "re-head", "tagging", "workers", "steps"],
+    );
     const full = flags.switches.has("full");
     const tinyIters = numberFlag(flags, "iters", 5, { integer: true, min: 1 });
     const baseBatch = numberFlag(flags, "base-batch", 1, { integer: true, min: 1 });
@@ -274,14 +401,20 @@ export const benchCommand: Command = {
     const baseIters = numberFlag(flags, "base-iters", 1, { integer: true, min: 1 });
     const plans: Plan[] = [];
     if (models.includes("tiny")) plans.push({ model: "tiny", batch: 8, seq: 128, iters: tinyIters, train: true });
-    if (models.includes("base")) plans.push({ model: "base", batch: baseBatch, seq: baseSeq, iters: baseIters, train: true });
+    if (models.includes("base"))
+      plans.push({ model: "base", batch: baseBatch, seq: baseSeq, iters: baseIters, train: true });
 
     // Which backends load here (in speed order), as the engines of this run.
     const loaded: { name: BackendName; description: string; adapter?: string; cpuAdapter: boolean }[] = [];
     for (const b of wanted) {
       try {
         const info = await initBackend({ force: b });
-        loaded.push({ name: info.name, description: info.description, adapter: info.adapter && describeAdapter(info.adapter), cpuAdapter: Boolean(info.adapter?.isCpu) });
+        loaded.push({
+          name: info.name,
+          description: info.description,
+          adapter: info.adapter && describeAdapter(info.adapter),
+          cpuAdapter: Boolean(info.adapter?.isCpu),
+        });
       } catch (e) {
         log(`skipping backend ${b}: ${(e as Error).message}`);
       }
@@ -308,14 +441,21 @@ export const benchCommand: Command = {
     addRatios(rows);
     // the POS ablation's cost, head only, on the fastest backend (each arm is the other's peer)
     const tagging: TaggingBenchRow[] = models.includes("tagging") ? await benchTagging(log) : [];
-    const posHead: PosHeadBenchRow[] = models.includes("re-head") ? (await initBackend({ force: loaded[0].name }), await benchPosHead(`tfjs ${loaded[0].name}`, { log })) : [];
+    const posHead: PosHeadBenchRow[] = models.includes("re-head")
+      ? (await initBackend({ force: loaded[0].name }), await benchPosHead(`tfjs ${loaded[0].name}`, { log }))
+      : [];
     const workerThreads = threadCountsFlag(flags.values.get("workers"));
     const workerModels = listFlag(flags, "worker-models", ["tiny", "base"], ["tiny", "base"]);
     const workers: WorkerBenchRow[] = models.includes("workers")
-      ? benchWorkers({ threads: workerThreads, models: workerModels, torch: !flags.switches.has("no-torch") && torchAvailable() }, log)
+      ? benchWorkers(
+          { threads: workerThreads, models: workerModels, torch: !flags.switches.has("no-torch") && torchAvailable() },
+          log,
+        )
       : [];
     // the local profile's steps: bucketed against padded NER batches, fused against per-direction BiLSTM
-    const steps: StepBenchRow[] = models.includes("steps") ? (await initBackend({ force: loaded[0].name }), await benchSteps({ log })) : [];
+    const steps: StepBenchRow[] = models.includes("steps")
+      ? (await initBackend({ force: loaded[0].name }), await benchSteps({ log }))
+      : [];
     const result = {
       backends: loaded.map((b) => b.description),
       seconds: (performance.now() - started) / 1000,
@@ -330,7 +470,16 @@ export const benchCommand: Command = {
     const tagTable = tagging.length ? "\n\n" + taggingTable(tagging) : "";
     const workersText = workers.length ? "\n\n" + workersTable(workers) : "";
     const stepsTable = steps.length ? "\n\n" + stepTable(steps) : "";
-    process.stdout.write((rows.length ? benchTable(rows) : "(no BERT rows: --models has neither tiny nor base)") + posTable + tagTable + workersText + stepsTable + "\n\n" + JSON.stringify(result, null, 2) + "\n");
+    process.stdout.write(
+      (rows.length ? benchTable(rows) : "(no BERT rows: --models has neither tiny nor base)") +
+        posTable +
+        tagTable +
+        workersText +
+        stepsTable +
+        "\n\n" +
+        JSON.stringify(result, null, 2) +
+        "\n",
+    );
     const jsonFile = flags.values.get("json");
     if (jsonFile) {
       fs.mkdirSync(path.dirname(path.resolve(jsonFile)), { recursive: true });

@@ -24,13 +24,31 @@ export const benchmarkRunCommand: Command = {
   summary:
     "the field's protocol: SpERT's ADE folds, the study's models trained per fold, scored as SpERT scores (notebook 08's run)",
   flags: {
-    profile: { type: "string", value: "full|quick|smoke|local", description: "the profile whose models and fold counts run (default ADEFLOW_PROFILE)" },
+    profile: {
+      type: "string",
+      value: "full|quick|smoke|local",
+      description: "the profile whose models and fold counts run (default ADEFLOW_PROFILE)",
+    },
     folds: { type: "string", value: "0,1,2", description: "which of the ten folds (default the profile's)" },
-    "spert-dir": { type: "string", value: "DIR", description: "folder of ade_full.json and folds.json (default ADEFLOW_SPERT_DIR, else ../shared/reference/spert-ade)" },
-    out: { type: "string", value: "DIR", description: "where predictions and scores go (default results/08-benchmark)" },
+    "spert-dir": {
+      type: "string",
+      value: "DIR",
+      description:
+        "folder of ade_full.json and folds.json (default ADEFLOW_SPERT_DIR, else ../shared/reference/spert-ade)",
+    },
+    out: {
+      type: "string",
+      value: "DIR",
+      description: "where predictions and scores go (default results/08-benchmark)",
+    },
   },
   async run(flags) {
-    const values = { profile: flags.values.get("profile"), folds: flags.values.get("folds"), "spert-dir": flags.values.get("spert-dir"), out: flags.values.get("out") };
+    const values = {
+      profile: flags.values.get("profile"),
+      folds: flags.values.get("folds"),
+      "spert-dir": flags.values.get("spert-dir"),
+      out: flags.values.get("out"),
+    };
     const profile = currentProfile(kernelEnvironment({ ADEFLOW_PROFILE: values.profile }));
     const out = path.resolve(values.out ?? path.join(resultsDir(), "08-benchmark"));
     const started = Date.now();
@@ -62,13 +80,26 @@ export const benchmarkScoreCommand: Command = {
   summary:
     "score a predictions file in the benchmark's JSON format against the gold sentences, as SpERT's evaluator does",
   flags: {
-    predictions: { type: "string", value: "FILE", description: "predictions in the benchmark's JSON format (required)" },
-    fold: { type: "string", value: "K", description: "the fold they are of (files without orig_id are matched by position in it)" },
+    predictions: {
+      type: "string",
+      value: "FILE",
+      description: "predictions in the benchmark's JSON format (required)",
+    },
+    fold: {
+      type: "string",
+      value: "K",
+      description: "the fold they are of (files without orig_id are matched by position in it)",
+    },
     "spert-dir": { type: "string", value: "DIR", description: "folder of ade_full.json and folds.json" },
     json: { type: "boolean", description: "print the scores as JSON" },
   },
   async run(flags) {
-    const values = { predictions: flags.values.get("predictions"), fold: flags.values.get("fold"), "spert-dir": flags.values.get("spert-dir"), json: flags.switches.has("json") };
+    const values = {
+      predictions: flags.values.get("predictions"),
+      fold: flags.values.get("fold"),
+      "spert-dir": flags.values.get("spert-dir"),
+      json: flags.switches.has("json"),
+    };
     if (!values.predictions) throw new UsageError(`--predictions FILE is required\nusage: ${SCORE_USAGE}`);
     if (values.fold !== undefined && !/^\d+$/.test(values.fold))
       throw new UsageError(`--fold ${values.fold}: expected a fold number`);

@@ -38,16 +38,27 @@ export class UsageError extends AdeflowError {
 }
 
 export function usageLine(command: Command): string {
-  const flags = Object.entries(command.flags).map(([name, spec]) => (spec.type === "string" ? `[--${name} ${spec.value ?? "VALUE"}]` : `[--${name}]`));
+  const flags = Object.entries(command.flags).map(([name, spec]) =>
+    spec.type === "string" ? `[--${name} ${spec.value ?? "VALUE"}]` : `[--${name}]`,
+  );
   return ["adeflow", ...command.path, ...(command.positionals ? [`[${command.positionals}]`] : []), ...flags].join(" ");
 }
 
 /** `adeflow <command> --help`: the usage line, the summary and every flag with its meaning. */
 export function commandHelp(command: Command): string {
-  const entries = Object.entries(command.flags).map(([name, spec]) => [`--${name}${spec.type === "string" ? ` ${spec.value ?? "VALUE"}` : ""}`, spec.description]);
+  const entries = Object.entries(command.flags).map(([name, spec]) => [
+    `--${name}${spec.type === "string" ? ` ${spec.value ?? "VALUE"}` : ""}`,
+    spec.description,
+  ]);
   entries.push(["--help", "this text"]);
   const width = Math.max(...entries.map(([f]) => f.length));
-  return [`usage: ${usageLine(command)}`, "", command.summary, "", ...entries.map(([f, d]) => `  ${f.padEnd(width)}  ${d}`)].join("\n");
+  return [
+    `usage: ${usageLine(command)}`,
+    "",
+    command.summary,
+    "",
+    ...entries.map(([f, d]) => `  ${f.padEnd(width)}  ${d}`),
+  ].join("\n");
 }
 
 const knownFlags = (command: Command) => [...Object.keys(command.flags), "help"].map((f) => `--${f}`).join(", ");
@@ -85,23 +96,46 @@ export function parseFlags(command: Command, args: string[]): Flags | undefined 
  * A numeric flag: absent gives `fallback`; present, it must be a finite number (an integer when asked) within
  * [min, max], or the error says which flag, what was given and what is allowed.
  */
-export function numberFlag(flags: Flags, name: string, fallback: number, rule: { integer?: boolean; min?: number; max?: number } = {}): number {
+export function numberFlag(
+  flags: Flags,
+  name: string,
+  fallback: number,
+  rule: { integer?: boolean; min?: number; max?: number } = {},
+): number {
   const raw = flags.values.get(name);
   if (raw === undefined) return fallback;
   const value = Number(raw);
   const kind = rule.integer ? "an integer" : "a number";
-  const range = [rule.min !== undefined ? `>= ${rule.min}` : "", rule.max !== undefined ? `<= ${rule.max}` : ""].filter(Boolean).join(" and ");
-  const ok = raw.trim() !== "" && Number.isFinite(value) && (!rule.integer || Number.isInteger(value)) && (rule.min === undefined || value >= rule.min) && (rule.max === undefined || value <= rule.max);
+  const range = [rule.min !== undefined ? `>= ${rule.min}` : "", rule.max !== undefined ? `<= ${rule.max}` : ""]
+    .filter(Boolean)
+    .join(" and ");
+  const ok =
+    raw.trim() !== "" &&
+    Number.isFinite(value) &&
+    (!rule.integer || Number.isInteger(value)) &&
+    (rule.min === undefined || value >= rule.min) &&
+    (rule.max === undefined || value <= rule.max);
   if (!ok) throw new UsageError(`--${name} ${raw}: expected ${kind}${range ? ` ${range}` : ""}`);
   return value;
 }
 
 /** A comma-separated list flag whose items must each be one of `allowed`. */
-export function listFlag<T extends string>(flags: Flags, name: string, fallback: readonly T[], allowed: readonly T[]): T[] {
+export function listFlag<T extends string>(
+  flags: Flags,
+  name: string,
+  fallback: readonly T[],
+  allowed: readonly T[],
+): T[] {
   const raw = flags.values.get(name);
   if (raw === undefined) return [...fallback];
-  const items = raw.split(",").map((s) => s.trim()).filter(Boolean);
+  const items = raw
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   const bad = items.filter((s) => !(allowed as readonly string[]).includes(s));
-  if (bad.length || items.length === 0) throw new UsageError(`--${name} ${raw}: ${bad.length ? `unknown ${bad.join(", ")}; ` : ""}expected a comma-separated list of ${allowed.join(", ")}`);
+  if (bad.length || items.length === 0)
+    throw new UsageError(
+      `--${name} ${raw}: ${bad.length ? `unknown ${bad.join(", ")}; ` : ""}expected a comma-separated list of ${allowed.join(", ")}`,
+    );
   return items as T[];
 }

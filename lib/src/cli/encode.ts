@@ -14,9 +14,17 @@ export const encodeCommand: Command = {
   summary: "word pieces, ids and every BERT hidden state of a text, as JSON",
   flags: {
     text: { type: "string", value: "TEXT", description: "the text to encode (required)" },
-    model: { type: "string", value: "ID|DIR", description: "hub id or checkpoint folder (default ADEFLOW_MODEL, else bert-base-cased)" },
+    model: {
+      type: "string",
+      value: "ID|DIR",
+      description: "hub id or checkpoint folder (default ADEFLOW_MODEL, else bert-base-cased)",
+    },
     "max-length": { type: "string", value: "N", description: "positions, at least 2 (default 128)" },
-    layers: { type: "string", value: "all|i,j,..", description: "hidden states to print (0 = embeddings; default all)" },
+    layers: {
+      type: "string",
+      value: "all|i,j,..",
+      description: "hidden states to print (0 = embeddings; default all)",
+    },
   },
   async run(flags) {
     const text = flags.values.get("text");
@@ -27,12 +35,19 @@ export const encodeCommand: Command = {
     const bert = await loadBert(flags.values.get("model"), { trainable: false });
     try {
       if (maxLength > bert.config.max_position_embeddings) {
-        throw new AdeflowError(`--max-length ${maxLength} exceeds the model's max_position_embeddings ${bert.config.max_position_embeddings}`);
+        throw new AdeflowError(
+          `--max-length ${maxLength} exceeds the model's max_position_embeddings ${bert.config.max_position_embeddings}`,
+        );
       }
       const n = bert.config.num_hidden_layers;
       const layersFlag = flags.values.get("layers") ?? "all";
-      const layers = layersFlag === "all" ? Array.from({ length: n + 1 }, (_, i) => i) : layersFlag.split(",").map((s) => Number(s.trim()));
-      for (const l of layers) if (!Number.isInteger(l) || l < 0 || l > n) throw new UsageError(`--layers: ${l} is outside 0..${n} (0 = embeddings)`);
+      const layers =
+        layersFlag === "all"
+          ? Array.from({ length: n + 1 }, (_, i) => i)
+          : layersFlag.split(",").map((s) => Number(s.trim()));
+      for (const l of layers)
+        if (!Number.isInteger(l) || l < 0 || l > n)
+          throw new UsageError(`--layers: ${l} is outside 0..${n} (0 = embeddings)`);
       const seq = bert.tokenizer.encodeText(text, maxLength);
       const len = seq.length;
       const T = len; // no need to pad a single text

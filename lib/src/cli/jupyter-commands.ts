@@ -12,9 +12,13 @@ import type { Command } from "./command";
 
 export const setupCommand: Command = {
   path: ["setup"],
-  summary: "find Jupyter (or install JupyterLab into .venv/), register the tslab kernel for this clone, fetch (or verify) the corpus",
+  summary:
+    "find Jupyter (or install JupyterLab into .venv/), register the tslab kernel for this clone, fetch (or verify) the corpus",
   flags: {
-    venv: { type: "boolean", description: "install JupyterLab into the project's .venv/ and use it even when another Jupyter is found" },
+    venv: {
+      type: "boolean",
+      description: "install JupyterLab into the project's .venv/ and use it even when another Jupyter is found",
+    },
     "corpus-dir": CORPUS_DIR_FLAG,
   },
   async run(flags) {
@@ -29,7 +33,11 @@ export const reproduceCommand: Command = {
   path: ["reproduce"],
   summary: "execute the notebooks headlessly, in order, saving executed copies under results/",
   flags: {
-    only: { type: "string", value: "NAME", description: "one notebook: its number (02), name (preprocessing) or file name" },
+    only: {
+      type: "string",
+      value: "NAME",
+      description: "one notebook: its number (02), name (preprocessing) or file name",
+    },
     "corpus-dir": CORPUS_DIR_FLAG,
   },
   async run(flags) {
@@ -47,7 +55,9 @@ export const reproduceCommand: Command = {
 };
 
 /** Run a child to its end; resolves to its exit status, or to the signal that ended it. */
-export function waitForChild(child: ReturnType<typeof spawn>): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+export function waitForChild(
+  child: ReturnType<typeof spawn>,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   return new Promise((resolve, reject) => {
     child.on("error", reject);
     child.on("close", (code, signal) => resolve({ code, signal }));
@@ -63,12 +73,22 @@ export const labCommand: Command = {
     const ui = serverUi(jupyter.probe) ?? "lab";
     ensureKernel(undefined, jupyter.python);
     console.error(`${ui === "lab" ? "JupyterLab" : "Notebook"} from ${jupyter.python} (${jupyter.origin})`);
-    const args = ["-m", ui === "lab" ? "jupyterlab" : "notebook", `--ServerApp.root_dir=${notebooksDir()}`, ...(flags.switches.has("no-browser") ? ["--no-browser"] : [])];
-    const child = spawn(jupyter.python, args, { env: jupyterEnv(kernelEnvironment(), jupyter.python), stdio: "inherit" });
+    const args = [
+      "-m",
+      ui === "lab" ? "jupyterlab" : "notebook",
+      `--ServerApp.root_dir=${notebooksDir()}`,
+      ...(flags.switches.has("no-browser") ? ["--no-browser"] : []),
+    ];
+    const child = spawn(jupyter.python, args, {
+      env: jupyterEnv(kernelEnvironment(), jupyter.python),
+      stdio: "inherit",
+    });
     const { code, signal } = await waitForChild(child);
     // Ctrl-C reaches Jupyter too and it stops cleanly (status 0); anything else is Jupyter refusing or failing
     if (code !== 0 && signal !== "SIGINT") {
-      throw new AdeflowError(`${ui === "lab" ? "jupyter lab" : "jupyter notebook"} (${jupyter.python}) ${signal ? `was ended by ${signal}` : `exited with status ${code}`}; its messages are above`);
+      throw new AdeflowError(
+        `${ui === "lab" ? "jupyter lab" : "jupyter notebook"} (${jupyter.python}) ${signal ? `was ended by ${signal}` : `exited with status ${code}`}; its messages are above`,
+      );
     }
   },
 };

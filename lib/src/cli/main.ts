@@ -11,7 +11,20 @@ import { screenshotsCommand } from "./screenshots";
 import { benchmarkRunCommand, benchmarkScoreCommand } from "./benchmark";
 
 /** Every sub-command of `adeflow`. */
-export const commands: Command[] = [dataStatsCommand, dataExportCommand, setupCommand, reproduceCommand, labCommand, predictCommand, encodeCommand, benchCommand, resultsCommand, screenshotsCommand, benchmarkRunCommand, benchmarkScoreCommand];
+export const commands: Command[] = [
+  dataStatsCommand,
+  dataExportCommand,
+  setupCommand,
+  reproduceCommand,
+  labCommand,
+  predictCommand,
+  encodeCommand,
+  benchCommand,
+  resultsCommand,
+  screenshotsCommand,
+  benchmarkRunCommand,
+  benchmarkScoreCommand,
+];
 
 export function help(): string {
   return [
@@ -26,7 +39,9 @@ export function help(): string {
 
 /** The command selected by the leading words of `argv` (the longest match), if any. */
 export function findCommand(argv: string[]): Command | undefined {
-  return commands.filter((c) => c.path.every((word, i) => argv[i] === word)).sort((a, b) => b.path.length - a.path.length)[0];
+  return commands
+    .filter((c) => c.path.every((word, i) => argv[i] === word))
+    .sort((a, b) => b.path.length - a.path.length)[0];
 }
 
 /**

@@ -8,7 +8,8 @@ import { UsageError, type Command } from "./command";
 
 export const predictCommand: Command = {
   path: ["predict"],
-  summary: "drugs, effects (offsets in code points, texts of any length) and drug -> effect relations in a text, as JSON",
+  summary:
+    "drugs, effects (offsets in code points, texts of any length) and drug -> effect relations in a text, as JSON",
   positionals: "TEXT",
   flags: {
     text: { type: "string", value: "TEXT", description: "the text (or give it as positional words)" },
@@ -21,8 +22,22 @@ export const predictCommand: Command = {
     // the models trained by notebooks 04 and 05 under the current ADEFLOW_PROFILE / ADEFLOW_MODEL, unless given
     const profile = currentProfile();
     const backend = await initBackend();
-    const predictor = await AdePredictor.load(flags.values.get("ner") ?? nerModelDir(profile), flags.values.get("re") ?? reModelDir(profile));
+    const predictor = await AdePredictor.load(
+      flags.values.get("ner") ?? nerModelDir(profile),
+      flags.values.get("re") ?? reModelDir(profile),
+    );
     const extraction = await predictor.extract(text);
-    process.stdout.write(JSON.stringify({ ...extraction, backend: backend.name, ...(backend.adapter ? { adapter: describeAdapter(backend.adapter) } : {}), models: { ner: predictor.ner.info.baseModel, re: predictor.re.info.baseModel } }, null, 2) + "\n");
+    process.stdout.write(
+      JSON.stringify(
+        {
+          ...extraction,
+          backend: backend.name,
+          ...(backend.adapter ? { adapter: describeAdapter(backend.adapter) } : {}),
+          models: { ner: predictor.ner.info.baseModel, re: predictor.re.info.baseModel },
+        },
+        null,
+        2,
+      ) + "\n",
+    );
   },
 };

@@ -5,7 +5,8 @@ import type { Command } from "./command";
 
 export const resultsCommand: Command = {
   path: ["results"],
-  summary: "the test scores of the last run in results/, with date, profile, model, backend and seed (--readme writes them into README.md)",
+  summary:
+    "the test scores of the last run in results/, with date, profile, model, backend and seed (--readme writes them into README.md)",
   flags: { readme: { type: "boolean", description: "write the table between the markers in README.md" } },
   async run(flags) {
     const dir = resultsDir();

@@ -19,7 +19,11 @@ export const screenshotsCommand: Command = {
   flags: {
     out: { type: "string", value: "DIR", description: "where the PNGs go (default results/screenshots)" },
     only: { type: "string", value: "NAME", description: "one notebook: its number, name or file name" },
-    profile: { type: "string", value: "full|quick|smoke", description: "the profile the notebooks run (default ADEFLOW_PROFILE)" },
+    profile: {
+      type: "string",
+      value: "full|quick|smoke",
+      description: "the profile the notebooks run (default ADEFLOW_PROFILE)",
+    },
     timeout: { type: "string", value: "SECONDS", description: "per notebook (default 3600)" },
     "corpus-dir": CORPUS_DIR_FLAG,
   },
@@ -32,10 +36,24 @@ export const screenshotsCommand: Command = {
     const corpus = await locateCorpus({ corpusDir: flags.values.get("corpus-dir") });
     const env = kernelEnvironment({ ADEFLOW_PROFILE: profile, ADE_CORPUS_DIR: corpus.dir });
     currentProfile(env); // an unknown profile fails here, not in the first training cell
-    const run = await runNotebooksInBrowser({ notebooks, screenshotsDir: out, screenshotMaxHeight: SCREENSHOT_MAX_HEIGHT, env, timeoutSeconds: timeout });
-    const problems = run.runs.flatMap((r) => (r.failure ? [r.failure] : [...cellProblems(r.notebook, r.expectations, r.cells), ...r.pageErrors.map((e) => `${r.notebook}: page error ${e}`)]));
+    const run = await runNotebooksInBrowser({
+      notebooks,
+      screenshotsDir: out,
+      screenshotMaxHeight: SCREENSHOT_MAX_HEIGHT,
+      env,
+      timeoutSeconds: timeout,
+    });
+    const problems = run.runs.flatMap((r) =>
+      r.failure
+        ? [r.failure]
+        : [
+            ...cellProblems(r.notebook, r.expectations, r.cells),
+            ...r.pageErrors.map((e) => `${r.notebook}: page error ${e}`),
+          ],
+    );
     problems.push(...run.blockedRequests.map((url) => `request to ${url} blocked (only loopback is allowed)`));
     console.error(`${run.runs.filter((r) => r.screenshot).length} screenshots in ${out} (${run.seconds.toFixed(0)} s)`);
-    if (problems.length) throw new AdeflowError(`the notebooks do not look right in the browser:\n  ${problems.join("\n  ")}`);
+    if (problems.length)
+      throw new AdeflowError(`the notebooks do not look right in the browser:\n  ${problems.join("\n  ")}`);
   },
 };

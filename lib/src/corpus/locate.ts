@@ -72,7 +72,9 @@ export async function locateCorpus(options: LocateOptions = {}): Promise<CorpusL
     return { dir, origin: "cache" };
   }
   if (options.download === false) {
-    throw new AdeflowError(`${dir}: corpus files missing (${missing.join(", ")}) and downloading is off. ${HOW_TO_GET}`);
+    throw new AdeflowError(
+      `${dir}: corpus files missing (${missing.join(", ")}) and downloading is off. ${HOW_TO_GET}`,
+    );
   }
   for (const name of missing) await downloadCorpusFile(name, dir, options);
   for (const name of CORPUS_FILE_NAMES) verifyCorpusFile(dir, name);
@@ -83,7 +85,11 @@ export async function locateCorpus(options: LocateOptions = {}): Promise<CorpusL
  * Download one file to a temporary name, verify it, then rename: an interrupted or corrupted download
  * never leaves a file that looks complete.
  */
-export async function downloadCorpusFile(name: CorpusFileName, dir: string, options: LocateOptions = {}): Promise<void> {
+export async function downloadCorpusFile(
+  name: CorpusFileName,
+  dir: string,
+  options: LocateOptions = {},
+): Promise<void> {
   const url = `${CORPUS_BASE_URL}/${name}`;
   const log = options.log ?? ((line: string) => process.stderr.write(line + "\n"));
   const doFetch = options.fetchImpl ?? fetch;
@@ -100,7 +106,9 @@ export async function downloadCorpusFile(name: CorpusFileName, dir: string, opti
   }
   const actual = sha256(body);
   if (actual !== CORPUS_FILES[name].sha256) {
-    throw new AdeflowError(`${url}: downloaded file fails its SHA-256 check (expected ${CORPUS_FILES[name].sha256}, got ${actual}); nothing was saved.`);
+    throw new AdeflowError(
+      `${url}: downloaded file fails its SHA-256 check (expected ${CORPUS_FILES[name].sha256}, got ${actual}); nothing was saved.`,
+    );
   }
   writeFileAtomic(path.join(dir, name), body);
 }

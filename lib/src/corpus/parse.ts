@@ -26,10 +26,13 @@ export function splitLines(text: string): string[] {
   return lines;
 }
 
-
 function parseOffset(file: string, line: number, field: string, value: string): number {
   if (!/^\d+$/.test(value.trim())) {
-    throw new InputFileError(file, line, `field "${field}" must be a non-negative integer offset, got ${JSON.stringify(value)}`);
+    throw new InputFileError(
+      file,
+      line,
+      `field "${field}" must be a non-negative integer offset, got ${JSON.stringify(value)}`,
+    );
   }
   return Number(value.trim());
 }
@@ -58,14 +61,21 @@ function parsePairLine(file: string, lineNo: number, raw: string, otherName: str
   }
   const names = PAIR_FIELD_NAMES.map((n) => n.replace("entity", otherName));
   const [pmid, sentence, other, ob, oe, drug, db, de] = fields;
-  if (!/^\d+$/.test(pmid.trim())) throw new InputFileError(file, lineNo, `field "PMID" must be numeric, got ${JSON.stringify(pmid)}`);
+  if (!/^\d+$/.test(pmid.trim()))
+    throw new InputFileError(file, lineNo, `field "PMID" must be numeric, got ${JSON.stringify(pmid)}`);
   const otherBegin = parseOffset(file, lineNo, names[3], ob);
   const otherEnd = parseOffset(file, lineNo, names[4], oe);
   const drugBegin = parseOffset(file, lineNo, names[6], db);
   const drugEnd = parseOffset(file, lineNo, names[7], de);
-  if (otherEnd < otherBegin) throw new InputFileError(file, lineNo, `${otherName} end offset ${otherEnd} is before its begin ${otherBegin}`);
-  if (drugEnd < drugBegin) throw new InputFileError(file, lineNo, `drug end offset ${drugEnd} is before its begin ${drugBegin}`);
-  for (const [name, value] of [["sentence", sentence], [otherName, other], ["drug", drug]] as const) {
+  if (otherEnd < otherBegin)
+    throw new InputFileError(file, lineNo, `${otherName} end offset ${otherEnd} is before its begin ${otherBegin}`);
+  if (drugEnd < drugBegin)
+    throw new InputFileError(file, lineNo, `drug end offset ${drugEnd} is before its begin ${drugBegin}`);
+  for (const [name, value] of [
+    ["sentence", sentence],
+    [otherName, other],
+    ["drug", drug],
+  ] as const) {
     if (value.trim() === "") throw new InputFileError(file, lineNo, `field "${name}" is empty`);
   }
   if (!sentence.includes(other)) {
@@ -131,10 +141,13 @@ export function parseNegativeSentences(text: string, file = "ADE-NEG.txt"): Pars
   const records: NegativeSentence[] = [];
   const skippedBlankLines = forEachLine(text, (raw, line) => {
     const parts = pyStrip(raw).split(" ");
-    if (parts.length < 3) throw new InputFileError(file, line, `expected "PMID NEG sentence", found ${parts.length} space-separated parts`);
+    if (parts.length < 3)
+      throw new InputFileError(file, line, `expected "PMID NEG sentence", found ${parts.length} space-separated parts`);
     const [pmid, marker] = parts;
-    if (!/^\d+$/.test(pmid)) throw new InputFileError(file, line, `field "PMID" must be numeric, got ${JSON.stringify(pmid)}`);
-    if (marker !== "NEG") throw new InputFileError(file, line, `second field must be the marker "NEG", got ${JSON.stringify(marker)}`);
+    if (!/^\d+$/.test(pmid))
+      throw new InputFileError(file, line, `field "PMID" must be numeric, got ${JSON.stringify(pmid)}`);
+    if (marker !== "NEG")
+      throw new InputFileError(file, line, `second field must be the marker "NEG", got ${JSON.stringify(marker)}`);
     const sentence = parts.slice(2).join(" ");
     if (sentence.trim() === "") throw new InputFileError(file, line, `field "sentence" is empty`);
     records.push({ pmid, sentence, source: { file, line } });

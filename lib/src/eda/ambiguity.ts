@@ -44,7 +44,12 @@ export function ambiguityReport(relations: readonly DrugEffectRelation[], exampl
     kept: deduped.length - ambiguous.length,
     sentencesTouched: touched.size,
     sentencesLostEntirely: [...touched].filter((s) => !keptSentences.has(s)).length,
-    sharedWords: rankCounts(countBy(ambiguous.flatMap((r) => sharedWords(r.drug, r.effect)), (w) => w)),
+    sharedWords: rankCounts(
+      countBy(
+        ambiguous.flatMap((r) => sharedWords(r.drug, r.effect)),
+        (w) => w,
+      ),
+    ),
     examples: ambiguous.slice(0, exampleLimit).map((r) => ({
       drug: r.drug,
       effect: r.effect,

@@ -78,5 +78,9 @@ const OVERVIEW_LABELS: Readonly<Record<keyof CorpusOverview, [file: string, quan
 
 /** The overview as labelled rows (file, quantity, count), grouped by file, for a table. */
 export function overviewRows(o: CorpusOverview): { file: string; quantity: string; count: number }[] {
-  return (Object.keys(OVERVIEW_LABELS) as (keyof CorpusOverview)[]).map((k) => ({ file: OVERVIEW_LABELS[k][0], quantity: OVERVIEW_LABELS[k][1], count: o[k] }));
+  return (Object.keys(OVERVIEW_LABELS) as (keyof CorpusOverview)[]).map((k) => ({
+    file: OVERVIEW_LABELS[k][0],
+    quantity: OVERVIEW_LABELS[k][1],
+    count: o[k],
+  }));
 }

@@ -41,7 +41,12 @@ export function entityLengthSummary(mentions: readonly EntityMention[]): EntityL
   for (const entity of ["drug", "effect"] as const) {
     const m = mentions.filter((x) => x.kind === entity);
     const words = m.map((x) => x.words);
-    rows.push({ entity, measure: "words", ...summarize(words), multiWordShare: m.length ? round(words.filter((w) => w > 1).length / m.length) : NaN });
+    rows.push({
+      entity,
+      measure: "words",
+      ...summarize(words),
+      multiWordShare: m.length ? round(words.filter((w) => w > 1).length / m.length) : NaN,
+    });
     rows.push({ entity, measure: "characters", ...summarize(m.map((x) => x.chars)) });
   }
   return rows;
@@ -72,7 +77,10 @@ export function entityFrequencies(relations: readonly DrugEffectRelation[], kind
   const bySentences = rankCounts(new Map([...sentences].map(([k, v]) => [k, v.size])));
   return bySentences
     .map(({ key, count }) => ({ name: key, sentences: count, relations: rels.get(key)!.size }))
-    .sort((a, b) => b.sentences - a.sentences || b.relations - a.relations || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    .sort(
+      (a, b) =>
+        b.sentences - a.sentences || b.relations - a.relations || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
+    );
 }
 
 export interface LongTail {

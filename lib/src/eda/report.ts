@@ -15,7 +15,14 @@ import {
   type EntityMention,
   type LongTail,
 } from "./entities";
-import { groupBySentence, relationsPerSentence, sentenceLengths, type RelationsPerSentence, type SentenceGroup, type SentenceLengths } from "./sentences";
+import {
+  groupBySentence,
+  relationsPerSentence,
+  sentenceLengths,
+  type RelationsPerSentence,
+  type SentenceGroup,
+  type SentenceLengths,
+} from "./sentences";
 
 /** Everything notebook 01 shows, computed once. */
 export interface EdaReport {
@@ -36,7 +43,10 @@ export interface EdaReport {
   conflicts?: LabelConflicts;
 }
 
-export function exploreCorpus(corpus: Pick<Corpus, "relations" | "negatives" | "doses">, preprocessed?: readonly PreprocessedRow[]): EdaReport {
+export function exploreCorpus(
+  corpus: Pick<Corpus, "relations" | "negatives" | "doses">,
+  preprocessed?: readonly PreprocessedRow[],
+): EdaReport {
   const groups = groupBySentence(corpus.relations);
   const mentions = entityMentions(corpus.relations);
   const drugs = entityFrequencies(corpus.relations, "drug");
@@ -60,7 +70,8 @@ export function exploreCorpus(corpus: Pick<Corpus, "relations" | "negatives" | "
   };
 }
 
-const roundSummary = (s: object) => Object.fromEntries(Object.entries(s).map(([k, v]) => [k, typeof v === "number" ? round(v, 3) : v]));
+const roundSummary = (s: object) =>
+  Object.fromEntries(Object.entries(s).map(([k, v]) => [k, typeof v === "number" ? round(v, 3) : v]));
 const tailSummary = ({ coverage: _coverage, ...t }: LongTail) => t;
 
 /** The key numbers as plain JSON (no per-item arrays), for `results/01-eda/summary.json`. */
@@ -68,13 +79,23 @@ export function edaSummary(r: EdaReport): Record<string, unknown> {
   const { histogram, drugsPerSentence: _d, effectsPerSentence: _e, ...perSentence } = r.perSentence;
   return {
     corpus: r.overview,
-    relationsPerSentence: { ...perSentence, histogram: Object.fromEntries(histogram.filter((h) => h.count > 0).map((h) => [h.value, h.count])) },
+    relationsPerSentence: {
+      ...perSentence,
+      histogram: Object.fromEntries(histogram.filter((h) => h.count > 0).map((h) => [h.value, h.count])),
+    },
     entityLengths: r.entityLengths.map(roundSummary),
     topDrugs: r.drugs.slice(0, 10),
     topEffects: r.effects.slice(0, 10),
     longTail: { drug: tailSummary(r.drugTail), effect: tailSummary(r.effectTail) },
-    sentenceLengthWords: { positive: roundSummary(r.sentenceLengthSummary.positive), negative: roundSummary(r.sentenceLengthSummary.negative) },
-    ambiguity: { ...r.ambiguity, sharedWords: r.ambiguity.sharedWords.slice(0, 10), examples: r.ambiguity.examples.slice(0, 3) },
+    sentenceLengthWords: {
+      positive: roundSummary(r.sentenceLengthSummary.positive),
+      negative: roundSummary(r.sentenceLengthSummary.negative),
+    },
+    ambiguity: {
+      ...r.ambiguity,
+      sharedWords: r.ambiguity.sharedWords.slice(0, 10),
+      examples: r.ambiguity.examples.slice(0, 3),
+    },
     doses: r.doses,
     ...(r.conflicts ? { labelConflicts: r.conflicts } : {}),
   };

@@ -103,7 +103,11 @@ export function readJsonFile<T = unknown>(file: string, what = "JSON file"): T {
   try {
     text = fs.readFileSync(file, "utf8");
   } catch (err) {
-    throw new InputFileError(file, undefined, `cannot read this ${what}: ${describeFault(err) ?? (err as Error).message}`);
+    throw new InputFileError(
+      file,
+      undefined,
+      `cannot read this ${what}: ${describeFault(err) ?? (err as Error).message}`,
+    );
   }
   try {
     return JSON.parse(text) as T;

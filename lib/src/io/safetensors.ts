@@ -68,7 +68,9 @@ export function parseSafetensors(buf: Uint8Array, file = "<buffer>"): TensorMap 
       throw fail(`${where}: data_offsets [${begin}, ${end}] outside the data section of ${dataLen} bytes`);
     }
     if (end - begin !== n * width) {
-      throw fail(`${where}: data_offsets span ${end - begin} bytes but ${info.dtype}[${shape.join(",")}] needs ${n * width}`);
+      throw fail(
+        `${where}: data_offsets span ${end - begin} bytes but ${info.dtype}[${shape.join(",")}] needs ${n * width}`,
+      );
     }
     const data = new Float32Array(n);
     const at = dataStart + begin;

@@ -84,7 +84,8 @@ export async function runNotebooksInBrowser(options: BrowserRunOptions = {}): Pr
   const log = options.log ?? ((line: string) => process.stderr.write(line + "\n"));
   const notebooks = options.notebooks ?? listNotebooks(notebooksDir());
   const chromium = options.chromium ?? findChromium();
-  if (!chromium) throw new AdeflowError("no Chromium found (apt-get install chromium, or set ADEFLOW_CHROMIUM to its path)");
+  if (!chromium)
+    throw new AdeflowError("no Chromium found (apt-get install chromium, or set ADEFLOW_CHROMIUM to its path)");
   // loaded here, not at the top: the library (and so every notebook) must load without playwright-core
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { chromium: playwright } = require("playwright-core") as typeof import("playwright-core");
@@ -98,7 +99,9 @@ export async function runNotebooksInBrowser(options: BrowserRunOptions = {}): Pr
   try {
     const server = await startJupyterServer({ rootDir: workspace, env: options.env, ui: options.ui, python });
     try {
-      log(`Jupyter (${server.ui === "lab" ? "JupyterLab" : "Notebook 7"}, ${server.python}) on ${server.base}, notebooks copied to ${workspace}`);
+      log(
+        `Jupyter (${server.ui === "lab" ? "JupyterLab" : "Notebook 7"}, ${server.python}) on ${server.base}, notebooks copied to ${workspace}`,
+      );
       const browser = await playwright.launch({ executablePath: chromium, headless: true, args: CHROMIUM_ARGS });
       try {
         const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -111,7 +114,9 @@ export async function runNotebooksInBrowser(options: BrowserRunOptions = {}): Pr
         for (const nb of notebooks) {
           runs.push(await runOne(nb, context, server, options, blockedRequests, log));
           // one kernel at a time: the next notebook must not share memory with a finished one
-          await server.shutdownKernels().catch((e) => log(`shutting the kernel of ${path.basename(nb)} down failed: ${(e as Error).message}`));
+          await server
+            .shutdownKernels()
+            .catch((e) => log(`shutting the kernel of ${path.basename(nb)} down failed: ${(e as Error).message}`));
         }
       } finally {
         await browser.close();
@@ -152,13 +157,26 @@ async function runOne(
       name,
       expectations,
       timeoutMs: (options.timeoutSeconds ?? 600) * 1000,
-      serverIdle: async () => (await server.kernels()).some((k) => k.path.endsWith(name) && k.state === "idle" && k.connections > 0),
+      serverIdle: async () =>
+        (await server.kernels()).some((k) => k.path.endsWith(name) && k.state === "idle" && k.connections > 0),
       restartAndRunAll: options.restartAndRunAll?.includes(name),
-      screenshot: options.screenshotsDir ? path.join(options.screenshotsDir, `${stem}.${options.screenshotFormat ?? "jpg"}`) : undefined,
+      screenshot: options.screenshotsDir
+        ? path.join(options.screenshotsDir, `${stem}.${options.screenshotFormat ?? "jpg"}`)
+        : undefined,
       screenshotMaxHeight: options.screenshotMaxHeight,
     });
-    log(`[${stem}] ${done.cells.length} code cells run in ${done.seconds.toFixed(1)} s${done.screenshot ? ` -> ${done.screenshot}` : ""}`);
-    return { notebook: name, seconds: done.seconds, expectations, cells: done.cells, beforeRestart: done.beforeRestart, screenshot: done.screenshot, pageErrors };
+    log(
+      `[${stem}] ${done.cells.length} code cells run in ${done.seconds.toFixed(1)} s${done.screenshot ? ` -> ${done.screenshot}` : ""}`,
+    );
+    return {
+      notebook: name,
+      seconds: done.seconds,
+      expectations,
+      cells: done.cells,
+      beforeRestart: done.beforeRestart,
+      screenshot: done.screenshot,
+      pageErrors,
+    };
   } catch (err) {
     const failure = (err as Error).message;
     log(`[${stem}] FAILED: ${failure}`);

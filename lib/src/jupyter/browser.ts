@@ -63,7 +63,7 @@ async function waitReady(page: Page, serverIdle: () => Promise<boolean>, timeout
   const deadline = Date.now() + timeoutMs;
   // the indicator shows "idle" for a moment before the kernel's connection is up; running cells then would
   // open the kernel chooser instead
-  for (let idle = 0; idle < 2; ) {
+  for (let idle = 0; idle < 2;) {
     if (Date.now() > deadline) throw new Error("the kernel did not become idle");
     await new Promise((r) => setTimeout(r, 500));
     idle = (await kernelIdle(page, serverIdle)) ? idle + 1 : 0;
@@ -72,7 +72,9 @@ async function waitReady(page: Page, serverIdle: () => Promise<boolean>, timeout
 
 /** Click a menu bar entry, then an item of the menu it opens (the text up to any trailing ellipsis). */
 async function menu(page: Page, title: string, item: string): Promise<void> {
-  await page.click(`#jp-MainMenu .lm-MenuBar-itemLabel:text-is("${title}"), #jp-menu-panel .lm-MenuBar-itemLabel:text-is("${title}")`);
+  await page.click(
+    `#jp-MainMenu .lm-MenuBar-itemLabel:text-is("${title}"), #jp-menu-panel .lm-MenuBar-itemLabel:text-is("${title}")`,
+  );
   await page.click(`.lm-Menu-content .lm-Menu-itemLabel:text-matches("^${item}(…|\\.\\.\\.)?$")`);
 }
 
@@ -93,10 +95,13 @@ export async function restartAndRunAll(page: Page): Promise<void> {
  */
 async function fitWholeNotebook(page: Page, width: number): Promise<void> {
   await page.evaluate(() => {
-    for (const tab of Array.from(document.querySelectorAll(".jp-SideBar .lm-TabBar-tab.lm-mod-current"))) (tab as HTMLElement).click();
+    for (const tab of Array.from(document.querySelectorAll(".jp-SideBar .lm-TabBar-tab.lm-mod-current")))
+      (tab as HTMLElement).click();
   });
   const extra = await page.evaluate(() => {
-    const scroller = document.querySelector(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-WindowedPanel-outer") as HTMLElement | null;
+    const scroller = document.querySelector(
+      ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-WindowedPanel-outer",
+    ) as HTMLElement | null;
     if (!scroller) return 0;
     scroller.scrollTop = 0; // running all cells scrolled to the last one
     return scroller.scrollHeight - scroller.clientHeight;
@@ -120,10 +125,12 @@ async function readCells(page: Page, selectors: Selectors): Promise<(CellView & 
         // data marks (plotly draws each trace in a `.mlayer`): bar and line paths with a real outline,
         // heatmap images with pixels; axes and grid lines are not marks
         const marks = plot
-          ? Array.from(plot.querySelectorAll(".mlayer .trace path, .mlayer .trace image, .mlayer .hm image")).filter((m) => {
-              const d = m.getAttribute("d") ?? m.getAttribute("href") ?? m.getAttribute("xlink:href") ?? "";
-              return d.length > 4 && d !== "M0,0Z";
-            }).length
+          ? Array.from(plot.querySelectorAll(".mlayer .trace path, .mlayer .trace image, .mlayer .hm image")).filter(
+              (m) => {
+                const d = m.getAttribute("d") ?? m.getAttribute("href") ?? m.getAttribute("xlink:href") ?? "";
+                return d.length > 4 && d !== "M0,0Z";
+              },
+            ).length
           : 0;
         return {
           svg: !!svg,
@@ -137,8 +144,14 @@ async function readCells(page: Page, selectors: Selectors): Promise<(CellView & 
         executionCount: prompted !== null && Number.isFinite(prompted) ? prompted : null,
         running: inBrackets === "*",
         errors: Array.from(cell.querySelectorAll(sel.error)).map((e) => text(e).trim().slice(0, 3000)),
-        stderr: Array.from(cell.querySelectorAll(sel.stderr)).map((e) => text(e)).join("\n").trim(),
-        stdout: Array.from(cell.querySelectorAll(sel.stdout)).map((e) => text(e)).join("\n").trim(),
+        stderr: Array.from(cell.querySelectorAll(sel.stderr))
+          .map((e) => text(e))
+          .join("\n")
+          .trim(),
+        stdout: Array.from(cell.querySelectorAll(sel.stdout))
+          .map((e) => text(e))
+          .join("\n")
+          .trim(),
         charts,
         tables: cell.querySelectorAll("table").length,
         highlights: cell.querySelectorAll(".adeflow-extraction mark.adeflow-entity").length,
@@ -181,7 +194,8 @@ export interface DrivenNotebook {
   screenshot?: string;
 }
 
-const describeCell = (e: CellExpectation | undefined, n: number) => `code cell ${n}${e ? ` (\`${e.firstLine.slice(0, 80)}\`)` : ""}`;
+const describeCell = (e: CellExpectation | undefined, n: number) =>
+  `code cell ${n}${e ? ` (\`${e.firstLine.slice(0, 80)}\`)` : ""}`;
 
 /**
  * Wait until, twice in a row, no prompt shows `*` and the kernel is idle (a queued cell also shows `*`; after
@@ -198,7 +212,9 @@ async function settle(page: Page, options: DriveOptions, deadline: number): Prom
     if (busy && Date.now() > deadline) {
       const at = cells.findIndex((c) => c.running);
       const where = at >= 0 ? describeCell(options.expectations[at], at + 1) : "the kernel (busy, no cell running)";
-      throw new BrowserNotebookError(`${options.name}: still running ${options.timeoutMs / 1000} s after Run All, in ${where}`);
+      throw new BrowserNotebookError(
+        `${options.name}: still running ${options.timeoutMs / 1000} s after Run All, in ${where}`,
+      );
     }
   }
   return cells.map(({ running: _running, ...view }) => view);
@@ -214,7 +230,9 @@ export async function driveNotebook(page: Page, url: string, options: DriveOptio
   try {
     await waitReady(page, options.serverIdle, options.timeoutMs);
   } catch (err) {
-    throw new BrowserNotebookError(`${options.name}: the page or its kernel did not become ready within ${options.timeoutMs / 1000} s (${(err as Error).message.split("\n")[0]})`);
+    throw new BrowserNotebookError(
+      `${options.name}: the page or its kernel did not become ready within ${options.timeoutMs / 1000} s (${(err as Error).message.split("\n")[0]})`,
+    );
   }
   // the time limit is for running the cells: a kernel that is slow to start on a busy machine is not a hang
   await runAllCells(page);
@@ -226,8 +244,13 @@ export async function driveNotebook(page: Page, url: string, options: DriveOptio
     // the page must first leave idle (restarting, then busy), or the old outputs would count as the new run
     await page.waitForFunction(
       (sel) => {
-        const indicator = document.querySelector(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator");
-        return indicator?.getAttribute("data-status") !== "idle" || Array.from(document.querySelectorAll(sel)).some((p) => (p.textContent ?? "").includes("*"));
+        const indicator = document.querySelector(
+          ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator",
+        );
+        return (
+          indicator?.getAttribute("data-status") !== "idle" ||
+          Array.from(document.querySelectorAll(sel)).some((p) => (p.textContent ?? "").includes("*"))
+        );
       },
       `${SELECTORS.codeCell} ${SELECTORS.prompt}`,
       { timeout: 30_000, polling: 50 },

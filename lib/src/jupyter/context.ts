@@ -17,6 +17,8 @@ export function notebookResultsDir(name: string): string {
  * (`ADEFLOW_REFERENCE_SAMPLE` overrides). Users without it get `undefined` and the notebook says so.
  */
 export function referenceSampleFile(): string | undefined {
-  const file = setting("ADEFLOW_REFERENCE_SAMPLE") ?? path.join(repoRoot(), "..", "shared", "reference", "seed-pipeline-sample.json");
+  const file =
+    setting("ADEFLOW_REFERENCE_SAMPLE") ??
+    path.join(repoRoot(), "..", "shared", "reference", "seed-pipeline-sample.json");
   return fs.existsSync(file) ? file : undefined;
 }

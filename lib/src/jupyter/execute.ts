@@ -26,7 +26,9 @@ export function selectNotebooks(only?: string, dir = notebooksDir()): string[] {
     return stem === wanted || stem.startsWith(`${wanted}-`) || stem.split("-").slice(1).join("-") === wanted;
   });
   if (hits.length === 0) {
-    throw new AdeflowError(`no notebook matches --only ${only}; there are: ${all.map((f) => path.basename(f, ".ipynb")).join(", ")}`);
+    throw new AdeflowError(
+      `no notebook matches --only ${only}; there are: ${all.map((f) => path.basename(f, ".ipynb")).join(", ")}`,
+    );
   }
   return hits;
 }
@@ -128,7 +130,14 @@ export async function executeNotebook(
       log(`  [${stem}] cell ${event.code_cell}/${event.code_cells} done in ${event.seconds}s`);
     } else if (event.event === "error") {
       live.flush();
-      failure = new NotebookCellError(notebook, event.cell, event.ename, stripAnsi(String(event.evalue)), event.source, executedCopy);
+      failure = new NotebookCellError(
+        notebook,
+        event.cell,
+        event.ename,
+        stripAnsi(String(event.evalue)),
+        event.source,
+        executedCopy,
+      );
     } else if (event.event === "done") {
       done = true;
     }
@@ -139,11 +148,17 @@ export async function executeNotebook(
   process.off("SIGHUP", onSighup);
   if (interrupted) {
     const where = failure?.cell !== undefined && failure.cell !== null ? ` in cell ${failure.cell + 1}` : "";
-    throw new NotebookInterrupted(notebook, interrupted, `${path.basename(notebook)}: stopped by ${interrupted}${where}; the kernel was shut down and the executed copy so far is at ${executedCopy}`);
+    throw new NotebookInterrupted(
+      notebook,
+      interrupted,
+      `${path.basename(notebook)}: stopped by ${interrupted}${where}; the kernel was shut down and the executed copy so far is at ${executedCopy}`,
+    );
   }
   if (failure) throw failure;
   if (code !== 0 || !done) {
-    throw new AdeflowError(`${path.basename(notebook)}: Jupyter exited with status ${code}: ${stderr.trim().slice(-3000)}`);
+    throw new AdeflowError(
+      `${path.basename(notebook)}: Jupyter exited with status ${code}: ${stderr.trim().slice(-3000)}`,
+    );
   }
   return { notebook, executedCopy, seconds: (Date.now() - started) / 1000 };
 }

@@ -29,7 +29,11 @@ export function cellExpectation(source: string, codeCell: number): CellExpectati
   const code = stripComments(source);
   return {
     codeCell,
-    firstLine: source.split("\n").find((l) => l.trim())?.trim() ?? "",
+    firstLine:
+      source
+        .split("\n")
+        .find((l) => l.trim())
+        ?.trim() ?? "",
     source,
     charts: count(code, /\bshowChart\s*\(/g),
     tables: count(code, /\bshowTable\s*\(/g),

@@ -4,7 +4,17 @@ import * as path from "node:path";
 import { AdeflowError } from "../errors";
 import { repoRoot } from "../paths";
 import { kernelEnvironment, setting } from "../settings";
-import { ensureVenv, findJupyter, chooseJupyter, describeProbe, meetsNeed, projectVenvDir, probeJupyter, type JupyterChoice, type JupyterNeed } from "./python-env";
+import {
+  ensureVenv,
+  findJupyter,
+  chooseJupyter,
+  describeProbe,
+  meetsNeed,
+  projectVenvDir,
+  probeJupyter,
+  type JupyterChoice,
+  type JupyterNeed,
+} from "./python-env";
 
 /**
  * Finding Jupyter and registering the tslab kernel project-locally, so nobody needs to know where Jupyter
@@ -29,8 +39,12 @@ export function projectKernelSpec(): string {
  */
 export function jupyterEnv(base: NodeJS.ProcessEnv = kernelEnvironment(), python?: string): NodeJS.ProcessEnv {
   const own = path.join(projectJupyterDir(), "share", "jupyter");
-  const env: NodeJS.ProcessEnv = { ...base, JUPYTER_PATH: [own, setting("JUPYTER_PATH", base)].filter(Boolean).join(path.delimiter) };
-  if (python && path.isAbsolute(python)) env.PATH = [path.dirname(python), base.PATH].filter(Boolean).join(path.delimiter);
+  const env: NodeJS.ProcessEnv = {
+    ...base,
+    JUPYTER_PATH: [own, setting("JUPYTER_PATH", base)].filter(Boolean).join(path.delimiter),
+  };
+  if (python && path.isAbsolute(python))
+    env.PATH = [path.dirname(python), base.PATH].filter(Boolean).join(path.delimiter);
   return env;
 }
 
@@ -48,10 +62,13 @@ export function findJupyterPython(need: JupyterNeed = "headless"): string {
 export function ensureJupyter(options: { forceVenv?: boolean; log?: (line: string) => void } = {}): JupyterChoice {
   const log = options.log ?? console.error;
   const mode = setting("ADEFLOW_JUPYTER") ?? "auto";
-  if (mode !== "auto" && mode !== "venv") throw new AdeflowError(`ADEFLOW_JUPYTER=${mode}: expected "venv" (always the project's .venv/) or "auto"`);
+  if (mode !== "auto" && mode !== "venv")
+    throw new AdeflowError(`ADEFLOW_JUPYTER=${mode}: expected "venv" (always the project's .venv/) or "auto"`);
   const forceVenv = options.forceVenv || mode === "venv";
   if (forceVenv && setting("ADEFLOW_PYTHON")) {
-    throw new AdeflowError(`ADEFLOW_PYTHON=${setting("ADEFLOW_PYTHON")} and the project's venv were both asked for: unset one of them`);
+    throw new AdeflowError(
+      `ADEFLOW_PYTHON=${setting("ADEFLOW_PYTHON")} and the project's venv were both asked for: unset one of them`,
+    );
   }
   if (!forceVenv) {
     const rejected: string[] = [];
@@ -67,7 +84,9 @@ export function ensureJupyter(options: { forceVenv?: boolean; log?: (line: strin
   const python = ensureVenv({ dir, log });
   const probe = probeJupyter(python);
   if (!probe || !meetsNeed(probe, "server")) {
-    throw new AdeflowError(`${python}: the project's environment was installed but lacks Jupyter (${describeProbe(probe)}); delete ${dir} and run setup again`);
+    throw new AdeflowError(
+      `${python}: the project's environment was installed but lacks Jupyter (${describeProbe(probe)}); delete ${dir} and run setup again`,
+    );
   }
   const choice: JupyterChoice = { python, origin: `the project's environment (${dir})`, probe };
   log(`Jupyter: ${python} (${choice.origin}; ${describeProbe(probe)})`);
@@ -77,12 +96,16 @@ export function ensureJupyter(options: { forceVenv?: boolean; log?: (line: strin
 /** The tslab executable of this clone. */
 export function tslabBinary(): string {
   const bin = path.join(repoRoot(), "node_modules", ".bin", "tslab");
-  if (!fs.existsSync(bin)) throw new AdeflowError(`${bin} not found: run \`npm ci\` (or \`npm install\`) in ${repoRoot()} first`);
+  if (!fs.existsSync(bin))
+    throw new AdeflowError(`${bin} not found: run \`npm ci\` (or \`npm install\`) in ${repoRoot()} first`);
   return bin;
 }
 
 /** Register the tslab kernel in the project's own Jupyter folder (idempotent). */
-export function registerKernel(log: (line: string) => void = console.error, python: string = findJupyterPython()): string {
+export function registerKernel(
+  log: (line: string) => void = console.error,
+  python: string = findJupyterPython(),
+): string {
   const result = spawnSync(
     tslabBinary(),
     ["install", `--python=${python}`, `--binary=${tslabBinary()}`, `--prefix=${projectJupyterDir()}`],

@@ -68,7 +68,10 @@ function writePageSettings(settingsDir: string, configDir: string): void {
   }
   fs.mkdirSync(path.join(configDir, "labconfig"), { recursive: true });
   const disabled = Object.fromEntries(DISABLED_EXTENSIONS.map((e) => [e, true]));
-  fs.writeFileSync(path.join(configDir, "labconfig", "page_config.json"), JSON.stringify({ disabledExtensions: disabled }));
+  fs.writeFileSync(
+    path.join(configDir, "labconfig", "page_config.json"),
+    JSON.stringify({ disabledExtensions: disabled }),
+  );
 }
 
 /** A port nobody listens on right now (the OS picks it; the server is told not to try others). */
@@ -146,13 +149,16 @@ export async function startJupyterServer(options: StartServerOptions): Promise<J
   let running = true;
   void exited.then(() => (running = false));
   const base = `http://127.0.0.1:${port}`;
-  const api = (p: string, init?: RequestInit) => fetch(`${base}${p}`, { ...init, headers: { Authorization: `token ${token}` } });
+  const api = (p: string, init?: RequestInit) =>
+    fetch(`${base}${p}`, { ...init, headers: { Authorization: `token ${token}` } });
 
   const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
   for (;;) {
     if (!running) {
       fs.rmSync(scratch, { recursive: true, force: true });
-      throw new AdeflowError(`the Jupyter server (${python} ${args.slice(0, 2).join(" ")}) exited while starting:\n${output.trim().slice(-3000)}`);
+      throw new AdeflowError(
+        `the Jupyter server (${python} ${args.slice(0, 2).join(" ")}) exited while starting:\n${output.trim().slice(-3000)}`,
+      );
     }
     try {
       if ((await api("/api/status")).ok) break;
@@ -162,7 +168,9 @@ export async function startJupyterServer(options: StartServerOptions): Promise<J
     if (Date.now() > deadline) {
       await stopProcess(child, exited);
       fs.rmSync(scratch, { recursive: true, force: true });
-      throw new AdeflowError(`the Jupyter server did not answer on ${base} within ${options.startTimeoutMs ?? 60_000} ms:\n${output.trim().slice(-3000)}`);
+      throw new AdeflowError(
+        `the Jupyter server did not answer on ${base} within ${options.startTimeoutMs ?? 60_000} ms:\n${output.trim().slice(-3000)}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -176,8 +184,15 @@ export async function startJupyterServer(options: StartServerOptions): Promise<J
     python,
     notebookUrl: (rel) => `${base}/${ui === "lab" ? "lab/tree" : "notebooks"}/${encodePath(rel)}?token=${token}`,
     async kernels() {
-      const sessions = (await (await api("/api/sessions")).json()) as { path: string; kernel?: { execution_state?: string; connections?: number } }[];
-      return sessions.map((s) => ({ path: s.path, state: s.kernel?.execution_state ?? "unknown", connections: s.kernel?.connections ?? 0 }));
+      const sessions = (await (await api("/api/sessions")).json()) as {
+        path: string;
+        kernel?: { execution_state?: string; connections?: number };
+      }[];
+      return sessions.map((s) => ({
+        path: s.path,
+        state: s.kernel?.execution_state ?? "unknown",
+        connections: s.kernel?.connections ?? 0,
+      }));
     },
     async shutdownKernels() {
       const sessions = (await (await api("/api/sessions")).json()) as { id: string }[];

@@ -56,10 +56,11 @@ function strictIob2Entities(tags: readonly string[]): Entity[] {
   const out: Entity[] = [];
   const parts = tags.map((t, i) => {
     const [prefix, type] = split(t);
-    if (prefix !== "B" && prefix !== "I" && prefix !== "O") throw new RangeError(`tag ${i} "${t}" is not an IOB2 tag (B-, I- or O)`);
+    if (prefix !== "B" && prefix !== "I" && prefix !== "O")
+      throw new RangeError(`tag ${i} "${t}" is not an IOB2 tag (B-, I- or O)`);
     return { prefix, type };
   });
-  for (let i = 0; i < parts.length; ) {
+  for (let i = 0; i < parts.length;) {
     if (parts[i].prefix !== "B") {
       i++;
       continue;
@@ -88,7 +89,12 @@ export interface Prf {
 export const prf = (c: PrfCounts): Prf => {
   const precision = c.predicted === 0 ? 0 : c.truePositives / c.predicted;
   const recall = c.actual === 0 ? 0 : c.truePositives / c.actual;
-  return { precision, recall, f1: precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall), support: c.actual };
+  return {
+    precision,
+    recall,
+    f1: precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall),
+    support: c.actual,
+  };
 };
 
 export interface EntityScores {
@@ -106,12 +112,14 @@ export function entityScores(
   predicted: readonly (readonly string[])[],
   mode: EntityMode = "default",
 ): EntityScores {
-  if (truth.length !== predicted.length) throw new RangeError(`${truth.length} true sentences but ${predicted.length} predicted`);
+  if (truth.length !== predicted.length)
+    throw new RangeError(`${truth.length} true sentences but ${predicted.length} predicted`);
   const counts = new Map<string, PrfCounts>();
   const get = (t: string) => counts.get(t) ?? counts.set(t, { truePositives: 0, predicted: 0, actual: 0 }).get(t)!;
   const total: PrfCounts = { truePositives: 0, predicted: 0, actual: 0 };
   truth.forEach((tags, s) => {
-    if (tags.length !== predicted[s].length) throw new RangeError(`sentence ${s}: ${tags.length} true tags but ${predicted[s].length} predicted`);
+    if (tags.length !== predicted[s].length)
+      throw new RangeError(`sentence ${s}: ${tags.length} true tags but ${predicted[s].length} predicted`);
     const key = (e: Entity) => `${e.type}\u0000${e.start}\u0000${e.end}`;
     const gold = entitiesFromTags(tags, mode);
     const pred = entitiesFromTags(predicted[s], mode);
@@ -130,7 +138,8 @@ export function entityScores(
     total.actual += c.actual;
   }
   const types = Object.values(perType);
-  const avg = (k: "precision" | "recall" | "f1") => (types.length === 0 ? 0 : types.reduce((a, t) => a + t[k], 0) / types.length);
+  const avg = (k: "precision" | "recall" | "f1") =>
+    types.length === 0 ? 0 : types.reduce((a, t) => a + t[k], 0) / types.length;
   return { perType, micro: prf(total), macro: { precision: avg("precision"), recall: avg("recall"), f1: avg("f1") } };
 }
 
@@ -144,8 +153,12 @@ export interface Relation {
  * Relation-level strict F1: a predicted pair counts when both spans are exact and they are paired
  * (duplicates in one sentence count once).
  */
-export function relationScores(truth: readonly (readonly Relation[])[], predicted: readonly (readonly Relation[])[]): Prf {
-  if (truth.length !== predicted.length) throw new RangeError(`${truth.length} true sentences but ${predicted.length} predicted`);
+export function relationScores(
+  truth: readonly (readonly Relation[])[],
+  predicted: readonly (readonly Relation[])[],
+): Prf {
+  if (truth.length !== predicted.length)
+    throw new RangeError(`${truth.length} true sentences but ${predicted.length} predicted`);
   const key = (r: Relation) => `${r.drug.start}:${r.drug.end}>${r.effect.start}:${r.effect.end}`;
   const c: PrfCounts = { truePositives: 0, predicted: 0, actual: 0 };
   truth.forEach((rels, s) => {

@@ -26,7 +26,8 @@ const f1 = (p: number, r: number) => (p + r === 0 ? 0 : (2 * p * r) / (p + r));
 const mean = (xs: number[]) => (xs.length === 0 ? 0 : xs.reduce((a, b) => a + b, 0) / xs.length);
 
 export function tokenScores(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, ignoreIndex = -100): TokenScores {
-  if (yTrue.length !== yPred.length) throw new RangeError(`truth has ${yTrue.length} positions, prediction ${yPred.length}`);
+  if (yTrue.length !== yPred.length)
+    throw new RangeError(`truth has ${yTrue.length} positions, prediction ${yPred.length}`);
   const tp = new Map<number, number>();
   const support = new Map<number, number>();
   const predicted = new Map<number, number>();
@@ -49,27 +50,53 @@ export function tokenScores(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, 
   const perClass = labels.map((label) => {
     const precision = ratio(tp.get(label) ?? 0, predicted.get(label) ?? 0);
     const recall = ratio(tp.get(label) ?? 0, support.get(label) ?? 0);
-    return { label, precision, recall, f1: f1(precision, recall), support: support.get(label) ?? 0, predicted: predicted.get(label) ?? 0 };
+    return {
+      label,
+      precision,
+      recall,
+      f1: f1(precision, recall),
+      support: support.get(label) ?? 0,
+      predicted: predicted.get(label) ?? 0,
+    };
   });
   const microP = ratio(correct, positions);
   return {
     perClass,
-    macro: { precision: mean(perClass.map((c) => c.precision)), recall: mean(perClass.map((c) => c.recall)), f1: mean(perClass.map((c) => c.f1)) },
+    macro: {
+      precision: mean(perClass.map((c) => c.precision)),
+      recall: mean(perClass.map((c) => c.recall)),
+      f1: mean(perClass.map((c) => c.f1)),
+    },
     micro: { precision: microP, recall: microP, f1: microP },
     positions,
   };
 }
 
 /** Confusion matrix over `nClasses`, rows = true class; `normalize: "true"` divides each row by its sum. */
-export function confusionMatrix(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, nClasses: number, normalize?: "true", ignoreIndex = -100): number[][] {
+export function confusionMatrix(
+  yTrue: ArrayLike<number>,
+  yPred: ArrayLike<number>,
+  nClasses: number,
+  normalize?: "true",
+  ignoreIndex = -100,
+): number[][] {
   const m = Array.from({ length: nClasses }, () => new Array<number>(nClasses).fill(0));
   for (let i = 0; i < yTrue.length; i++) {
     if (yTrue[i] === ignoreIndex) continue;
     const t = yTrue[i];
     const p = yPred[i];
-    if (t < 0 || t >= nClasses || p < 0 || p >= nClasses) throw new RangeError(`label out of range at position ${i}: true ${t}, predicted ${p}`);
+    if (t < 0 || t >= nClasses || p < 0 || p >= nClasses)
+      throw new RangeError(`label out of range at position ${i}: true ${t}, predicted ${p}`);
     m[t][p]++;
   }
-  if (normalize === "true") return m.map((row) => row.map((x) => ratio(x, row.reduce((a, b) => a + b, 0))));
+  if (normalize === "true")
+    return m.map((row) =>
+      row.map((x) =>
+        ratio(
+          x,
+          row.reduce((a, b) => a + b, 0),
+        ),
+      ),
+    );
   return m;
 }

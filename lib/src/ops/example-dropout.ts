@@ -28,8 +28,17 @@ export function exampleDropout(
     const cut = full.some((d, i) => d !== one[i]);
     // the same arithmetic as tf.dropout, so a one-row batch at full length is bit-identical to it
     const masks = Array.from({ length: rows }, (_, b) => {
-      const m = tf.div(tf.floor(tf.add(tf.randomUniform(full, 0, 1, "float32", siteSeed((seed + b) >>> 0)), keep)), keep);
-      return cut ? tf.slice(m, full.map(() => 0), one) : m;
+      const m = tf.div(
+        tf.floor(tf.add(tf.randomUniform(full, 0, 1, "float32", siteSeed((seed + b) >>> 0)), keep)),
+        keep,
+      );
+      return cut
+        ? tf.slice(
+            m,
+            full.map(() => 0),
+            one,
+          )
+        : m;
     });
     return tf.mul(x, masks.length === 1 ? masks[0] : tf.concat(masks, 0));
   });

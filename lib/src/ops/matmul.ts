@@ -33,7 +33,9 @@ export function usePlainMatMul(): boolean {
 type Grad = (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => tf.Tensor[];
 type Custom = (...args: tf.Tensor[]) => tf.Tensor;
 const custom = (f: (args: tf.Tensor[], save: tf.GradSaveFunc) => { value: tf.Tensor; gradFunc: Grad }): Custom =>
-  tf.customGrad((...a: (tf.Tensor | tf.GradSaveFunc)[]) => f(a.slice(0, -1) as tf.Tensor[], a[a.length - 1] as tf.GradSaveFunc)) as unknown as Custom;
+  tf.customGrad((...a: (tf.Tensor | tf.GradSaveFunc)[]) =>
+    f(a.slice(0, -1) as tf.Tensor[], a[a.length - 1] as tf.GradSaveFunc),
+  ) as unknown as Custom;
 
 /** x [N, in] @ w^T for w [out, in]; for small N the product is formed as (w x^T)^T so w is used as is. */
 function forwardBT(x: tf.Tensor, w: tf.Tensor): tf.Tensor {
@@ -49,7 +51,10 @@ const gradX = (dy: tf.Tensor, w: tf.Tensor) => tf.matMul(dy as tf.Tensor2D, w as
 
 const plainBT = custom(([x, w], save) => {
   save([x, w]);
-  return { value: forwardBT(x, w), gradFunc: (dy, [sx, sw]) => [gradX(dy as tf.Tensor, sw), gradW(dy as tf.Tensor, sx)] };
+  return {
+    value: forwardBT(x, w),
+    gradFunc: (dy, [sx, sw]) => [gradX(dy as tf.Tensor, sw), gradW(dy as tf.Tensor, sx)],
+  };
 });
 
 /**

@@ -13,7 +13,8 @@ import { treebankSpans } from "../text/treebank";
 export function studyIobTags(text: string, drugs: readonly string[], effects: readonly string[]): string[] {
   const locate = (entity: string, kind: string): [number, number] => {
     const start = text.indexOf(entity);
-    if (start < 0) throw new AdeflowError(`${kind} ${JSON.stringify(entity)} does not occur in ${JSON.stringify(text)}`);
+    if (start < 0)
+      throw new AdeflowError(`${kind} ${JSON.stringify(entity)} does not occur in ${JSON.stringify(text)}`);
     return [start, start + entity.length];
   };
   const drugSpans = drugs.map((d) => locate(d, "drug"));

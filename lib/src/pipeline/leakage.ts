@@ -22,7 +22,11 @@ export interface LeakageReport {
 
 const sentencesOf = (row: NerRow, pre: readonly PreprocessedRow[]) => row.parts.map((p) => pre[p].sentence);
 
-export function leakageReport(ner: readonly NerRow[], pre: readonly PreprocessedRow[], split: SplitIndices): LeakageReport {
+export function leakageReport(
+  ner: readonly NerRow[],
+  pre: readonly PreprocessedRow[],
+  split: SplitIndices,
+): LeakageReport {
   const trainSentences = new Set<string>();
   const trainRows = new Set<string>();
   for (const i of split.train) {
@@ -58,7 +62,11 @@ export interface LabelConflictReport {
 }
 
 /** How often one sentence is labelled several ways, one row per drug-effect pair (single rows only). */
-export function labelConflictReport(ner: readonly NerRow[], pre: readonly PreprocessedRow[], maxExamples = 3): LabelConflictReport {
+export function labelConflictReport(
+  ner: readonly NerRow[],
+  pre: readonly PreprocessedRow[],
+  maxExamples = 3,
+): LabelConflictReport {
   const bySentence = new Map<string, NerRow[]>();
   for (const row of ner) {
     if (row.parts.length !== 1) continue;
@@ -73,7 +81,9 @@ export function labelConflictReport(ner: readonly NerRow[], pre: readonly Prepro
     sentencesWithConflictingTags: conflicting.length,
     rowsInMultiRowSentences: multi.reduce((n, [, rows]) => n + rows.length, 0),
     maxRowsPerSentence: Math.max(0, ...[...bySentence.values()].map((rows) => rows.length)),
-    examples: conflicting.slice(0, maxExamples).map(([sentence, rows]) => ({ sentence, tags: [...new Set(rows.map((r) => r.iob))] })),
+    examples: conflicting
+      .slice(0, maxExamples)
+      .map(([sentence, rows]) => ({ sentence, tags: [...new Set(rows.map((r) => r.iob))] })),
   };
 }
 

@@ -42,7 +42,14 @@ export function cleanRow(r: DrugEffectRelation): PreprocessedRow {
   let text = cleanText(pyStrip(r.sentence));
   text = pyReplaceAll(text, drug, drug.toLowerCase());
   text = pyReplaceAll(text, effect, effect.toLowerCase());
-  return { text, drug: drug.toLowerCase(), effect: effect.toLowerCase(), pmid: r.pmid, sentence: r.sentence, line: r.source.line };
+  return {
+    text,
+    drug: drug.toLowerCase(),
+    effect: effect.toLowerCase(),
+    pmid: r.pmid,
+    sentence: r.sentence,
+    line: r.source.line,
+  };
 }
 
 export function preprocess(relations: readonly DrugEffectRelation[]): PreprocessResult {

@@ -17,7 +17,13 @@ export const ORIGINAL_COUNTS = {
 export interface ReferenceComparison {
   file: string;
   rowsCompared: number;
-  mismatches: { frame: "ner" | "re" | "split"; row: number | string; field: string; ours: unknown; original: unknown }[];
+  mismatches: {
+    frame: "ner" | "re" | "split";
+    row: number | string;
+    field: string;
+    ours: unknown;
+    original: unknown;
+  }[];
 }
 
 /**
@@ -35,8 +41,15 @@ export function compareWithReferenceSample(out: StudyPipelineOutput, file: strin
     if (typeof sample?.[field] !== "object") throw new InputFileError(file, undefined, `field "${field}" is missing`);
   }
   const result: ReferenceComparison = { file, rowsCompared: 0, mismatches: [] };
-  const check = (frame: "ner" | "re" | "split", row: number | string, field: string, ours: unknown, original: unknown) => {
-    if (JSON.stringify(ours) !== JSON.stringify(original)) result.mismatches.push({ frame, row, field, ours, original });
+  const check = (
+    frame: "ner" | "re" | "split",
+    row: number | string,
+    field: string,
+    ours: unknown,
+    original: unknown,
+  ) => {
+    if (JSON.stringify(ours) !== JSON.stringify(original))
+      result.mismatches.push({ frame, row, field, ours, original });
   };
   for (const group of Object.values(sample.ner_rows) as any[][]) {
     for (const r of group) {

@@ -38,4 +38,10 @@ export const EFFECT_MASK = "EFFECT";
 
 export const NER_LABELS = ["O", "B-Drug", "I-Drug", "B-Effect", "I-Effect"] as const;
 export type NerLabel = (typeof NER_LABELS)[number];
-export const NER_LABEL_ID: Readonly<Record<NerLabel, number>> = { O: 0, "B-Drug": 1, "I-Drug": 2, "B-Effect": 3, "I-Effect": 4 };
+export const NER_LABEL_ID: Readonly<Record<NerLabel, number>> = {
+  O: 0,
+  "B-Drug": 1,
+  "I-Drug": 2,
+  "B-Effect": 3,
+  "I-Effect": 4,
+};

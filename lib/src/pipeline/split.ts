@@ -5,7 +5,11 @@ import { LegacyRandomState } from "../random/mt19937";
  * shuffling on: the sizes of `_validate_shuffle_split` and the permutation of `ShuffleSplit`, so that the
  * indices and their order equal what scikit-learn returns.
  */
-export function trainTestSplit<T>(items: readonly T[], testSize: number, randomState: number): { train: T[]; test: T[] } {
+export function trainTestSplit<T>(
+  items: readonly T[],
+  testSize: number,
+  randomState: number,
+): { train: T[]; test: T[] } {
   const n = items.length;
   if (!(testSize > 0 && testSize < 1)) throw new RangeError(`testSize must be a fraction in (0, 1), got ${testSize}`);
   const nTest = Math.ceil(testSize * n);

@@ -50,7 +50,11 @@ export function mergedSentence(group: readonly PreprocessedRow[]): MergedSentenc
   }
   text = pySplit(text).join(" ");
   const pairs = group.map((r) => ({ drug: r.drug, effect: r.effect }));
-  const iob = studyIobTags(text, pairs.map((p) => p.drug), pairs.map((p) => p.effect)).join(" ");
+  const iob = studyIobTags(
+    text,
+    pairs.map((p) => p.drug),
+    pairs.map((p) => p.effect),
+  ).join(" ");
   return { text, sentence: group[0].sentence, pmid: group[0].pmid, pairs, iob };
 }
 
@@ -78,17 +82,28 @@ export function splitByGroup(rows: readonly PreprocessedRow[], by: GroupBy, seed
   const nVal = Math.ceil(0.1 * keys.length);
   const part = new Map<string, "train" | "val" | "test">();
   order.forEach((k, i) => part.set(k, i < nTest ? "test" : i < nTest + nVal ? "val" : "train"));
-  const out: GroupedSplit<number> = { train: [], val: [], test: [], by, seed, groups: { train: keys.length - nTest - nVal, val: nVal, test: nTest } };
+  const out: GroupedSplit<number> = {
+    train: [],
+    val: [],
+    test: [],
+    by,
+    seed,
+    groups: { train: keys.length - nTest - nVal, val: nVal, test: nTest },
+  };
   rows.forEach((r, i) => out[part.get(keyOf(r)) as "train" | "val" | "test"].push(i));
   return out;
 }
 
 /** Augment one part on its own: concatenations drawn only among that part's rows (seeded). */
-export function augmentPart(rows: readonly PreprocessedRow[], seed = 0): { ner: NerRow[]; re: ReRow[]; draws: number[][] } {
+export function augmentPart(
+  rows: readonly PreprocessedRow[],
+  seed = 0,
+): { ner: NerRow[]; re: ReRow[]; draws: number[][] } {
   const rng = new LegacyRandomState(seed);
   const draws: number[][] = [];
   for (const k of CONCAT_SIZES) {
-    for (let i = 0; i < concatenationsPerK(rows.length); i++) draws.push(Array.from({ length: k }, () => rng.randint(0, rows.length)));
+    for (let i = 0; i < concatenationsPerK(rows.length); i++)
+      draws.push(Array.from({ length: k }, () => rng.randint(0, rows.length)));
   }
   return { ner: buildNerRows(rows, draws), re: buildReRows(rows, draws), draws };
 }

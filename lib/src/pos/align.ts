@@ -10,7 +10,10 @@ export function posIdsForSequence(sequence: AlignedSequence, wordTags: readonly 
   const out = new Int32Array(sequence.wordIndex.length).fill(POS_PAD_ID);
   sequence.wordIndex.forEach((w, i) => {
     if (w < 0) return;
-    if (w >= ids.length) throw new RangeError(`POS alignment: position ${i} belongs to word ${w}, but only ${ids.length} words were tagged`);
+    if (w >= ids.length)
+      throw new RangeError(
+        `POS alignment: position ${i} belongs to word ${w}, but only ${ids.length} words were tagged`,
+      );
     out[i] = ids[w];
   });
   return out;

@@ -48,7 +48,8 @@ export function tagDistribution(rows: readonly TaggedRow[]): TagDistribution {
   const outside = new Map<string, number>();
   const perMask = new Map<string, Map<string, number>>(ENTITY_MASKS.map((m) => [m, new Map()]));
   rows.forEach((r, i) => {
-    if (r.words.length !== r.tags.length) throw new RangeError(`tagged row ${i}: ${r.words.length} words but ${r.tags.length} tags`);
+    if (r.words.length !== r.tags.length)
+      throw new RangeError(`tagged row ${i}: ${r.words.length} words but ${r.tags.length} tags`);
     r.words.forEach((w, k) => {
       const tag = r.tags[k];
       const into = isMask(w) ? inside : outside;
@@ -66,7 +67,8 @@ export function tagDistribution(rows: readonly TaggedRow[]): TagDistribution {
     const b = outside.get(tag) ?? 0;
     return { tag, inside: a, outside: b, inside_share: share(a, nIn), outside_share: share(b, nOut) };
   });
-  const totalVariation = nIn && nOut ? tableRows.reduce((s, r) => s + Math.abs(r.inside_share - r.outside_share), 0) / 2 : 0;
+  const totalVariation =
+    nIn && nOut ? tableRows.reduce((s, r) => s + Math.abs(r.inside_share - r.outside_share), 0) / 2 : 0;
   const masks = [...perMask].map(([mask, counts]) => {
     const n = sum(counts);
     const [majority, top] = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0] ?? ["", 0];

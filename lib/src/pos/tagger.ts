@@ -31,7 +31,15 @@ export interface TaggingCounts {
   failedRows: number;
 }
 
-export const emptyTaggingCounts = (): TaggingCounts => ({ words: 0, emptyWords: 0, untaggedWords: 0, splitWords: 0, unalignedTokens: 0, unknownTags: 0, failedRows: 0 });
+export const emptyTaggingCounts = (): TaggingCounts => ({
+  words: 0,
+  emptyWords: 0,
+  untaggedWords: 0,
+  splitWords: 0,
+  unalignedTokens: 0,
+  unknownTags: 0,
+  failedRows: 0,
+});
 
 export function addTaggingCounts(into: TaggingCounts, more: TaggingCounts): TaggingCounts {
   for (const k of Object.keys(into) as (keyof TaggingCounts)[]) into[k] += more[k];

@@ -7,7 +7,25 @@
  *
  * Tags outside the list (a future model's extra tag) are mapped to `X` and counted, never dropped.
  */
-export const UPOS_TAGS = ["ADJ", "ADP", "ADV", "AUX", "CCONJ", "DET", "INTJ", "NOUN", "NUM", "PART", "PRON", "PROPN", "PUNCT", "SCONJ", "SYM", "VERB", "X"] as const;
+export const UPOS_TAGS = [
+  "ADJ",
+  "ADP",
+  "ADV",
+  "AUX",
+  "CCONJ",
+  "DET",
+  "INTJ",
+  "NOUN",
+  "NUM",
+  "PART",
+  "PRON",
+  "PROPN",
+  "PUNCT",
+  "SCONJ",
+  "SYM",
+  "VERB",
+  "X",
+] as const;
 export type UposTag = (typeof UPOS_TAGS)[number];
 
 export const POS_PAD = "[PAD]";
@@ -21,7 +39,10 @@ const ID = new Map(POS_VOCAB.map((t, i) => [t, i]));
 /** Id of a tag of POS_VOCAB; throws on anything else (the tagger maps unknown tags to X before this). */
 export function posId(tag: string): number {
   const id = ID.get(tag);
-  if (id === undefined) throw new RangeError(`part-of-speech tag ${JSON.stringify(tag)} is not in the vocabulary (${POS_VOCAB.join(", ")})`);
+  if (id === undefined)
+    throw new RangeError(
+      `part-of-speech tag ${JSON.stringify(tag)} is not in the vocabulary (${POS_VOCAB.join(", ")})`,
+    );
   return id;
 }
 

@@ -92,7 +92,10 @@ export interface RelationParameterCount {
 }
 
 /** Parameter count of a head without allocating one. */
-export function relationHeadParameterCount(featureSize: number, opts: RelationHeadOptions = {}): Omit<RelationParameterCount, "encoder" | "total" | "trainable"> {
+export function relationHeadParameterCount(
+  featureSize: number,
+  opts: RelationHeadOptions = {},
+): Omit<RelationParameterCount, "encoder" | "total" | "trainable"> {
   const H = opts.lstmUnits ?? STUDY_RE_HEAD.lstmUnits;
   const D = opts.denseUnits ?? STUDY_RE_HEAD.denseUnits;
   const T = opts.seqLen ?? STUDY_RE_HEAD.seqLen;
@@ -142,7 +145,10 @@ export class RelationHead {
   /** PyTorch name -> variable, in a stable order. */
   readonly variables = new Map<string, tf.Variable>();
 
-  constructor(readonly featureSize: number, opts: RelationHeadOptions = {}) {
+  constructor(
+    readonly featureSize: number,
+    opts: RelationHeadOptions = {},
+  ) {
     this.lstmUnits = opts.lstmUnits ?? STUDY_RE_HEAD.lstmUnits;
     this.denseUnits = opts.denseUnits ?? STUDY_RE_HEAD.denseUnits;
     this.dropout = opts.dropout ?? STUDY_RE_HEAD.dropout;
@@ -151,16 +157,28 @@ export class RelationHead {
     this.inputGradient = opts.inputGradient ?? true;
     this.posEmbeddingSize = opts.posEmbeddingSize ?? 0;
     this.posVocabSize = this.posEmbeddingSize > 0 ? (opts.posVocabSize ?? 0) : 0;
-    for (const [k, v] of Object.entries({ featureSize, lstmUnits: this.lstmUnits, denseUnits: this.denseUnits, seqLen: this.seqLen, numClasses: this.numClasses })) {
-      if (!Number.isInteger(v) || v <= 0) throw new AdeflowError(`relation head: ${k} must be a positive integer, got ${v}`);
+    for (const [k, v] of Object.entries({
+      featureSize,
+      lstmUnits: this.lstmUnits,
+      denseUnits: this.denseUnits,
+      seqLen: this.seqLen,
+      numClasses: this.numClasses,
+    })) {
+      if (!Number.isInteger(v) || v <= 0)
+        throw new AdeflowError(`relation head: ${k} must be a positive integer, got ${v}`);
     }
     if (!Number.isInteger(this.posEmbeddingSize) || this.posEmbeddingSize < 0) {
-      throw new AdeflowError(`relation head: posEmbeddingSize must be a non-negative integer, got ${this.posEmbeddingSize}`);
+      throw new AdeflowError(
+        `relation head: posEmbeddingSize must be a non-negative integer, got ${this.posEmbeddingSize}`,
+      );
     }
     if (this.posEmbeddingSize > 0 && !(Number.isInteger(this.posVocabSize) && this.posVocabSize > 0)) {
-      throw new AdeflowError(`relation head: posVocabSize must be a positive integer when posEmbeddingSize > 0, got ${opts.posVocabSize}`);
+      throw new AdeflowError(
+        `relation head: posVocabSize must be a positive integer when posEmbeddingSize > 0, got ${opts.posVocabSize}`,
+      );
     }
-    if (!(this.dropout >= 0 && this.dropout < 1)) throw new AdeflowError(`relation head: dropout must be in [0, 1), got ${this.dropout}`);
+    if (!(this.dropout >= 0 && this.dropout < 1))
+      throw new AdeflowError(`relation head: dropout must be in [0, 1), got ${this.dropout}`);
     const rng = new Rng(opts.seed ?? 0);
     const posRng = new Rng(posInitSeed(opts.seed ?? 0));
     const E = this.posEmbeddingSize;
@@ -179,13 +197,19 @@ export class RelationHead {
         data = wide;
         shape[1] = F + E;
       }
-      this.variables.set(name, tf.tidy(() => tf.variable(tf.tensor(data, shape, "float32"), true)));
+      this.variables.set(
+        name,
+        tf.tidy(() => tf.variable(tf.tensor(data, shape, "float32"), true)),
+      );
     }
     if (E > 0) {
       // torch.nn.Embedding's default initialisation: N(0, 1)
       const table = new Float32Array(this.posVocabSize * E);
       for (let i = 0; i < table.length; i++) table[i] = posRng.normal();
-      this.variables.set("pos_embedding.weight", tf.tidy(() => tf.variable(tf.tensor(table, [this.posVocabSize, E], "float32"), true)));
+      this.variables.set(
+        "pos_embedding.weight",
+        tf.tidy(() => tf.variable(tf.tensor(table, [this.posVocabSize, E], "float32"), true)),
+      );
     }
   }
 
@@ -240,7 +264,9 @@ export class RelationHead {
       );
     }
     if (shape.length === 3 && shape[2] !== this.featureSize) {
-      throw new AdeflowError(`relation model: ${what} have ${shape[2]} features per position, the head expects ${this.featureSize}`);
+      throw new AdeflowError(
+        `relation model: ${what} have ${shape[2]} features per position, the head expects ${this.featureSize}`,
+      );
     }
   }
 
@@ -251,16 +277,23 @@ export class RelationHead {
   logits(features: tf.Tensor3D, training: boolean, seed = 0, posIds?: tf.Tensor2D): tf.Tensor3D {
     this.checkShape(features.shape);
     if (this.posEmbeddingSize > 0) {
-      if (!posIds) throw new AdeflowError("relation head: this head has a POS embedding, so it needs POS ids for every position");
+      if (!posIds)
+        throw new AdeflowError("relation head: this head has a POS embedding, so it needs POS ids for every position");
       this.checkShape(posIds.shape, "POS ids");
     }
     return tf.tidy(() => {
       const [B, T] = features.shape;
       let x: tf.Tensor3D = features;
-      if (posIds && this.posEmbeddingSize > 0) x = tf.concat([x, tf.gather(this.v("pos_embedding.weight"), posIds) as tf.Tensor3D], 2);
+      if (posIds && this.posEmbeddingSize > 0)
+        x = tf.concat([x, tf.gather(this.v("pos_embedding.weight"), posIds) as tf.Tensor3D], 2);
       if (training && this.dropout > 0) x = exampleDropout(x, this.dropout, seed, headDropoutSeed) as tf.Tensor3D;
       // the POS embedding learns through the LSTM's input gradient, so it is needed even on constant features
-      const seq = bidirectionalLstmKernel(x, this.direction(""), this.direction("_reverse"), this.inputGradient || this.posEmbeddingSize > 0);
+      const seq = bidirectionalLstmKernel(
+        x,
+        this.direction(""),
+        this.direction("_reverse"),
+        this.inputGradient || this.posEmbeddingSize > 0,
+      );
       const flat = tf.reshape(seq, [B, T * 2 * this.lstmUnits]);
       const dense = linearFast(flat, this.v("dense.weight"), this.v("dense.bias"));
       const out = gelu(linearFast(dense, this.v("classifier.weight"), this.v("classifier.bias")));
@@ -269,7 +302,14 @@ export class RelationHead {
   }
 
   /** Weighted CE (train/loss.ts reduction; labels int32 [b, seqLen], -100 ignored). */
-  loss(features: tf.Tensor3D, labels: tf.Tensor2D, classWeights: tf.Tensor1D | undefined, training: boolean, seed = 0, posIds?: tf.Tensor2D): tf.Scalar {
+  loss(
+    features: tf.Tensor3D,
+    labels: tf.Tensor2D,
+    classWeights: tf.Tensor1D | undefined,
+    training: boolean,
+    seed = 0,
+    posIds?: tf.Tensor2D,
+  ): tf.Scalar {
     this.checkShape(labels.shape, "labels");
     return tf.tidy(() => weightedCrossEntropy(this.logits(features, training, seed, posIds), labels, classWeights));
   }
@@ -281,7 +321,8 @@ export class RelationHead {
 
   private posTensor(fb: FeatureBatch): tf.Tensor2D | undefined {
     if (this.posEmbeddingSize === 0) return undefined;
-    if (!fb.posIds) throw new AdeflowError("relation head: this head has a POS embedding, but the feature batch has no posIds");
+    if (!fb.posIds)
+      throw new AdeflowError("relation head: this head has a POS embedding, but the feature batch has no posIds");
     return tf.tensor2d(fb.posIds, [fb.batch, fb.seqLen], "int32");
   }
 
@@ -322,7 +363,10 @@ export class RelationHead {
     for (const [name, v] of this.variables) {
       const data = get(name);
       if (!data) throw new AdeflowError(`relation head state: missing ${name}`);
-      if (data.length !== v.size) throw new AdeflowError(`relation head state: ${name} has ${data.length} values, expected ${v.size} (shape ${v.shape.join("x")})`);
+      if (data.length !== v.size)
+        throw new AdeflowError(
+          `relation head state: ${name} has ${data.length} values, expected ${v.size} (shape ${v.shape.join("x")})`,
+        );
       tf.tidy(() => v.assign(tf.tensor(Float32Array.from(data), v.shape, "float32")));
     }
   }

@@ -36,7 +36,12 @@ export interface LstmDirectionWeights {
  * inputGrad false: x is a constant (e.g. cached features), which saves computing its gradient
  * on the wasm path (ops/matmul.ts); tfjs skips it by itself elsewhere.
  */
-export function bidirectionalLstm(x: tf.Tensor3D, fwd: LstmDirectionWeights, rev: LstmDirectionWeights, inputGrad = true): tf.Tensor3D {
+export function bidirectionalLstm(
+  x: tf.Tensor3D,
+  fwd: LstmDirectionWeights,
+  rev: LstmDirectionWeights,
+  inputGrad = true,
+): tf.Tensor3D {
   return tf.tidy(() => {
     const [B, T, F] = x.shape;
     const H = fwd.weightHh.shape[1] as number;
@@ -82,7 +87,12 @@ export function bidirectionalLstm(x: tf.Tensor3D, fwd: LstmDirectionWeights, rev
  * backward 3.0x slower, an RE training step 2.1x slower; docs/local-profile.md): the block-diagonal weight's
  * gradient, [8H, 2H] per step, costs more than the launches it saves. So the head keeps the per-direction kernel.
  */
-export function bidirectionalLstmFused(x: tf.Tensor3D, fwd: LstmDirectionWeights, rev: LstmDirectionWeights, inputGrad = true): tf.Tensor3D {
+export function bidirectionalLstmFused(
+  x: tf.Tensor3D,
+  fwd: LstmDirectionWeights,
+  rev: LstmDirectionWeights,
+  inputGrad = true,
+): tf.Tensor3D {
   return tf.tidy(() => {
     const [B, T, F] = x.shape;
     const H = fwd.weightHh.shape[1] as number;
@@ -90,11 +100,22 @@ export function bidirectionalLstmFused(x: tf.Tensor3D, fwd: LstmDirectionWeights
     const ORDER = [0, 1, 3, 2];
     const gateRows = (w: tf.Tensor, k: number) => tf.slice(w, [k * H, 0], [H, w.shape[1] as number]);
     const gateBias = (b: tf.Tensor, k: number) => tf.slice(b, [k * H], [H]);
-    const reorder = (w: tf.Tensor) => tf.concat(ORDER.map((k) => gateRows(w, k)), 0);
-    const reorderBias = (b: tf.Tensor) => tf.concat(ORDER.map((k) => gateBias(b, k)), 0);
+    const reorder = (w: tf.Tensor) =>
+      tf.concat(
+        ORDER.map((k) => gateRows(w, k)),
+        0,
+      );
+    const reorderBias = (b: tf.Tensor) =>
+      tf.concat(
+        ORDER.map((k) => gateBias(b, k)),
+        0,
+      );
     // one input projection for both directions and all positions: [B*T, 8H] = [fwd (i f o g) | rev (i f o g)]
     const wIh = tf.concat([reorder(fwd.weightIh), reorder(rev.weightIh)], 0);
-    const bias = tf.concat([reorderBias(tf.add(fwd.biasIh, fwd.biasHh)), reorderBias(tf.add(rev.biasIh, rev.biasHh))], 0);
+    const bias = tf.concat(
+      [reorderBias(tf.add(fwd.biasIh, fwd.biasHh)), reorderBias(tf.add(rev.biasIh, rev.biasHh))],
+      0,
+    );
     const xp = tf.reshape(tf.add(matMulBT(tf.reshape(x, [B * T, F]), wIh, inputGrad), bias), [B, T, 2, 4, H]);
     const [xf, xr] = tf.split(xp, 2, 2); // [B, T, 1, 4, H] each
     // step order: the reverse direction's inputs flipped in time, then per gate [fwd; rev]: [B, T, 4, 2, H]
@@ -103,7 +124,10 @@ export function bidirectionalLstmFused(x: tf.Tensor3D, fwd: LstmDirectionWeights
     // block-diagonal recurrent weights in the same row layout: gate k -> [W_fwd_k, 0] then [0, W_rev_k]
     const zeros = tf.zeros([H, H]);
     const wHh = tf.concat(
-      ORDER.flatMap((k) => [tf.concat([gateRows(fwd.weightHh, k), zeros], 1), tf.concat([zeros, gateRows(rev.weightHh, k)], 1)]),
+      ORDER.flatMap((k) => [
+        tf.concat([gateRows(fwd.weightHh, k), zeros], 1),
+        tf.concat([zeros, gateRows(rev.weightHh, k)], 1),
+      ]),
       0,
     );
     const recur = leftMatMulWith(wHh); // [8H, 2H] x [2H, B]
@@ -134,6 +158,11 @@ export function setLstmKernel(k: LstmKernel): void {
   kernel = k;
 }
 
-export function bidirectionalLstmKernel(x: tf.Tensor3D, fwd: LstmDirectionWeights, rev: LstmDirectionWeights, inputGrad = true): tf.Tensor3D {
+export function bidirectionalLstmKernel(
+  x: tf.Tensor3D,
+  fwd: LstmDirectionWeights,
+  rev: LstmDirectionWeights,
+  inputGrad = true,
+): tf.Tensor3D {
   return (kernel === "fused" ? bidirectionalLstmFused : bidirectionalLstm)(x, fwd, rev, inputGrad);
 }

@@ -52,18 +52,26 @@ export class RelationModel {
   readonly layers: readonly number[];
   readonly frozenEncoder: boolean;
 
-  constructor(readonly encoder: BertEncoder, readonly options: RelationModelOptions = {}) {
+  constructor(
+    readonly encoder: BertEncoder,
+    readonly options: RelationModelOptions = {},
+  ) {
     const L = encoder.config.num_hidden_layers;
     const layers = options.layers ?? defaultRelationLayers(L);
     if (layers.length === 0) throw new AdeflowError("relation model: layers must name at least one hidden state");
     for (const l of layers) {
       if (!Number.isInteger(l) || l < 0 || l > L) {
-        throw new AdeflowError(`relation model: hidden state ${l} does not exist (the encoder has ${L} layers: indices 0 = embeddings .. ${L})`);
+        throw new AdeflowError(
+          `relation model: hidden state ${l} does not exist (the encoder has ${L} layers: indices 0 = embeddings .. ${L})`,
+        );
       }
     }
     this.layers = [...layers];
     this.frozenEncoder = options.frozenEncoder ?? false;
-    this.head = new RelationHead(layers.length * encoder.config.hidden_size, { ...options, inputGradient: !this.frozenEncoder });
+    this.head = new RelationHead(layers.length * encoder.config.hidden_size, {
+      ...options,
+      inputGradient: !this.frozenEncoder,
+    });
   }
 
   get seqLen(): number {
@@ -107,7 +115,10 @@ export class RelationModel {
     this.head.checkShape(inputIds.shape, "input ids");
     return tf.tidy(() => {
       const hs = this.encoder.forward(inputIds, mask, { training: training && !this.frozenEncoder, seed });
-      return tf.concat(this.layers.map((l) => hs[l]), 2) as tf.Tensor3D;
+      return tf.concat(
+        this.layers.map((l) => hs[l]),
+        2,
+      ) as tf.Tensor3D;
     });
   }
 
@@ -139,7 +150,10 @@ export class RelationModel {
     return {
       ids: tf.tensor2d(batch.inputIds, [batch.batch, batch.seqLen], "int32"),
       mask: tf.tensor2d(batch.attentionMask, [batch.batch, batch.seqLen], "int32"),
-      pos: this.head.posEmbeddingSize > 0 ? tf.tensor2d(stackPosIds(batch), [batch.batch, batch.seqLen], "int32") : undefined,
+      pos:
+        this.head.posEmbeddingSize > 0
+          ? tf.tensor2d(stackPosIds(batch), [batch.batch, batch.seqLen], "int32")
+          : undefined,
     };
   }
 
@@ -161,8 +175,12 @@ export function stackPosIds(batch: AlignedBatch): Int32Array {
   const out = new Int32Array(batch.batch * batch.seqLen);
   batch.sequences.forEach((s, b) => {
     const ids = (s as Partial<PosAlignedSequence>).posIds;
-    if (!ids) throw new AdeflowError(`relation model with a POS embedding: sequence ${b} of the batch has no posIds (tag the rows first, see pos/align.ts)`);
-    if (ids.length !== batch.seqLen) throw new AdeflowError(`relation model: sequence ${b} has ${ids.length} POS ids for ${batch.seqLen} positions`);
+    if (!ids)
+      throw new AdeflowError(
+        `relation model with a POS embedding: sequence ${b} of the batch has no posIds (tag the rows first, see pos/align.ts)`,
+      );
+    if (ids.length !== batch.seqLen)
+      throw new AdeflowError(`relation model: sequence ${b} has ${ids.length} POS ids for ${batch.seqLen} positions`);
     out.set(ids, b * batch.seqLen);
   });
   return out;

@@ -21,7 +21,10 @@ export function meanStd(values: readonly number[]): MeanStd {
 
 /** ln Γ(x) for x > 0 (Lanczos, g = 7, 9 terms: about 15 significant digits). */
 function logGamma(x: number): number {
-  const c = [0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7];
+  const c = [
+    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
+    12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
+  ];
   if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
   x -= 1;
   let a = c[0];
@@ -58,7 +61,9 @@ export function regularizedIncompleteBeta(x: number, a: number, b: number): numb
   if (x >= 1) return 1;
   const front = Math.exp(logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x) + b * Math.log(1 - x));
   // the continued fraction converges fast for x < (a + 1) / (a + b + 2); use the symmetry otherwise
-  return x < (a + 1) / (a + b + 2) ? (front * betaContinuedFraction(a, b, x)) / a : 1 - (front * betaContinuedFraction(b, a, 1 - x)) / b;
+  return x < (a + 1) / (a + b + 2)
+    ? (front * betaContinuedFraction(a, b, x)) / a
+    : 1 - (front * betaContinuedFraction(b, a, 1 - x)) / b;
 }
 
 /** P(|T| >= |t|) for Student's t with `df` degrees of freedom. */
@@ -89,5 +94,12 @@ export function pairedTTest(a: readonly number[], b: readonly number[]): PairedT
   const df = n - 1;
   if (n < 2) return { n, meanDifference: mean, stdDifference: std, t: NaN, df, p: NaN };
   const t = std === 0 ? (mean === 0 ? 0 : Math.sign(mean) * Infinity) : mean / (std / Math.sqrt(n));
-  return { n, meanDifference: mean, stdDifference: std, t, df, p: mean === 0 && std === 0 ? 1 : studentTTwoSidedP(t, df) };
+  return {
+    n,
+    meanDifference: mean,
+    stdDifference: std,
+    t,
+    df,
+    p: mean === 0 && std === 0 ? 1 : studentTTwoSidedP(t, df),
+  };
 }

@@ -11,7 +11,8 @@ export const PY_NOT_W = "[^\\p{L}\\p{N}_]";
 /** Python `\d` on str: decimal digits of any script (category Nd). */
 export const PY_D = "\\p{Nd}";
 /** The characters of Python's `str.isspace()` (JavaScript's `\s` lacks \x1c-\x1f and \x85, and adds \ufeff). */
-export const PY_S_CHARS = "\\t\\n\\v\\f\\r \\x1c-\\x1f\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
+export const PY_S_CHARS =
+  "\\t\\n\\v\\f\\r \\x1c-\\x1f\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
 export const PY_S = `[${PY_S_CHARS}]`;
 /** Python `\b`: a position between a word character and a non-word character (or the string's edge). */
 export const PY_B = `(?:(?<=${PY_W})(?!${PY_W})|(?<!${PY_W})(?=${PY_W}))`;

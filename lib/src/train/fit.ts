@@ -92,7 +92,12 @@ export interface StudyFitOptions {
 export type Padding = "longest" | "max";
 
 /** The positions of one batch: the model's fixed length, the profile's maximum, or the batch's longest row. */
-function batchLength(model: TrainableTokenModel, chunk: readonly AlignedSequence[], maxLength: number, padding: Padding = "longest"): number {
+function batchLength(
+  model: TrainableTokenModel,
+  chunk: readonly AlignedSequence[],
+  maxLength: number,
+  padding: Padding = "longest",
+): number {
   return model.seqLen ?? (padding === "max" ? maxLength : longestLength(chunk));
 }
 
@@ -101,22 +106,39 @@ function batchLength(model: TrainableTokenModel, chunk: readonly AlignedSequence
  * sorted by length (stable), so a batch holds rows of similar length and pads little; the windows keep the
  * shuffled order. Without `window` the shuffled order itself (the study's).
  */
-export function lengthGroupedOrder(order: readonly number[], lengths: readonly number[], batchSize: number, window?: number): number[] {
+export function lengthGroupedOrder(
+  order: readonly number[],
+  lengths: readonly number[],
+  batchSize: number,
+  window?: number,
+): number[] {
   if (!window || window <= 1) return [...order];
   const size = window * batchSize;
   const out: number[] = [];
-  for (let i = 0; i < order.length; i += size) out.push(...order.slice(i, i + size).sort((a, b) => lengths[a] - lengths[b]));
+  for (let i = 0; i < order.length; i += size)
+    out.push(...order.slice(i, i + size).sort((a, b) => lengths[a] - lengths[b]));
   return out;
 }
 
 const batchesOf = <T>(items: readonly T[], size: number): T[][] =>
   Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
 
-async function meanLoss(model: TrainableTokenModel, seqs: readonly AlignedSequence[], weights: tf.Tensor1D, profile: TrainingSettings, bar?: Progress, padding?: Padding): Promise<number> {
+async function meanLoss(
+  model: TrainableTokenModel,
+  seqs: readonly AlignedSequence[],
+  weights: tf.Tensor1D,
+  profile: TrainingSettings,
+  bar?: Progress,
+  padding?: Padding,
+): Promise<number> {
   let sum = 0;
   let n = 0;
   for (const [b, chunk] of batchesOf(seqs, profile.batchSize).entries()) {
-    const loss = model.loss(stackSequences(chunk, batchLength(model, chunk, profile.maxLength, padding)), weights, false);
+    const loss = model.loss(
+      stackSequences(chunk, batchLength(model, chunk, profile.maxLength, padding)),
+      weights,
+      false,
+    );
     sum += (await readScalar(loss)) * chunk.length;
     n += chunk.length;
     loss.dispose();
@@ -135,12 +157,28 @@ function epochProgress(options: Pick<StudyFitOptions, "log" | "progress">): Epoc
   // redrawn on stdout (a terminal, a notebook cell); otherwise the lines go where the caller's messages go
   const write = mode === "lines" ? (chunk: string) => log(chunk.replace(/\n$/, "")) : undefined;
   // nothing to do draws no bar (an empty one would never finish)
-  return (label, batches) => (batches > 0 ? new Progress({ total: batches, label, unit: "batches", rateUnit: "batch", mode, write }) : undefined);
+  return (label, batches) =>
+    batches > 0 ? new Progress({ total: batches, label, unit: "batches", rateUnit: "batch", mode, write }) : undefined;
 }
 
 /** One pass over `seqs` in a seeded order (its micro-batches spread over `group` when given); returns the mean training loss. */
-async function runEpoch(trainer: Trainer, model: TrainableTokenModel, seqs: readonly AlignedSequence[], weights: tf.Tensor1D, profile: TrainingSettings, label: string, progress: EpochProgress, group?: DataParallelGroup, padding?: Padding): Promise<number> {
-  const order = lengthGroupedOrder(trainer.shuffle(seqs.length), seqs.map((s) => s.length), profile.batchSize, profile.lengthBuckets);
+async function runEpoch(
+  trainer: Trainer,
+  model: TrainableTokenModel,
+  seqs: readonly AlignedSequence[],
+  weights: tf.Tensor1D,
+  profile: TrainingSettings,
+  label: string,
+  progress: EpochProgress,
+  group?: DataParallelGroup,
+  padding?: Padding,
+): Promise<number> {
+  const order = lengthGroupedOrder(
+    trainer.shuffle(seqs.length),
+    seqs.map((s) => s.length),
+    profile.batchSize,
+    profile.lengthBuckets,
+  );
   const batches = batchesOf(order, profile.batchSize);
   const bar = progress(label, batches.length);
   let sum = 0;
@@ -159,7 +197,11 @@ async function runEpoch(trainer: Trainer, model: TrainableTokenModel, seqs: read
 }
 
 /** The threads `fitStudy` trains on (see StudyFitOptions.threads). */
-export function trainingThreads(model: TrainableTokenModel, profile: Pick<TrainingSettings, "batchSize">, threads?: number): ThreadChoice {
+export function trainingThreads(
+  model: TrainableTokenModel,
+  profile: Pick<TrainingSettings, "batchSize">,
+  threads?: number,
+): ThreadChoice {
   if (!workerRecipeFor(model)) return { threads: 1, why: "this model cannot be rebuilt in a worker" };
   if (threads !== undefined) return { threads, why: "set by the caller" };
   let parameters = 0;
@@ -173,14 +215,29 @@ export function trainingThreads(model: TrainableTokenModel, profile: Pick<Traini
  * accumulation; then optionally one more epoch on train + validation at the final learning rate with the two
  * sets' weights pooled by size. Checkpoints after each epoch make an interrupted run resume.
  */
-export async function fitStudy(model: TrainableTokenModel, train: readonly AlignedSequence[], val: readonly AlignedSequence[], options: StudyFitOptions): Promise<StudyFitResult> {
+export async function fitStudy(
+  model: TrainableTokenModel,
+  train: readonly AlignedSequence[],
+  val: readonly AlignedSequence[],
+  options: StudyFitOptions,
+): Promise<StudyFitResult> {
   const { profile } = options;
   const log = options.log ?? (() => {});
   const progress = epochProgress(options);
   const started = Date.now();
   const parallel = trainingThreads(model, profile, options.threads);
-  log(parallel.threads > 1 ? `training on ${parallel.threads} threads, data-parallel (${parallel.why})` : `training on 1 thread (${parallel.why})`);
-  const group = parallel.threads > 1 ? DataParallelGroup.start(model.params(), workerRecipeFor(model)!, { threads: parallel.threads, backend: tf.getBackend() as BackendName }) : undefined;
+  log(
+    parallel.threads > 1
+      ? `training on ${parallel.threads} threads, data-parallel (${parallel.why})`
+      : `training on 1 thread (${parallel.why})`,
+  );
+  const group =
+    parallel.threads > 1
+      ? DataParallelGroup.start(model.params(), workerRecipeFor(model)!, {
+          threads: parallel.threads,
+          backend: tf.getBackend() as BackendName,
+        })
+      : undefined;
   try {
     // awaited here, so the workers are closed only after the last epoch
     return await fitStudyOn(group, parallel, model, train, val, options, started, progress);
@@ -201,8 +258,14 @@ async function fitStudyOn(
 ): Promise<StudyFitResult> {
   const { profile, numClasses } = options;
   const log = options.log ?? (() => {});
-  const wTrainArr = computeClassWeights(train.map((s) => s.labels), numClasses);
-  const wValArr = computeClassWeights(val.map((s) => s.labels), numClasses);
+  const wTrainArr = computeClassWeights(
+    train.map((s) => s.labels),
+    numClasses,
+  );
+  const wValArr = computeClassWeights(
+    val.map((s) => s.labels),
+    numClasses,
+  );
   const wTrain = tf.tensor1d(wTrainArr);
   const wVal = tf.tensor1d(wValArr);
   const updatesPerEpoch = (n: number) => Math.ceil(Math.ceil(n / profile.batchSize) / profile.accumulationSteps);
@@ -236,15 +299,39 @@ async function fitStudyOn(
   for (let epoch = firstEpoch; epoch < lastEpoch; epoch++) {
     const t0 = Date.now();
     const lr = trainer.currentLr;
-    const trainLoss = await runEpoch(trainer, model, train, wTrain, profile, `epoch ${epoch + 1}/${profile.epochs}`, progress, group, options.padding);
-    const valLoss = await meanLoss(model, val, wVal, profile, progress(`epoch ${epoch + 1}/${profile.epochs} validation loss`, Math.ceil(val.length / profile.batchSize)), options.padding);
+    const trainLoss = await runEpoch(
+      trainer,
+      model,
+      train,
+      wTrain,
+      profile,
+      `epoch ${epoch + 1}/${profile.epochs}`,
+      progress,
+      group,
+      options.padding,
+    );
+    const valLoss = await meanLoss(
+      model,
+      val,
+      wVal,
+      profile,
+      progress(`epoch ${epoch + 1}/${profile.epochs} validation loss`, Math.ceil(val.length / profile.batchSize)),
+      options.padding,
+    );
     history.push({ phase: "train", epoch: epoch + 1, trainLoss, valLoss, lr, seconds: (Date.now() - t0) / 1000 });
     log(`epoch ${epoch + 1}: train loss ${trainLoss.toFixed(4)}, validation loss ${valLoss.toFixed(4)}`);
     if (mainDir) await trainer.save(mainDir, { history, fingerprint });
   }
   let optimizerSteps = trainer.step;
   trainer.dispose();
-  const result: StudyFitResult = { history, classWeights: { train: [...wTrainArr], val: [...wValArr] }, optimizerSteps, seconds: 0, resumedFrom, parallel };
+  const result: StudyFitResult = {
+    history,
+    classWeights: { train: [...wTrainArr], val: [...wValArr] },
+    optimizerSteps,
+    seconds: 0,
+    resumedFrom,
+    parallel,
+  };
   if (profile.finalEpochs > 0 && lastEpoch === profile.epochs) {
     const both = [...train, ...val];
     const pooled = pooledClassWeights(wTrainArr, train.length, wValArr, val.length);
@@ -259,8 +346,25 @@ async function fitStudyOn(
     for (let e = 0; e < profile.finalEpochs; e++) {
       const t0 = Date.now();
       const lr = final.currentLr;
-      const trainLoss = await runEpoch(final, model, both, wPooled, profile, `final epoch ${e + 1}/${profile.finalEpochs} (train + validation)`, progress, group, options.padding);
-      history.push({ phase: "final", epoch: profile.epochs + e + 1, trainLoss, valLoss: await meanLoss(model, val, wVal, profile, undefined, options.padding), lr, seconds: (Date.now() - t0) / 1000 });
+      const trainLoss = await runEpoch(
+        final,
+        model,
+        both,
+        wPooled,
+        profile,
+        `final epoch ${e + 1}/${profile.finalEpochs} (train + validation)`,
+        progress,
+        group,
+        options.padding,
+      );
+      history.push({
+        phase: "final",
+        epoch: profile.epochs + e + 1,
+        trainLoss,
+        valLoss: await meanLoss(model, val, wVal, profile, undefined, options.padding),
+        lr,
+        seconds: (Date.now() - t0) / 1000,
+      });
     }
     optimizerSteps += final.step;
     final.dispose();
@@ -273,7 +377,6 @@ async function fitStudyOn(
   result.seconds = (Date.now() - started) / 1000;
   return result;
 }
-
 
 export interface PredictOptions {
   /** With `log`, a progress bar follows the batches (as in fitStudy: redrawn, or lines through `log`). */
@@ -290,7 +393,12 @@ export interface PredictOptions {
  * Rows are batched by length (sorted, stable) and each batch padded to its own longest row unless the model
  * reads a fixed length or `padding` is "max"; without dropout a row's prediction does not depend on its batch.
  */
-export async function predictSequences(model: TrainableTokenModel, seqs: readonly AlignedSequence[], profile: Pick<TrainingSettings, "batchSize" | "maxLength">, options: PredictOptions = {}): Promise<Int32Array[]> {
+export async function predictSequences(
+  model: TrainableTokenModel,
+  seqs: readonly AlignedSequence[],
+  profile: Pick<TrainingSettings, "batchSize" | "maxLength">,
+  options: PredictOptions = {},
+): Promise<Int32Array[]> {
   const out: Int32Array[] = new Array(seqs.length);
   const bucketed = model.seqLen === undefined && options.padding !== "max";
   const order = Array.from({ length: seqs.length }, (_, i) => i);

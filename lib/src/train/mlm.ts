@@ -44,7 +44,13 @@ export interface MaskedBatch {
  * Mask a batch of token-id sequences (each `[CLS] ... [SEP]`, unpadded) for MLM: pads to the longest one,
  * chooses round(probability x candidates) positions per sequence (at least one) among its non-special tokens.
  */
-export function maskForMlm(sequences: readonly (readonly number[])[], ids: MlmSpecialIds, rng: Rng, probability = 0.15, padId = 0): MaskedBatch {
+export function maskForMlm(
+  sequences: readonly (readonly number[])[],
+  ids: MlmSpecialIds,
+  rng: Rng,
+  probability = 0.15,
+  padId = 0,
+): MaskedBatch {
   const B = sequences.length;
   const T = Math.max(...sequences.map((s) => s.length));
   const special = new Set(ids.special);
@@ -68,7 +74,10 @@ export function maskForMlm(sequences: readonly (readonly number[])[], ids: MlmSp
     });
     if (candidates.length === 0) return;
     const n = Math.max(1, Math.round(probability * candidates.length));
-    for (const t of rng.shuffle(candidates).slice(0, n).sort((x, y) => x - y)) {
+    for (const t of rng
+      .shuffle(candidates)
+      .slice(0, n)
+      .sort((x, y) => x - y)) {
       const at = b * T + t;
       out.labels[at] = seq[t];
       chosen.push(at);
@@ -86,13 +95,17 @@ let headCounter = 0;
 export class MlmHead {
   readonly variables = new Map<string, tf.Variable>();
 
-  constructor(readonly encoder: BertEncoder, seed: number) {
+  constructor(
+    readonly encoder: BertEncoder,
+    seed: number,
+  ) {
     const H = encoder.config.hidden_size;
     const V = encoder.config.vocab_size;
     const rng = new Rng(seed);
     const dense = new Float32Array(H * H);
     for (let i = 0; i < dense.length; i++) dense[i] = 0.02 * rng.normal();
-    const v = (name: string, t: tf.Tensor) => this.variables.set(name, tf.variable(t, true, `mlm/${name}/${++headCounter}`));
+    const v = (name: string, t: tf.Tensor) =>
+      this.variables.set(name, tf.variable(t, true, `mlm/${name}/${++headCounter}`));
     v("cls.predictions.transform.dense.weight", tf.tensor2d(dense, [H, H]));
     v("cls.predictions.transform.dense.bias", tf.zeros([H]));
     v("cls.predictions.transform.LayerNorm.weight", tf.ones([H]));
@@ -121,13 +134,23 @@ export class MlmHead {
       const last = tf.reshape(hs[hs.length - 1], [batch.batch * batch.seqLen, this.encoder.config.hidden_size]);
       const at = tf.gather(last, tf.tensor1d(batch.chosen, "int32"));
       const t = layerNorm(
-        gelu(linear(at, this.get("cls.predictions.transform.dense.weight"), this.get("cls.predictions.transform.dense.bias"))),
+        gelu(
+          linear(
+            at,
+            this.get("cls.predictions.transform.dense.weight"),
+            this.get("cls.predictions.transform.dense.bias"),
+          ),
+        ),
         this.get("cls.predictions.transform.LayerNorm.weight"),
         this.get("cls.predictions.transform.LayerNorm.bias"),
         this.encoder.config.layer_norm_eps,
       );
       // tied decoder: the word-embedding matrix [vocab, hidden] is already in the [out, in] layout linear() takes
-      const logits = linear(t, this.encoder.variables.get("embeddings.word_embeddings.weight")!, this.get("cls.predictions.bias"));
+      const logits = linear(
+        t,
+        this.encoder.variables.get("embeddings.word_embeddings.weight")!,
+        this.get("cls.predictions.bias"),
+      );
       const labels = tf.gather(tf.tensor1d(batch.labels, "int32"), tf.tensor1d(batch.chosen, "int32"));
       return weightedCrossEntropy(logits, labels);
     });
@@ -171,9 +194,17 @@ export interface MlmPretrainingResult {
 }
 
 /** Pretrain `head.encoder` (in place) on token-id sequences with the MLM objective. */
-export async function pretrainMlm(head: MlmHead, sequences: readonly (readonly number[])[], ids: MlmSpecialIds, options: MlmPretrainingOptions): Promise<MlmPretrainingResult> {
+export async function pretrainMlm(
+  head: MlmHead,
+  sequences: readonly (readonly number[])[],
+  ids: MlmSpecialIds,
+  options: MlmPretrainingOptions,
+): Promise<MlmPretrainingResult> {
   if (sequences.length === 0) throw new AdeflowError("MLM pretraining needs at least one sentence");
-  if (!(options.steps > 0) || !(options.batchSize > 0)) throw new AdeflowError(`MLM pretraining needs steps > 0 and batchSize > 0 (got ${options.steps}, ${options.batchSize})`);
+  if (!(options.steps > 0) || !(options.batchSize > 0))
+    throw new AdeflowError(
+      `MLM pretraining needs steps > 0 and batchSize > 0 (got ${options.steps}, ${options.batchSize})`,
+    );
   const trainer = new Trainer(head.params(), {
     lr: options.learningRate,
     totalSteps: options.steps,

@@ -40,7 +40,10 @@ export class AdamW {
   private readonly mH = new Map<string, Float32Array>();
   private readonly vH = new Map<string, Float32Array>();
 
-  constructor(readonly params: Map<string, tf.Variable>, opts: AdamWOptions) {
+  constructor(
+    readonly params: Map<string, tf.Variable>,
+    opts: AdamWOptions,
+  ) {
     this.beta1 = opts.beta1 ?? 0.9;
     this.beta2 = opts.beta2 ?? 0.999;
     this.eps = opts.eps ?? 1e-8;
@@ -51,8 +54,14 @@ export class AdamW {
         this.mH.set(name, new Float32Array(p.size));
         this.vH.set(name, new Float32Array(p.size));
       } else {
-        this.mT.set(name, tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
-        this.vT.set(name, tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
+        this.mT.set(
+          name,
+          tf.tidy(() => tf.variable(tf.zerosLike(p), false)),
+        );
+        this.vT.set(
+          name,
+          tf.tidy(() => tf.variable(tf.zerosLike(p), false)),
+        );
       }
     }
   }
@@ -151,7 +160,10 @@ export function clipCoefficient(norm: number, maxNorm: number): number {
  * Clip gradients to global norm `maxNorm` (returns new tensors; the caller disposes the old
  * ones) and the norm before clipping.
  */
-export async function clipByGlobalNorm(grads: Map<string, tf.Tensor>, maxNorm: number): Promise<{ grads: Map<string, tf.Tensor>; norm: number }> {
+export async function clipByGlobalNorm(
+  grads: Map<string, tf.Tensor>,
+  maxNorm: number,
+): Promise<{ grads: Map<string, tf.Tensor>; norm: number }> {
   const norm = await globalNorm(grads.values());
   const coef = clipCoefficient(norm, maxNorm);
   const out = new Map<string, tf.Tensor>();

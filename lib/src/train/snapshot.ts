@@ -19,7 +19,8 @@ export class VariableSnapshot {
   static async take(variables: ReadonlyMap<string, tf.Variable>): Promise<VariableSnapshot> {
     const saved = new Map<string, { values: Float32Array | Int32Array | Uint8Array; dtype: tf.DataType }>();
     for (const [name, v] of variables) {
-      const values = v.dtype === "float32" ? await readFloat32(v) : ((await v.data()) as Int32Array | Uint8Array).slice();
+      const values =
+        v.dtype === "float32" ? await readFloat32(v) : ((await v.data()) as Int32Array | Uint8Array).slice();
       saved.set(name, { values, dtype: v.dtype });
     }
     return new VariableSnapshot(variables, saved);

@@ -66,7 +66,8 @@ function checkpointCandidates(dir: string, skipped: string[]): string[] {
   if (fs.existsSync(latestFile)) {
     try {
       const latest = readJsonFile<{ checkpoint?: unknown }>(latestFile, "checkpoint index");
-      if (typeof latest.checkpoint === "string" && CHECKPOINT_NAME.test(latest.checkpoint)) order.push(latest.checkpoint);
+      if (typeof latest.checkpoint === "string" && CHECKPOINT_NAME.test(latest.checkpoint))
+        order.push(latest.checkpoint);
       else skipped.push(`${latestFile}: names no checkpoint folder`);
     } catch (err) {
       skipped.push((err as Error).message);
@@ -80,7 +81,12 @@ function checkpointCandidates(dir: string, skipped: string[]): string[] {
 function readCheckpointFiles(ck: string): CheckpointFiles {
   const state = readJsonFile<Record<string, unknown>>(path.join(ck, "state.json"), "checkpoint state");
   if (typeof state.step !== "number") throw new AdeflowError(`${path.join(ck, "state.json")}: has no step number`);
-  return { dir: ck, state, params: readSafetensors(path.join(ck, "params.safetensors")), optimizer: readSafetensors(path.join(ck, "optimizer.safetensors")) };
+  return {
+    dir: ck,
+    state,
+    params: readSafetensors(path.join(ck, "params.safetensors")),
+    optimizer: readSafetensors(path.join(ck, "optimizer.safetensors")),
+  };
 }
 
 /**
@@ -136,7 +142,10 @@ export class Trainer {
   microBatches = 0;
   private acc: Map<string, tf.Tensor> | null = null;
 
-  constructor(readonly params: Map<string, tf.Variable>, opts: TrainerOptions) {
+  constructor(
+    readonly params: Map<string, tf.Variable>,
+    opts: TrainerOptions,
+  ) {
     this.opts = {
       lr: opts.lr ?? 2e-4,
       totalSteps: opts.totalSteps,
@@ -169,7 +178,10 @@ export class Trainer {
   async microBatch(lossFn: LossFn): Promise<MicroResult> {
     return this.microBatchGrads(async (dropoutSeed) => {
       const entries = [...this.params.entries()].filter(([, v]) => v.trainable);
-      const { value, grads } = tf.variableGrads(() => lossFn(dropoutSeed), entries.map(([, v]) => v));
+      const { value, grads } = tf.variableGrads(
+        () => lossFn(dropoutSeed),
+        entries.map(([, v]) => v),
+      );
       const loss = await readScalar(value);
       value.dispose();
       const byName = new Map<string, tf.Tensor>();
@@ -183,7 +195,9 @@ export class Trainer {
    * gradients are keyed by parameter name and become owned by the trainer.
    */
   async microBatchGrads(
-    fn: (dropoutSeed: number) => { loss: number; grads: Map<string, tf.Tensor> } | Promise<{ loss: number; grads: Map<string, tf.Tensor> }>,
+    fn: (
+      dropoutSeed: number,
+    ) => { loss: number; grads: Map<string, tf.Tensor> } | Promise<{ loss: number; grads: Map<string, tf.Tensor> }>,
   ): Promise<MicroResult> {
     const dropoutSeed = this.rng.nextUint32();
     let result: { loss: number; grads: Map<string, tf.Tensor> };
@@ -256,7 +270,10 @@ export class Trainer {
 
   /** Save an atomic checkpoint under `dir` (must be called between updates). Returns its folder. */
   async save(dir: string, extra: Record<string, unknown> = {}): Promise<string> {
-    if (this.pending > 0) throw new AdeflowError(`cannot checkpoint in the middle of a gradient accumulation (${this.pending} micro-batches pending)`);
+    if (this.pending > 0)
+      throw new AdeflowError(
+        `cannot checkpoint in the middle of a gradient accumulation (${this.pending} micro-batches pending)`,
+      );
     const name = `ckpt-${this.step}`;
     const final = path.join(dir, name);
     const tmp = path.join(dir, `.${name}.tmp-${process.pid}`);
@@ -279,7 +296,8 @@ export class Trainer {
       throw new AdeflowError(`saving the checkpoint ${final} failed, the previous one is kept: ${line}`);
     }
     writeFileAtomic(path.join(dir, "latest.json"), JSON.stringify({ checkpoint: name, step: this.step }) + "\n");
-    for (const old of listCheckpoints(dir).slice(KEPT_CHECKPOINTS)) fs.rmSync(path.join(dir, old), { recursive: true, force: true });
+    for (const old of listCheckpoints(dir).slice(KEPT_CHECKPOINTS))
+      fs.rmSync(path.join(dir, old), { recursive: true, force: true });
     return final;
   }
 
@@ -312,12 +330,18 @@ export class Trainer {
    */
   restore(dir: string, log: (line: string) => void = () => {}): Record<string, unknown> {
     const found = newestReadableCheckpoint(dir);
-    if (!found.files) throw new AdeflowError(`${dir}: no checkpoint to resume from${found.skipped.length ? `: ${found.skipped.join("; ")}` : ""}`);
+    if (!found.files)
+      throw new AdeflowError(
+        `${dir}: no checkpoint to resume from${found.skipped.length ? `: ${found.skipped.join("; ")}` : ""}`,
+      );
     return this.restoreFrom(found as { files: CheckpointFiles; skipped: string[] }, log);
   }
 
   /** Restore a checkpoint already read by `newestReadableCheckpoint`. */
-  restoreFrom(found: { files: CheckpointFiles; skipped: string[] }, log: (line: string) => void = () => {}): Record<string, unknown> {
+  restoreFrom(
+    found: { files: CheckpointFiles; skipped: string[] },
+    log: (line: string) => void = () => {},
+  ): Record<string, unknown> {
     for (const line of found.skipped) log(`skipped unreadable checkpoint data: ${line}`);
     if (found.skipped.length) log(`resuming from ${found.files.dir} instead`);
     const { dir: ck, state, params, optimizer: opt } = found.files;
@@ -325,7 +349,8 @@ export class Trainer {
     const check = (file: string, map: TensorMap, key: string, v: tf.Variable) => {
       const t = map.get(key);
       if (!t) problems.push(`${file}: missing ${key}`);
-      else if (t.shape.join(",") !== v.shape.join(",")) problems.push(`${file}: ${key} has shape [${t.shape}] but the model needs [${v.shape}]`);
+      else if (t.shape.join(",") !== v.shape.join(","))
+        problems.push(`${file}: ${key} has shape [${t.shape}] but the model needs [${v.shape}]`);
     };
     for (const [k, v] of this.params) {
       check("params.safetensors", params, k, v);

@@ -2,7 +2,15 @@ import * as path from "node:path";
 import type { Figure } from "./figure";
 import { chartDivHtml, plotlyLoaderHtml } from "./html";
 import { saveChart, type SaveChartOptions } from "./save";
-import { saveTable, tableHtml, toTableData, type SavedTable, type TableHtmlOptions, type TableLike, type ToTableOptions } from "./table";
+import {
+  saveTable,
+  tableHtml,
+  toTableData,
+  type SavedTable,
+  type TableHtmlOptions,
+  type TableLike,
+  type ToTableOptions,
+} from "./table";
 
 /**
  * Inline display in a tslab notebook. The page has no internet, so plotly.js comes from node_modules: the
@@ -64,7 +72,9 @@ export interface ShowTableOptions extends TableHtmlOptions, ToTableOptions {
 export function showTable(table: TableLike, options: ShowTableOptions = {}): void {
   const data = toTableData(table, options);
   const saved: SavedTable | undefined = options.save ? saveTable(table, options.save, options) : undefined;
-  (options.display ?? tslabDisplay()).html(tableHtml(data, options) + savedNote(saved ? [saved.csv, saved.markdown] : []));
+  (options.display ?? tslabDisplay()).html(
+    tableHtml(data, options) + savedNote(saved ? [saved.csv, saved.markdown] : []),
+  );
 }
 
 /** Show any HTML inline (for example `extractionHtml(...)`). */

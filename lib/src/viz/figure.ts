@@ -97,7 +97,11 @@ export interface Figure {
 /** Plotly's default layout width and height are replaced by these, so the inline and saved views agree. */
 export const DEFAULT_CHART_HEIGHT = 450;
 
-export const axisTitle = (text: string, extra: Omit<Axis, "title"> = {}): Axis => ({ title: { text }, automargin: true, ...extra });
+export const axisTitle = (text: string, extra: Omit<Axis, "title"> = {}): Axis => ({
+  title: { text },
+  automargin: true,
+  ...extra,
+});
 
 /** A figure with a title and axis titles, the common case; `layout` adds or overrides anything else. */
 export function figure(data: Trace[], title: string, xTitle?: string, yTitle?: string, layout: Layout = {}): Figure {
@@ -113,17 +117,38 @@ export function figure(data: Trace[], title: string, xTitle?: string, yTitle?: s
   };
 }
 
-export const bar = (x: Datum[], y: Datum[], options: Omit<BarTrace, "type" | "x" | "y"> = {}): BarTrace => ({ type: "bar", x, y, ...options });
-export const histogram = (x: number[], options: Omit<HistogramTrace, "type" | "x"> = {}): HistogramTrace => ({ type: "histogram", x, ...options });
-export const box = (y: number[], options: Omit<BoxTrace, "type" | "y"> = {}): BoxTrace => ({ type: "box", y, ...options });
-export const scatter = (x: Datum[], y: Datum[], options: Omit<ScatterTrace, "type" | "x" | "y"> = {}): ScatterTrace => ({
+export const bar = (x: Datum[], y: Datum[], options: Omit<BarTrace, "type" | "x" | "y"> = {}): BarTrace => ({
+  type: "bar",
+  x,
+  y,
+  ...options,
+});
+export const histogram = (x: number[], options: Omit<HistogramTrace, "type" | "x"> = {}): HistogramTrace => ({
+  type: "histogram",
+  x,
+  ...options,
+});
+export const box = (y: number[], options: Omit<BoxTrace, "type" | "y"> = {}): BoxTrace => ({
+  type: "box",
+  y,
+  ...options,
+});
+export const scatter = (
+  x: Datum[],
+  y: Datum[],
+  options: Omit<ScatterTrace, "type" | "x" | "y"> = {},
+): ScatterTrace => ({
   type: "scatter",
   x,
   y,
   mode: "lines",
   ...options,
 });
-export const heatmap = (z: number[][], options: Omit<HeatmapTrace, "type" | "z"> = {}): HeatmapTrace => ({ type: "heatmap", z, ...options });
+export const heatmap = (z: number[][], options: Omit<HeatmapTrace, "type" | "z"> = {}): HeatmapTrace => ({
+  type: "heatmap",
+  z,
+  ...options,
+});
 
 /** Colours used consistently across the notebooks: drugs, effects, positive and negative sentences. */
 export const COLORS = {

@@ -35,7 +35,12 @@ export function jsonForScript(value: unknown): string {
 }
 
 export function escapeHtml(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
+  return s
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;")
+    .replace(/'/g, "&#39;");
 }
 
 /** plotly's per-chart configuration: no plotly logo, no link to the plotly cloud, resizes with the page. */
@@ -59,7 +64,9 @@ const figureTitle = (fig: Figure): string => fig.layout.title?.text ?? "chart";
 export function chartHtml(fig: Figure, options: ChartHtmlOptions = {}): string {
   const title = options.title ?? figureTitle(fig);
   const fullWindow = options.fullWindow ?? true;
-  const size = fullWindow ? "width:100vw;height:100vh;" : `width:100%;height:${fig.layout.height ?? DEFAULT_CHART_HEIGHT}px;`;
+  const size = fullWindow
+    ? "width:100vw;height:100vh;"
+    : `width:100%;height:${fig.layout.height ?? DEFAULT_CHART_HEIGHT}px;`;
   return [
     "<!DOCTYPE html>",
     '<html lang="en">',
@@ -67,7 +74,9 @@ export function chartHtml(fig: Figure, options: ChartHtmlOptions = {}): string {
     '<meta charset="utf-8">',
     `<title>${escapeHtml(title)}</title>`,
     "<style>html,body{margin:0;padding:0;background:#fff;}</style>",
-    options.plotlySrc ? `<script src="${escapeHtml(options.plotlySrc)}"></script>` : `<script>${plotlySource()}</script>`,
+    options.plotlySrc
+      ? `<script src="${escapeHtml(options.plotlySrc)}"></script>`
+      : `<script>${plotlySource()}</script>`,
     "</head>",
     "<body>",
     `<div id="chart" style="${size}"></div>`,

@@ -88,7 +88,13 @@ export const CHROMIUM_ARGS = [
 ];
 
 /** Headless Chromium screenshot of a local page, into a temporary file renamed into place. Returns an error text, or undefined. */
-function screenshot(chromium: string, htmlFile: string, pngFile: string, width: number, height: number): string | undefined {
+function screenshot(
+  chromium: string,
+  htmlFile: string,
+  pngFile: string,
+  width: number,
+  height: number,
+): string | undefined {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), "adeflow-chromium-"));
   const tmp = `${pngFile}.tmp-${process.pid}-${Date.now()}.png`;
   try {

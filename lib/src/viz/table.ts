@@ -28,7 +28,9 @@ export interface ToTableOptions {
 }
 
 const toCell = (v: unknown): Cell =>
-  v === null || v === undefined || typeof v === "string" || typeof v === "number" || typeof v === "boolean" ? v : String(v);
+  v === null || v === undefined || typeof v === "string" || typeof v === "number" || typeof v === "boolean"
+    ? v
+    : String(v);
 
 const isDefaultIndex = (index: readonly (string | number)[]): boolean => index.every((v, i) => v === i);
 
@@ -57,7 +59,8 @@ export function toTableData(table: TableLike, options: ToTableOptions = {}): Tab
     return { columns: named, rows: records.map((r) => columns.map((c) => toCell(r[c]))) };
   }
   const nd = table as unknown as NdLike;
-  if (!Array.isArray(nd.index) || !Array.isArray(nd.values)) throw new TypeError("showTable/saveTable: expected a danfojs DataFrame or Series, or an array of records");
+  if (!Array.isArray(nd.index) || !Array.isArray(nd.values))
+    throw new TypeError("showTable/saveTable: expected a danfojs DataFrame or Series, or an array of records");
   const series = nd.$isSeries === true;
   const values2d: unknown[][] = series ? (nd.values as unknown[]).map((v) => [v]) : (nd.values as unknown[][]);
   const columns = series ? [String(nd.columns?.[0] ?? "value")] : nd.columns.map(String);
@@ -96,7 +99,10 @@ export function toCsv(t: TableData): string {
 
 /** A Markdown (GFM) table cell: `|` and backslashes escaped, line breaks as `<br>`. Quotes need no escaping. */
 export function markdownCell(s: string): string {
-  return s.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/\r\n|\r|\n/g, "<br>");
+  return s
+    .replace(/\\/g, "\\\\")
+    .replace(/\|/g, "\\|")
+    .replace(/\r\n|\r|\n/g, "<br>");
 }
 
 const isNumericColumn = (t: TableData, c: number): boolean =>
@@ -121,14 +127,25 @@ export function tableHtml(t: TableData, options: TableHtmlOptions = {}): string 
   const maxRows = options.maxRows ?? 50;
   const digits = options.digits ?? 3;
   const numeric = t.columns.map((_, c) => isNumericColumn(t, c));
-  const cellStyle = (c: number) => `padding:2px 8px;border-bottom:1px solid #ddd;text-align:${numeric[c] ? "right" : "left"};vertical-align:top;`;
-  const head = t.columns.map((name, c) => `<th style="${cellStyle(c)}border-bottom:2px solid #999;">${escapeHtml(name)}</th>`).join("");
+  const cellStyle = (c: number) =>
+    `padding:2px 8px;border-bottom:1px solid #ddd;text-align:${numeric[c] ? "right" : "left"};vertical-align:top;`;
+  const head = t.columns
+    .map((name, c) => `<th style="${cellStyle(c)}border-bottom:2px solid #999;">${escapeHtml(name)}</th>`)
+    .join("");
   const body = t.rows
     .slice(0, maxRows)
-    .map((r) => `<tr>${r.map((v, c) => `<td style="${cellStyle(c)}">${escapeHtml(formatCell(v, digits))}</td>`).join("")}</tr>`)
+    .map(
+      (r) =>
+        `<tr>${r.map((v, c) => `<td style="${cellStyle(c)}">${escapeHtml(formatCell(v, digits))}</td>`).join("")}</tr>`,
+    )
     .join("\n");
-  const more = t.rows.length > maxRows ? `<p style="color:#666;">… ${t.rows.length - maxRows} more rows (${t.rows.length} in all)</p>` : "";
-  const caption = options.caption ? `<caption style="caption-side:top;text-align:left;font-weight:bold;padding:4px 0;">${escapeHtml(options.caption)}</caption>` : "";
+  const more =
+    t.rows.length > maxRows
+      ? `<p style="color:#666;">… ${t.rows.length - maxRows} more rows (${t.rows.length} in all)</p>`
+      : "";
+  const caption = options.caption
+    ? `<caption style="caption-side:top;text-align:left;font-weight:bold;padding:4px 0;">${escapeHtml(options.caption)}</caption>`
+    : "";
   return (
     `<table class="adeflow-table" style="border-collapse:collapse;font-size:13px;">${caption}` +
     `<thead><tr>${head}</tr></thead>\n<tbody>\n${body}\n</tbody></table>${more}`
@@ -141,7 +158,11 @@ export interface SavedTable {
 }
 
 /** Write `<base>.csv` and `<base>.md` atomically (a `.csv` or `.md` suffix on `baseFile` is dropped). */
-export function saveTable(table: TableLike, baseFile: string, options: ToTableOptions & { digits?: number } = {}): SavedTable {
+export function saveTable(
+  table: TableLike,
+  baseFile: string,
+  options: ToTableOptions & { digits?: number } = {},
+): SavedTable {
   const base = baseFile.replace(/\.(csv|md)$/i, "");
   const data = toTableData(table, options);
   const csv = `${base}.csv`;

@@ -29,7 +29,19 @@ test("dictionary NER: longest entry first, whole words, case-sensitive; a string
   assert.equal(dict.maxWords, 3);
   assert.equal(dict.ambiguous, 1);
   const words = "low dose aspirin caused bleeding and aspirin rash but Aspirin dose".split(" ");
-  assert.deepEqual(dictionaryTags(dict, words), ["B-Drug", "I-Drug", "I-Drug", "O", "B-Effect", "O", "B-Drug", "B-Effect", "O", "O", "O"]);
+  assert.deepEqual(dictionaryTags(dict, words), [
+    "B-Drug",
+    "I-Drug",
+    "I-Drug",
+    "O",
+    "B-Effect",
+    "O",
+    "B-Drug",
+    "B-Effect",
+    "O",
+    "O",
+    "O",
+  ]);
 });
 
 test("dictionary predictions scored as the model's: word tags copied to every sub-token, then the same metrics", () => {
@@ -46,7 +58,15 @@ test("dictionary predictions scored as the model's: word tags copied to every su
   assert.deepEqual([...piecesFromWordLabels(seq, [1, 0, 3])], [0, 1, 1, 0, 3, 3, 0, 0]);
   const dict = buildEntityDictionary([{ drug: ["aspirin"], effect: ["rash"] }]);
   const tags = dictionaryTags(dict, ["aspirin", "caused", "bleeding"]);
-  const ev = evaluateNer([{ row: 0, words: ["aspirin", "caused", "bleeding"], tags: ["B-Drug", "O", "B-Effect"], sequence: seq }], [piecesFromWordLabels(seq, tags.map((t) => (t === "B-Drug" ? 1 : 0)))]);
+  const ev = evaluateNer(
+    [{ row: 0, words: ["aspirin", "caused", "bleeding"], tags: ["B-Drug", "O", "B-Effect"], sequence: seq }],
+    [
+      piecesFromWordLabels(
+        seq,
+        tags.map((t) => (t === "B-Drug" ? 1 : 0)),
+      ),
+    ],
+  );
   // entities: gold Drug + Effect, predicted Drug only: precision 1, recall 1/2, F1 2/3
   assert.equal(ev.entity.micro.precision, 1);
   assert.equal(ev.entity.micro.recall, 0.5);
@@ -73,7 +93,10 @@ test("co-occurrence RE: each mask gets its sentence's number; end to end, drugs 
 });
 
 test("marginSentence says in words whether the model beats the baseline", () => {
-  assert.match(marginSentence("NER model", "dictionary", "entity F1", 0.6, 0.5), /beats the dictionary: entity F1 0\.600 against 0\.500 \(\+0\.100\)/);
+  assert.match(
+    marginSentence("NER model", "dictionary", "entity F1", 0.6, 0.5),
+    /beats the dictionary: entity F1 0\.600 against 0\.500 \(\+0\.100\)/,
+  );
   assert.match(marginSentence("NER model", "dictionary", "entity F1", 0.4, 0.5), /does NOT beat the dictionary/);
   assert.match(marginSentence("NER model", "dictionary", "entity F1", 0.5, 0.5), /only ties/);
 });
@@ -91,7 +114,8 @@ test("on the corpus: sentence boundaries of every NER and RE row, the leak-free 
     });
   }
   const leakFree = leakFreeSplit(pipeline);
-  const sentencesOf = (rows: number[]) => new Set(rows.flatMap((r) => leakFree.ner[r].parts.map((p) => pipeline.preprocessed[p].sentence)));
+  const sentencesOf = (rows: number[]) =>
+    new Set(rows.flatMap((r) => leakFree.ner[r].parts.map((p) => pipeline.preprocessed[p].sentence)));
   const train = sentencesOf(leakFree.split.train);
   const test = sentencesOf(leakFree.split.test);
   assert.ok(test.size > 300, `${test.size} test sentences`);
@@ -100,20 +124,39 @@ test("on the corpus: sentence boundaries of every NER and RE row, the leak-free 
   assert.ok(leakFree.split.train.slice(0, 200).some((r) => leakFree.ner[r].parts.length > 1));
   // the study's split does leak (notebook 03): most test sentences are in training rows
   const study = studySplitData(pipeline);
-  const studyTrain = new Set(study.split.train.flatMap((r) => study.ner[r].parts.map((p) => pipeline.preprocessed[p].sentence)));
-  const studyTest = new Set(study.split.test.flatMap((r) => study.ner[r].parts.map((p) => pipeline.preprocessed[p].sentence)));
+  const studyTrain = new Set(
+    study.split.train.flatMap((r) => study.ner[r].parts.map((p) => pipeline.preprocessed[p].sentence)),
+  );
+  const studyTest = new Set(
+    study.split.test.flatMap((r) => study.ner[r].parts.map((p) => pipeline.preprocessed[p].sentence)),
+  );
   assert.ok([...studyTest].filter((s) => studyTrain.has(s)).length > 0.9 * studyTest.size);
   // the baselines end to end: a dictionary of the training rows finds relations in the test rows, better on the leaky split
-  const score = (d: typeof study) => evaluateBaselineEndToEnd(buildEntityDictionary(d.split.train.map((r) => d.ner[r])), d, d.split.test).relation.f1;
+  const score = (d: typeof study) =>
+    evaluateBaselineEndToEnd(buildEntityDictionary(d.split.train.map((r) => d.ner[r])), d, d.split.test).relation.f1;
   const leaky = score(study);
   const clean = score(leakFree);
   assert.ok(leaky > clean && clean > 0, `study ${leaky}, leak-free ${clean}`);
 });
 
 test("pretrainingEffect compares the pretrained with the random initialisation, whichever of the two is the main model", () => {
-  const row = (system: string, strict: number, token: number) => ({ split: "study", system, token_macro_f1: token, strict_f1: strict, train_rows: 1, test_rows: 1 });
-  const rows = [row("dictionary", 0.5, 0.6), row("model", 0.262, 0.375), row("model from the MLM-pretrained weights", 0.22, 0.324)];
-  assert.match(pretrainingEffect(rows, "random"), /does not help .* 0\.220 from the pretrained weights against 0\.262 from the random initialisation \(-0\.042\); token macro F1 0\.324 against 0\.375 \(-0\.051\)/);
+  const row = (system: string, strict: number, token: number) => ({
+    split: "study",
+    system,
+    token_macro_f1: token,
+    strict_f1: strict,
+    train_rows: 1,
+    test_rows: 1,
+  });
+  const rows = [
+    row("dictionary", 0.5, 0.6),
+    row("model", 0.262, 0.375),
+    row("model from the MLM-pretrained weights", 0.22, 0.324),
+  ];
+  assert.match(
+    pretrainingEffect(rows, "random"),
+    /does not help .* 0\.220 from the pretrained weights against 0\.262 from the random initialisation \(-0\.042\); token macro F1 0\.324 against 0\.375 \(-0\.051\)/,
+  );
   const flipped = [row("model", 0.3, 0.4), row("model from the random initialisation (no pretraining)", 0.25, 0.35)];
   assert.match(pretrainingEffect(flipped, "pretrained"), /helps .* \(\+0\.050\)/);
   assert.match(pretrainingEffect([row("model", 0.3, 0.4)], "pretrained"), /No comparison/);

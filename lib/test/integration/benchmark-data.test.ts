@@ -38,8 +38,15 @@ test("the benchmark files: 4,272 sentences, ten disjoint folds of 427 (fold 9: 4
     if (hasOverlap(s)) sentences++;
   }
   assert.equal(entities, 240);
-  assert.equal(data.sentences.reduce((n, s) => n + s.entities.length, 0), 10839);
-  assert.equal(data.sentences.reduce((n, s) => n + s.relations.length, 0), 6821, "one per relation of DRUG-AE.rel");
+  assert.equal(
+    data.sentences.reduce((n, s) => n + s.entities.length, 0),
+    10839,
+  );
+  assert.equal(
+    data.sentences.reduce((n, s) => n + s.relations.length, 0),
+    6821,
+    "one per relation of DRUG-AE.rel",
+  );
   assert.equal(sentences, 119);
   assert.equal(data.sentences[0].tokens.join(" "), "Intravenous azithromycin - induced ototoxicity .");
 });

@@ -17,9 +17,13 @@ async function capture(fn: () => Promise<void>): Promise<string> {
   const origErr = process.stderr.write.bind(process.stderr);
   // Only strings are ours: node's test runner talks to its parent through stdout in binary chunks.
   process.stdout.write = ((s: string | Uint8Array, ...rest: unknown[]) =>
-    typeof s === "string" ? (out.push(s), true) : (orig as (...a: unknown[]) => boolean)(s, ...rest)) as typeof process.stdout.write;
+    typeof s === "string"
+      ? (out.push(s), true)
+      : (orig as (...a: unknown[]) => boolean)(s, ...rest)) as typeof process.stdout.write;
   process.stderr.write = ((s: string | Uint8Array, ...rest: unknown[]) =>
-    typeof s === "string" ? true : (origErr as (...a: unknown[]) => boolean)(s, ...rest)) as typeof process.stderr.write;
+    typeof s === "string"
+      ? true
+      : (origErr as (...a: unknown[]) => boolean)(s, ...rest)) as typeof process.stderr.write;
   try {
     await fn();
   } finally {
@@ -30,7 +34,9 @@ async function capture(fn: () => Promise<void>): Promise<string> {
 }
 
 test("encode prints word pieces, ids, word indices and every hidden state", async () => {
-  const text = await capture(() => encodeCommand.run(parseFlags(encodeCommand, ["--model", DIR, "--text", "Rash after penicillin."])!));
+  const text = await capture(() =>
+    encodeCommand.run(parseFlags(encodeCommand, ["--model", DIR, "--text", "Rash after penicillin."])!),
+  );
   const j = JSON.parse(text);
   assert.equal(j.tokens[0], "[CLS]");
   assert.equal(j.tokens[j.tokens.length - 1], "[SEP]");
@@ -40,14 +46,28 @@ test("encode prints word pieces, ids, word indices and every hidden state", asyn
   assert.equal(j.hidden_states.length, 3);
   assert.equal(j.hidden_states[2].length, j.tokens.length);
   assert.equal(j.hidden_states[2][0].length, 32);
-  const sel = JSON.parse(await capture(() => encodeCommand.run(parseFlags(encodeCommand, ["--model", DIR, "--text", "Fever", "--layers", "2,1"])!)));
+  const sel = JSON.parse(
+    await capture(() =>
+      encodeCommand.run(parseFlags(encodeCommand, ["--model", DIR, "--text", "Fever", "--layers", "2,1"])!),
+    ),
+  );
   assert.deepEqual(sel.layers, [2, 1]);
-  await assert.rejects(encodeCommand.run(parseFlags(encodeCommand, ["--model", DIR])!), (e: Error) => e instanceof AdeflowError && /--text/.test(e.message));
-  await assert.rejects(encodeCommand.run(parseFlags(encodeCommand, ["--model", DIR, "--text", "x", "--layers", "5"])!), /outside 0\.\.2/);
+  await assert.rejects(
+    encodeCommand.run(parseFlags(encodeCommand, ["--model", DIR])!),
+    (e: Error) => e instanceof AdeflowError && /--text/.test(e.message),
+  );
+  await assert.rejects(
+    encodeCommand.run(parseFlags(encodeCommand, ["--model", DIR, "--text", "x", "--layers", "5"])!),
+    /outside 0\.\.2/,
+  );
 });
 
 test("bench (tiny, one backend) prints a table and JSON rows with throughput", async () => {
-  const text = await capture(() => benchCommand.run(parseFlags(benchCommand, ["--models", "tiny", "--backends", "wasm,cpu", "--iters", "1", "--no-torch"])!));
+  const text = await capture(() =>
+    benchCommand.run(
+      parseFlags(benchCommand, ["--models", "tiny", "--backends", "wasm,cpu", "--iters", "1", "--no-torch"])!,
+    ),
+  );
   const json = JSON.parse(text.slice(text.indexOf("\n{") + 1));
   assert.match(text, /^engine\s+model/);
   assert.equal(json.rows.length, 2);
@@ -60,7 +80,15 @@ test("bench (tiny, one backend) prints a table and JSON rows with throughput", a
 
 test("ratios use pytorch as the peer when present", () => {
   const row = (engine: string, f: number, t: number): BenchRow => ({
-    engine, model: "tiny", batch: 1, seq: 1, forward_tokens_per_s: f, train_tokens_per_s: t, peak_tensor_mb: null, rss_mb: 0, segment_sum_share: null,
+    engine,
+    model: "tiny",
+    batch: 1,
+    seq: 1,
+    forward_tokens_per_s: f,
+    train_tokens_per_s: t,
+    peak_tensor_mb: null,
+    rss_mb: 0,
+    segment_sum_share: null,
   });
   const rows = [row("tfjs cpu", 10, 5), row("pytorch 1.13", 100, 20)];
   addRatios(rows);
@@ -72,7 +100,10 @@ test("ratios use pytorch as the peer when present", () => {
 test("bench tagging: the tagger and its WordPiece peer read the same RE rows, the peer's ratio is 1", async () => {
   process.env.ADE_CORPUS_DIR ??= testCorpusDir();
   const rows = await benchTagging();
-  assert.deepEqual(rows.map((r) => r.engine), ["WordPiece tokenizer (peer)", "wink-nlp POS tagger"]);
+  assert.deepEqual(
+    rows.map((r) => r.engine),
+    ["WordPiece tokenizer (peer)", "wink-nlp POS tagger"],
+  );
   assert.equal(rows[0].rows, 12951, "every RE row of the study's pipeline");
   assert.equal(rows[0].words, rows[1].words);
   assert.equal(rows[0].ratio, 1);

@@ -19,7 +19,9 @@ const profile = { ...PROFILES.smoke(), epochs: 1, finalEpochs: 1, batchSize: 4, 
 async function setup(rows = 12) {
   await initBackend();
   const bert = await loadBert(TINY_CHECKPOINT());
-  const seqs = encodeNerRows(pipeline.ner, pipeline.split.train.slice(0, rows), bert.tokenizer, 128).map((e) => e.sequence);
+  const seqs = encodeNerRows(pipeline.ner, pipeline.split.train.slice(0, rows), bert.tokenizer, 128).map(
+    (e) => e.sequence,
+  );
   return { model: new TokenClassifier(bert.encoder, 5, 0), seqs };
 }
 
@@ -32,16 +34,28 @@ test("one batch: the same logits, loss and gradients padded to its longest row a
   const short = stackSequences(chunk, T);
   const weights = tf.tensor1d([0.3, 2, 3, 2.5, 4]);
   const logitsOf = (b: typeof full) =>
-    tf.tidy(() => model.logits(tf.tensor2d(b.inputIds, [b.batch, b.seqLen], "int32"), tf.tensor2d(b.attentionMask, [b.batch, b.seqLen], "int32"), false).arraySync() as number[][][]);
+    tf.tidy(
+      () =>
+        model
+          .logits(
+            tf.tensor2d(b.inputIds, [b.batch, b.seqLen], "int32"),
+            tf.tensor2d(b.attentionMask, [b.batch, b.seqLen], "int32"),
+            false,
+          )
+          .arraySync() as number[][][],
+    );
   const lf = logitsOf(full);
   const ls = logitsOf(short);
-  chunk.forEach((s, b) => assert.ok(maxAbsDiff(lf[b].slice(0, s.length).flat(), ls[b].slice(0, s.length).flat()) < 1e-5, `row ${b}`));
+  chunk.forEach((s, b) =>
+    assert.ok(maxAbsDiff(lf[b].slice(0, s.length).flat(), ls[b].slice(0, s.length).flat()) < 1e-5, `row ${b}`),
+  );
   const vars = [...model.params().values()];
   const run = (b: typeof full) => tf.variableGrads(() => model.loss(b, weights, true, 11), vars);
   const gf = run(full);
   const gs = run(short);
   assert.ok(Math.abs(gf.value.dataSync()[0] - gs.value.dataSync()[0]) < 1e-5, "loss with dropout, same seed");
-  for (const v of vars) assert.ok(maxAbsDiff(gf.grads[v.name].dataSync(), gs.grads[v.name].dataSync()) < 1e-5, `gradient of ${v.name}`);
+  for (const v of vars)
+    assert.ok(maxAbsDiff(gf.grads[v.name].dataSync(), gs.grads[v.name].dataSync()) < 1e-5, `gradient of ${v.name}`);
   tf.dispose([gf.value, gs.value, ...Object.values(gf.grads), ...Object.values(gs.grads), weights]);
 });
 
@@ -49,8 +63,17 @@ test("a whole fit (accumulation, clipping, final epoch) ends at the same weights
   const a = await setup();
   const b = await setup();
   const ha = await fitStudy(a.model, a.seqs.slice(0, 8), a.seqs.slice(8), { profile, numClasses: 5, padding: "max" });
-  const hb = await fitStudy(b.model, b.seqs.slice(0, 8), b.seqs.slice(8), { profile, numClasses: 5, padding: "longest" });
-  ha.history.forEach((h, i) => assert.ok(Math.abs(h.trainLoss - hb.history[i].trainLoss) < 1e-4 && Math.abs(h.valLoss - hb.history[i].valLoss) < 1e-4, `epoch ${i + 1}`));
+  const hb = await fitStudy(b.model, b.seqs.slice(0, 8), b.seqs.slice(8), {
+    profile,
+    numClasses: 5,
+    padding: "longest",
+  });
+  ha.history.forEach((h, i) =>
+    assert.ok(
+      Math.abs(h.trainLoss - hb.history[i].trainLoss) < 1e-4 && Math.abs(h.valLoss - hb.history[i].valLoss) < 1e-4,
+      `epoch ${i + 1}`,
+    ),
+  );
   const pa = a.model.params();
   for (const [name, v] of b.model.params()) assert.ok(maxAbsDiff(v.dataSync(), pa.get(name)!.dataSync()) < 1e-4, name);
   const padded = await predictSequences(a.model, a.seqs, profile, { padding: "max" });

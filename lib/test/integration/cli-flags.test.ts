@@ -16,14 +16,22 @@ const ADEFLOW = path.join(repoRoot(), "lib", "bin", "adeflow.js");
 
 /** Run the real `adeflow` binary; nothing it is asked here may start a benchmark, Jupyter or a download. */
 function adeflow(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const r = spawnSync(process.execPath, [ADEFLOW, ...args], { encoding: "utf8", env: { ...process.env, ...env }, timeout: 60_000 });
+  const r = spawnSync(process.execPath, [ADEFLOW, ...args], {
+    encoding: "utf8",
+    env: { ...process.env, ...env },
+    timeout: 60_000,
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 const probe: Command = {
   path: ["probe"],
   summary: "a command for the tests",
-  flags: { out: { type: "string", value: "DIR", description: "a folder" }, full: { type: "boolean", description: "a switch" }, n: { type: "string", value: "N", description: "a count" } },
+  flags: {
+    out: { type: "string", value: "DIR", description: "a folder" },
+    full: { type: "boolean", description: "a switch" },
+    n: { type: "string", value: "N", description: "a count" },
+  },
   async run() {},
 };
 
@@ -33,7 +41,12 @@ test("flags are parsed strictly: values, switches, and every mistake names the k
   assert.ok(f.switches.has("full"));
   assert.equal(f.values.get("n"), "3");
   const mistake = (args: string[], pattern: RegExp) =>
-    assert.throws(() => parseFlags(probe, args), (e: Error) => e instanceof UsageError && pattern.test(e.message) && /Known flags: --out, --full, --n, --help/.test(e.message), args.join(" "));
+    assert.throws(
+      () => parseFlags(probe, args),
+      (e: Error) =>
+        e instanceof UsageError && pattern.test(e.message) && /Known flags: --out, --full, --n, --help/.test(e.message),
+      args.join(" "),
+    );
   mistake(["--out"], /--out <value>' argument missing/); // a value flag at the end is not a switch
   mistake(["--out", "--full"], /ambiguous/); // nor when the next word is a flag
   mistake(["--outt", "x"], /Unknown option '--outt'/);
@@ -48,7 +61,11 @@ test("numbers are checked: integer, range, and what was given", () => {
   assert.equal(numberFlag(parseFlags(probe, [])!, "n", 7, { integer: true, min: 1 }), 7);
   assert.equal(numberFlag(f("12"), "n", 7, { integer: true, min: 1 }), 12);
   for (const bad of ["0", "-1", "1.5", "abc", "1e400", "NaN"]) {
-    assert.throws(() => numberFlag(f(bad), "n", 7, { integer: true, min: 1 }), (e: Error) => e instanceof UsageError && e.message === `--n ${bad}: expected an integer >= 1`, bad);
+    assert.throws(
+      () => numberFlag(f(bad), "n", 7, { integer: true, min: 1 }),
+      (e: Error) => e instanceof UsageError && e.message === `--n ${bad}: expected an integer >= 1`,
+      bad,
+    );
   }
   assert.throws(() => numberFlag(f("600"), "n", 1, { max: 512 }), /--n 600: expected a number <= 512/);
 });
@@ -57,11 +74,15 @@ test("dispatch picks the longest matching command; every command has its own --h
   assert.equal(findCommand(["data", "stats", "--corpus-dir", "x"]), dataStatsCommand);
   assert.equal(findCommand(["data"]), undefined);
   for (const c of commands) {
-    assert.ok(Object.keys(c.flags).every((f) => /^[a-z][a-z-]*$/.test(f)), c.path.join(" "));
+    assert.ok(
+      Object.keys(c.flags).every((f) => /^[a-z][a-z-]*$/.test(f)),
+      c.path.join(" "),
+    );
     const out = adeflow([...c.path, "--help"]);
     assert.equal(out.status, 0, `${c.path.join(" ")} --help: ${out.stderr}`);
     assert.match(out.stdout, new RegExp(`^usage: adeflow ${c.path.join(" ")}`));
-    for (const f of Object.keys(c.flags)) assert.ok(out.stdout.includes(`--${f}`), `${c.path.join(" ")} --help lacks --${f}`);
+    for (const f of Object.keys(c.flags))
+      assert.ok(out.stdout.includes(`--${f}`), `${c.path.join(" ")} --help lacks --${f}`);
   }
   assert.equal(await main(["no-such-command"]), 2);
 });
@@ -86,7 +107,8 @@ test("adeflow itself: usage mistakes exit 2 before doing anything; --help lists 
   }
   const help = adeflow(["--help"]);
   assert.equal(help.status, 0);
-  for (const name of ["ADE_CORPUS_DIR", "ADEFLOW_RESULTS_DIR", "ADEFLOW_MODELS_DIR", "ADEFLOW_PROFILE"]) assert.ok(help.stdout.includes(name), name);
+  for (const name of ["ADE_CORPUS_DIR", "ADEFLOW_RESULTS_DIR", "ADEFLOW_MODELS_DIR", "ADEFLOW_PROFILE"])
+    assert.ok(help.stdout.includes(name), name);
 });
 
 test("data stats prints exactly its keys, with the corpus counts", async () => {
@@ -94,8 +116,19 @@ test("data stats prints exactly its keys, with the corpus counts", async () => {
   assert.equal(r.status, 0, r.stderr);
   const stats = JSON.parse(r.stdout);
   assert.deepEqual(Object.keys(stats), [
-    "relations", "after_dedup", "unique_sentences_after_dedup", "after_drop_ambiguous", "ner_rows", "re_rows",
-    "concatenations_per_k", "split", "negative_sentences", "dose_relations", "seed", "corpus_dir", "seconds",
+    "relations",
+    "after_dedup",
+    "unique_sentences_after_dedup",
+    "after_drop_ambiguous",
+    "ner_rows",
+    "re_rows",
+    "concatenations_per_k",
+    "split",
+    "negative_sentences",
+    "dose_relations",
+    "seed",
+    "corpus_dir",
+    "seconds",
   ]);
   // the method's counts (shared/METHOD.md): 6,821 relations, 16,695 negatives, 279 doses, 12,951 rows
   assert.equal(stats.relations, 6821);
@@ -110,9 +143,21 @@ test("data stats prints exactly its keys, with the corpus counts", async () => {
 test("a failed write on data export is one line naming the file and the reason, with no temporary left", () => {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), "adeflow-export-"));
   // a file size limit of 100 kB makes the 2 MB ner.jsonl fail mid-write, as a full disk does
-  const r = spawnSync("bash", ["-c", `ulimit -f 100; exec "${process.execPath}" "${ADEFLOW}" data export --out "${out}" --corpus-dir "${testCorpusDir()}"`], { encoding: "utf8" });
+  const r = spawnSync(
+    "bash",
+    [
+      "-c",
+      `ulimit -f 100; exec "${process.execPath}" "${ADEFLOW}" data export --out "${out}" --corpus-dir "${testCorpusDir()}"`,
+    ],
+    { encoding: "utf8" },
+  );
   assert.equal(r.status, 1, r.stderr);
-  assert.match(r.stderr.trim(), new RegExp(`^adeflow data export: writing ${out}/ner\\.jsonl failed, nothing was changed: could not write: EFBIG \\(`));
+  assert.match(
+    r.stderr.trim(),
+    new RegExp(
+      `^adeflow data export: writing ${out}/ner\\.jsonl failed, nothing was changed: could not write: EFBIG \\(`,
+    ),
+  );
   assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
   assert.deepEqual(fs.readdirSync(out), []);
 });
@@ -121,11 +166,18 @@ test("adeflow lab fails when Jupyter refuses to start", async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "adeflow-fake-python-"));
   const fake = path.join(dir, "python3");
   // imports and version probes succeed; the server itself refuses, as Jupyter does on a taken port or a bad config
-  fs.writeFileSync(fake, '#!/bin/sh\ncase "$*" in\n  "-c "*) exit 0;;\n  *--version*) echo 4.0; exit 0;;\n  *) echo "jupyter: refusing to start" >&2; exit 3;;\nesac\n', { mode: 0o755 });
+  fs.writeFileSync(
+    fake,
+    '#!/bin/sh\ncase "$*" in\n  "-c "*) exit 0;;\n  *--version*) echo 4.0; exit 0;;\n  *) echo "jupyter: refusing to start" >&2; exit 3;;\nesac\n',
+    { mode: 0o755 },
+  );
   const before = process.env.ADEFLOW_PYTHON;
   process.env.ADEFLOW_PYTHON = fake;
   try {
-    await assert.rejects(labCommand.run(parseFlags(labCommand, ["--no-browser"])!), /jupyter lab .* exited with status 3/);
+    await assert.rejects(
+      labCommand.run(parseFlags(labCommand, ["--no-browser"])!),
+      /jupyter lab .* exited with status 3/,
+    );
   } finally {
     if (before === undefined) delete process.env.ADEFLOW_PYTHON;
     else process.env.ADEFLOW_PYTHON = before;

@@ -30,7 +30,11 @@ test("a well-formed DRUG-AE line becomes a typed record with its source line", (
 
 const bad: [string, string, RegExp][] = [
   ["wrong number of fields", "1|a b|a|0|1|b|2", /x\.rel:2: expected 8 pipe-separated fields .* found 7/],
-  ["non-numeric offset", "1|a b|a|zero|1|b|2|3", /x\.rel:2: field "effect begin" must be a non-negative integer offset, got "zero"/],
+  [
+    "non-numeric offset",
+    "1|a b|a|zero|1|b|2|3",
+    /x\.rel:2: field "effect begin" must be a non-negative integer offset, got "zero"/,
+  ],
   ["inverted offsets", "1|a b|a|5|1|b|2|3", /x\.rel:2: effect end offset 1 is before its begin 5/],
   ["entity not in sentence", "1|a b|c|0|1|b|2|3", /x\.rel:2: effect "c" does not occur in its sentence/],
   ["drug not in sentence", "1|a b|a|0|1|z|2|3", /x\.rel:2: drug "z" does not occur in its sentence/],
@@ -39,12 +43,15 @@ const bad: [string, string, RegExp][] = [
 ];
 for (const [what, line, message] of bad) {
   test(`DRUG-AE: ${what} fails naming file and line`, () => {
-    assert.throws(() => parseDrugEffectRelations(`${good}\n${line}\n`, "x.rel"), (err: unknown) => {
-      assert.ok(err instanceof InputFileError);
-      assert.equal(err.line, 2);
-      assert.match(err.message, message);
-      return true;
-    });
+    assert.throws(
+      () => parseDrugEffectRelations(`${good}\n${line}\n`, "x.rel"),
+      (err: unknown) => {
+        assert.ok(err instanceof InputFileError);
+        assert.equal(err.line, 2);
+        assert.match(err.message, message);
+        return true;
+      },
+    );
   });
 }
 
@@ -56,7 +63,10 @@ test("DRUG-DOSE names the dose field in its errors", () => {
 test("ADE-NEG lines need a PMID, the NEG marker and a sentence", () => {
   const ok = parseNegativeSentences("123 NEG A plain sentence.\n");
   assert.deepEqual(ok.records[0].sentence, "A plain sentence.");
-  assert.throws(() => parseNegativeSentences("123 POS A sentence.\n", "n.txt"), /n\.txt:1: second field must be the marker "NEG"/);
+  assert.throws(
+    () => parseNegativeSentences("123 POS A sentence.\n", "n.txt"),
+    /n\.txt:1: second field must be the marker "NEG"/,
+  );
   assert.throws(() => parseNegativeSentences("123 NEG\n", "n.txt"), /n\.txt:1: expected "PMID NEG sentence"/);
   assert.throws(() => parseNegativeSentences("abc NEG x y\n", "n.txt"), /n\.txt:1: field "PMID" must be numeric/);
 });
@@ -70,27 +80,37 @@ test("the shared corpus parses completely with the published counts", () => {
 
 function tempCopyOfCorpus(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "adeflow-corpus-"));
-  for (const f of ["DRUG-AE.rel", "ADE-NEG.txt", "DRUG-DOSE.rel"]) fs.copyFileSync(path.join(testCorpusDir(), f), path.join(dir, f));
+  for (const f of ["DRUG-AE.rel", "ADE-NEG.txt", "DRUG-DOSE.rel"])
+    fs.copyFileSync(path.join(testCorpusDir(), f), path.join(dir, f));
   return dir;
 }
 
 test("a checksum mismatch names the file and both digests", () => {
   const dir = tempCopyOfCorpus();
   fs.appendFileSync(path.join(dir, "ADE-NEG.txt"), "1 NEG extra line\n");
-  assert.throws(() => verifyCorpusFile(dir, "ADE-NEG.txt"), /ADE-NEG\.txt: SHA-256 checksum mismatch \(expected 8f506c15.*found /);
+  assert.throws(
+    () => verifyCorpusFile(dir, "ADE-NEG.txt"),
+    /ADE-NEG\.txt: SHA-256 checksum mismatch \(expected 8f506c15.*found /,
+  );
 });
 
 test("a missing file says how to get it", async () => {
   const dir = tempCopyOfCorpus();
   fs.rmSync(path.join(dir, "DRUG-DOSE.rel"));
-  await assert.rejects(locateCorpus({ corpusDir: dir }), /DRUG-DOSE\.rel: missing corpus file\. Get the files from https:\/\/.*ADE_CORPUS_DIR/);
+  await assert.rejects(
+    locateCorpus({ corpusDir: dir }),
+    /DRUG-DOSE\.rel: missing corpus file\. Get the files from https:\/\/.*ADE_CORPUS_DIR/,
+  );
 });
 
 test("a download that fails its checksum saves nothing; a good one is written whole", async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "adeflow-dl-"));
   const serve = (body: Uint8Array) => (async () => new Response(body)) as unknown as typeof fetch;
   await assert.rejects(
-    downloadCorpusFile("DRUG-DOSE.rel", dir, { fetchImpl: serve(new TextEncoder().encode("not the corpus")), log: () => {} }),
+    downloadCorpusFile("DRUG-DOSE.rel", dir, {
+      fetchImpl: serve(new TextEncoder().encode("not the corpus")),
+      log: () => {},
+    }),
     /fails its SHA-256 check.*nothing was saved/,
   );
   assert.deepEqual(fs.readdirSync(dir), []);
@@ -100,7 +120,10 @@ test("a download that fails its checksum saves nothing; a good one is written wh
   const offline = (async () => {
     throw new Error("getaddrinfo ENOTFOUND");
   }) as unknown as typeof fetch;
-  await assert.rejects(downloadCorpusFile("ADE-NEG.txt", dir, { fetchImpl: offline, log: () => {} }), /Offline\? Set ADE_CORPUS_DIR/);
+  await assert.rejects(
+    downloadCorpusFile("ADE-NEG.txt", dir, { fetchImpl: offline, log: () => {} }),
+    /Offline\? Set ADE_CORPUS_DIR/,
+  );
 });
 
 test("a download shows bytes received with its size, and the file is still written whole", async () => {
@@ -110,15 +133,20 @@ test("a download shows bytes received with its size, and the file is still writt
   const quarter = Math.ceil(real.length / 4);
   const stream = new ReadableStream<Uint8Array>({
     start(controller) {
-      for (let at = 0; at < real.length; at += quarter) controller.enqueue(new Uint8Array(real.subarray(at, at + quarter)));
+      for (let at = 0; at < real.length; at += quarter)
+        controller.enqueue(new Uint8Array(real.subarray(at, at + quarter)));
       controller.close();
     },
   });
-  const serve = (async () => new Response(stream, { headers: { "content-length": String(real.length) } })) as unknown as typeof fetch;
+  const serve = (async () =>
+    new Response(stream, { headers: { "content-length": String(real.length) } })) as unknown as typeof fetch;
   const lines: string[] = [];
   await downloadCorpusFile("DRUG-DOSE.rel", dir, { fetchImpl: serve, log: (l) => lines.push(l), progress: "lines" });
   assert.deepEqual(fs.readFileSync(path.join(dir, "DRUG-DOSE.rel")), real);
   const bars = lines.filter((l) => l.startsWith("DRUG-DOSE.rel ["));
-  assert.deepEqual(bars.map((l) => / (\d+)% /.exec(l)![1]), ["25", "50", "75", "100"]);
+  assert.deepEqual(
+    bars.map((l) => / (\d+)% /.exec(l)![1]),
+    ["25", "50", "75", "100"],
+  );
   assert.match(bars[3], / 100% \d+(\.\d)? kB\/\d+(\.\d)? kB · /);
 });

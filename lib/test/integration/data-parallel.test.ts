@@ -143,9 +143,20 @@ test("an interrupted 2-thread run resumed from its checkpoint ends byte-identica
   });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dp-b-"));
   const b1 = await freshRun();
-  await fitStudy(b1.model, b1.train, b1.val, { profile, numClasses: 5, threads: 2, checkpointDir: dir, stopAfterEpochs: 1 });
+  await fitStudy(b1.model, b1.train, b1.val, {
+    profile,
+    numClasses: 5,
+    threads: 2,
+    checkpointDir: dir,
+    stopAfterEpochs: 1,
+  });
   const b2 = await freshRun();
-  const resumed = await fitStudy(b2.model, b2.train, b2.val, { profile, numClasses: 5, threads: 2, checkpointDir: dir });
+  const resumed = await fitStudy(b2.model, b2.train, b2.val, {
+    profile,
+    numClasses: 5,
+    threads: 2,
+    checkpointDir: dir,
+  });
   assert.match(resumed.resumedFrom ?? "", /after epoch 1/);
   assert.deepEqual(
     resumed.history.map((h) => h.trainLoss),

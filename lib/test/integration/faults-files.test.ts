@@ -35,7 +35,10 @@ test("temporaries of dead processes are swept at the next write; live ones stay"
   fs.writeFileSync(ours, "in flight");
   fs.writeFileSync(path.join(dir, "keep.tmp-notes"), "not a temporary of ours");
   writeFileAtomic(path.join(dir, "result.json"), "{}\n");
-  assert.deepEqual(fs.readdirSync(dir).sort(), ["keep.tmp-notes", "other.json.tmp-" + process.pid + "-1", "result.json"].sort());
+  assert.deepEqual(
+    fs.readdirSync(dir).sort(),
+    ["keep.tmp-notes", "other.json.tmp-" + process.pid + "-1", "result.json"].sort(),
+  );
   assert.deepEqual(sweepDeadTemporaries(dir), []);
 });
 
@@ -46,12 +49,21 @@ test("an OS error is one line: what failed, where, why", () => {
   } catch (e) {
     err = e;
   }
-  assert.match(describeFault(err)!, /^could not create the folder \/proc\/adeflow-cannot-be-here: ENOENT \(no such file or folder\)$/);
+  assert.match(
+    describeFault(err)!,
+    /^could not create the folder \/proc\/adeflow-cannot-be-here: ENOENT \(no such file or folder\)$/,
+  );
   assert.equal(describeFault(new SyntaxError("x")), undefined);
   // a folder where the file should go: the write fails with a line naming the file, and leaves nothing
   const dir = tmp("isdir");
   fs.mkdirSync(path.join(dir, "out.json"));
-  assert.throws(() => writeFileAtomic(path.join(dir, "out.json"), "{}"), (e: Error) => e.message.startsWith(`writing ${dir}/out.json failed, nothing was changed: could not rename`) && /EISDIR/.test(e.message) && !e.message.includes("\n"));
+  assert.throws(
+    () => writeFileAtomic(path.join(dir, "out.json"), "{}"),
+    (e: Error) =>
+      e.message.startsWith(`writing ${dir}/out.json failed, nothing was changed: could not rename`) &&
+      /EISDIR/.test(e.message) &&
+      !e.message.includes("\n"),
+  );
   assert.deepEqual(fs.readdirSync(dir), ["out.json"]);
 });
 
@@ -59,12 +71,28 @@ test("malformed JSON names the file and the line; an empty file says so", () => 
   const dir = tmp("json");
   const file = path.join(dir, "model.json");
   fs.writeFileSync(file, '{\n  "task": "ner",\n  "baseModel": "x",\n}\n'); // a trailing comma: V8 stops at the closing brace, line 4
-  assert.throws(() => readJsonFile(file, "trained model's description"), (e: Error) => e instanceof InputFileError && e.message === `${file}:4: this trained model's description is not valid JSON (Expected double-quoted property name)`);
+  assert.throws(
+    () => readJsonFile(file, "trained model's description"),
+    (e: Error) =>
+      e instanceof InputFileError &&
+      e.message ===
+        `${file}:4: this trained model's description is not valid JSON (Expected double-quoted property name)`,
+  );
   fs.writeFileSync(file, "");
-  assert.throws(() => readJsonFile(file), (e: Error) => e instanceof InputFileError && e.message === `${file}: this JSON file is empty`);
+  assert.throws(
+    () => readJsonFile(file),
+    (e: Error) => e instanceof InputFileError && e.message === `${file}: this JSON file is empty`,
+  );
   // the stored model's reader goes through it
   fs.writeFileSync(file, '{"task": "ner", "baseModel": "x"'); // torn
-  assert.throws(() => readModelInfo(dir), (e: Error) => e instanceof InputFileError && e.message.startsWith(`${file}`) && /not valid JSON/.test(e.message) && !e.message.includes("\n"));
+  assert.throws(
+    () => readModelInfo(dir),
+    (e: Error) =>
+      e instanceof InputFileError &&
+      e.message.startsWith(`${file}`) &&
+      /not valid JSON/.test(e.message) &&
+      !e.message.includes("\n"),
+  );
   fs.writeFileSync(file, '{"task": "ner"}');
   assert.throws(() => readModelInfo(dir), /field "baseModel" is missing/);
 });
@@ -107,13 +135,21 @@ test("checkpoints are pruned to the newest two, and a corrupt newest falls back 
   assert.equal(c.trainer.restore(dir, (l) => lines.push(l)).epoch, 3);
   assert.equal(c.trainer.step, 3);
   assert.deepEqual(Array.from(c.w.dataSync()), weightsAt.get(3));
-  assert.ok(lines.some((l) => l.includes(params)), lines.join("\n"));
+  assert.ok(
+    lines.some((l) => l.includes(params)),
+    lines.join("\n"),
+  );
   assert.ok(lines.some((l) => l.includes(`resuming from ${path.join(dir, "ckpt-3")}`)));
 
   // nothing readable: the error lists why, per file
   fs.writeFileSync(path.join(dir, "ckpt-3", "state.json"), "{");
   const d = await tinyTrainer();
-  assert.throws(() => d.trainer.restore(dir), (e: Error) => e.message.startsWith(`${dir}: no checkpoint to resume from`) && e.message.includes(path.join(dir, "ckpt-3", "state.json")));
+  assert.throws(
+    () => d.trainer.restore(dir),
+    (e: Error) =>
+      e.message.startsWith(`${dir}: no checkpoint to resume from`) &&
+      e.message.includes(path.join(dir, "ckpt-3", "state.json")),
+  );
   for (const t of [a, b, c, d]) t.dispose();
 });
 
@@ -136,7 +172,9 @@ tf.setBackend("cpu").then(() => {
   );
   const ckpts = path.join(dir, "checkpoints");
   fs.mkdirSync(path.join(ckpts, "ckpt-0"), { recursive: true }); // an earlier, complete checkpoint (stands in)
-  const r = spawnSync("bash", ["-c", `ulimit -f 100; exec "${process.execPath}" "${script}" "${ckpts}"`], { encoding: "utf8" });
+  const r = spawnSync("bash", ["-c", `ulimit -f 100; exec "${process.execPath}" "${script}" "${ckpts}"`], {
+    encoding: "utf8",
+  });
   assert.equal(r.status, 1, r.stderr);
   const last = r.stderr.trim().split("\n").pop()!; // after TensorFlow.js's own banner
   assert.match(last, new RegExp(`^saving the checkpoint ${ckpts}/ckpt-1 failed, the previous one is kept: .*EFBIG`));
@@ -150,7 +188,8 @@ test("a notebook's results folder holds one run: an earlier run's files go when 
   try {
     const dir = path.join(results, "01-eda");
     fs.mkdirSync(path.join(dir, "runs"), { recursive: true });
-    for (const f of ["01-eda.ipynb", "summary.json", "lengths.html", "lengths.png", "plotly.min.js"]) fs.writeFileSync(path.join(dir, f), "earlier run");
+    for (const f of ["01-eda.ipynb", "summary.json", "lengths.html", "lengths.png", "plotly.min.js"])
+      fs.writeFileSync(path.join(dir, f), "earlier run");
     fs.writeFileSync(path.join(dir, "runs", "seed-0.json"), "{}");
     assert.equal(notebookResultsDir("01-eda"), dir);
     assert.deepEqual(fs.readdirSync(dir), ["runs"]);
@@ -158,8 +197,13 @@ test("a notebook's results folder holds one run: an earlier run's files go when 
     // the training notebooks' first cell does the same
     const train = path.join(results, "07-pos-ablation");
     fs.mkdirSync(path.join(train, "runs"), { recursive: true });
-    for (const f of ["07-pos-ablation.ipynb", "summary.json", "scores.png"]) fs.writeFileSync(path.join(train, f), "earlier run");
-    const run = await openRun("07-pos-ablation", { profile: PROFILES.smoke(), log: () => {}, display: { html: () => {} } });
+    for (const f of ["07-pos-ablation.ipynb", "summary.json", "scores.png"])
+      fs.writeFileSync(path.join(train, f), "earlier run");
+    const run = await openRun("07-pos-ablation", {
+      profile: PROFILES.smoke(),
+      log: () => {},
+      display: { html: () => {} },
+    });
     assert.equal(run.results, train);
     assert.deepEqual(fs.readdirSync(train), ["runs"]);
   } finally {

@@ -57,7 +57,9 @@ test("a trained vocabulary tokenizes through the Hugging Face tokenizer.json the
 });
 
 test("MLM masking: 15 % of the real tokens (at least one) chosen, never a special one, labels only there, batch padded to its longest", () => {
-  const CLS = 2, SEP = 3, MASK = 4;
+  const CLS = 2,
+    SEP = 3,
+    MASK = 4;
   const ids = { maskId: MASK, special: [0, 1, 2, 3, 4], vocabSize: 30 };
   const long = [CLS, ...Array.from({ length: 20 }, (_, i) => 10 + (i % 15)), SEP];
   const short = [CLS, 11, SEP];
@@ -76,21 +78,48 @@ test("MLM masking: 15 % of the real tokens (at least one) chosen, never a specia
   assert.deepEqual([...b.attentionMask.slice(22, 22 + 4)], [1, 1, 1, 0]);
   assert.equal(b.inputIds[22 + 3], 0, "padding");
   // 80/10/10 over many draws
-  const many = maskForMlm(Array.from({ length: 400 }, () => long), ids, new Rng(1));
+  const many = maskForMlm(
+    Array.from({ length: 400 }, () => long),
+    ids,
+    new Rng(1),
+  );
   const masked = [...many.chosen].filter((at) => many.inputIds[at] === MASK).length / many.chosen.length;
   assert.ok(masked > 0.74 && masked < 0.86, `masked share ${masked}`);
 });
 
 test("MLM pretraining: the loss falls on a small sample (seeded, so repeatable)", async () => {
   await initBackend();
-  const cfg = { ...localBertConfig({ vocabSize: 0, hiddenSize: 16, layers: 1, heads: 2, intermediateSize: 32, maxPositions: 32, seed: 0, pretraining: {} as LocalBertSettings["pretraining"] }, 40) };
+  const cfg = {
+    ...localBertConfig(
+      {
+        vocabSize: 0,
+        hiddenSize: 16,
+        layers: 1,
+        heads: 2,
+        intermediateSize: 32,
+        maxPositions: 32,
+        seed: 0,
+        pretraining: {} as LocalBertSettings["pretraining"],
+      },
+      40,
+    ),
+  };
   const run = async () => {
     const encoder = BertEncoder.fromTensors(cfg, BertEncoder.randomTensors(cfg, 3), true);
     const head = new MlmHead(encoder, 3);
     // a tiny language: token 10 + k is always followed by 20 + k
-    const seqs = Array.from({ length: 32 }, (_, i) => [2, ...Array.from({ length: 6 }, (_, j) => [10 + ((i + j) % 8), 20 + ((i + j) % 8)]).flat(), 3]);
+    const seqs = Array.from({ length: 32 }, (_, i) => [
+      2,
+      ...Array.from({ length: 6 }, (_, j) => [10 + ((i + j) % 8), 20 + ((i + j) % 8)]).flat(),
+      3,
+    ]);
     try {
-      return await pretrainMlm(head, seqs, { maskId: 4, special: [0, 1, 2, 3, 4], vocabSize: 40 }, { steps: 60, maxSeconds: 600, batchSize: 8, learningRate: 1e-2, seed: 5 });
+      return await pretrainMlm(
+        head,
+        seqs,
+        { maskId: 4, special: [0, 1, 2, 3, 4], vocabSize: 40 },
+        { steps: 60, maxSeconds: 600, batchSize: 8, learningRate: 1e-2, seed: 5 },
+      );
     } finally {
       head.dispose();
       encoder.dispose();
@@ -109,11 +138,28 @@ test("MLM pretraining: the loss falls on a small sample (seeded, so repeatable)"
 
 test("MLM pretraining stops at its time budget and says so", async () => {
   await initBackend();
-  const cfg = localBertConfig({ vocabSize: 0, hiddenSize: 8, layers: 1, heads: 2, intermediateSize: 16, maxPositions: 16, seed: 0, pretraining: {} as LocalBertSettings["pretraining"] }, 20);
+  const cfg = localBertConfig(
+    {
+      vocabSize: 0,
+      hiddenSize: 8,
+      layers: 1,
+      heads: 2,
+      intermediateSize: 16,
+      maxPositions: 16,
+      seed: 0,
+      pretraining: {} as LocalBertSettings["pretraining"],
+    },
+    20,
+  );
   const encoder = BertEncoder.fromTensors(cfg, BertEncoder.randomTensors(cfg, 1), true);
   const head = new MlmHead(encoder, 1);
   try {
-    const r = await pretrainMlm(head, [[2, 10, 11, 12, 3]], { maskId: 4, special: [0, 1, 2, 3, 4], vocabSize: 20 }, { steps: 1000, maxSeconds: 0, batchSize: 1, learningRate: 1e-3, seed: 0 });
+    const r = await pretrainMlm(
+      head,
+      [[2, 10, 11, 12, 3]],
+      { maskId: 4, special: [0, 1, 2, 3, 4], vocabSize: 20 },
+      { steps: 1000, maxSeconds: 0, batchSize: 1, learningRate: 1e-3, seed: 0 },
+    );
     assert.equal(r.steps, 1);
     assert.equal(r.stoppedByTime, true);
   } finally {
@@ -126,18 +172,46 @@ test("the local BERT is written in the Hugging Face layout, reused by fingerprin
   await initBackend();
   const cache = fs.mkdtempSync(path.join(os.tmpdir(), "adeflow-local-bert-"));
   const settings: LocalBertSettings = {
-    vocabSize: 120, hiddenSize: 16, layers: 2, heads: 2, intermediateSize: 32, maxPositions: 32, seed: 0,
+    vocabSize: 120,
+    hiddenSize: 16,
+    layers: 2,
+    heads: 2,
+    intermediateSize: 32,
+    maxPositions: 32,
+    seed: 0,
     pretraining: { steps: 3, maxSeconds: 600, batchSize: 4, learningRate: 1e-3, maskProbability: 0.15, maxLength: 24 },
   };
-  const sentences = ["Aspirin caused gastric bleeding.", "Methotrexate-induced hepatotoxicity was seen.", "No adverse effect of ibuprofen.", "Rash after penicillin."];
-  const data = { sentences, fromNegatives: 1, fromTrainingRows: 3, excludedTestSentences: 0, excludedTestDocumentNegatives: 0 };
+  const sentences = [
+    "Aspirin caused gastric bleeding.",
+    "Methotrexate-induced hepatotoxicity was seen.",
+    "No adverse effect of ibuprofen.",
+    "Rash after penicillin.",
+  ];
+  const data = {
+    sentences,
+    fromNegatives: 1,
+    fromTrainingRows: 3,
+    excludedTestSentences: 0,
+    excludedTestDocumentNegatives: 0,
+  };
   try {
     const lines: string[] = [];
     const first = await ensureLocalBert(settings, data, { cacheDir: cache, log: (l) => lines.push(l) });
     assert.equal(first.reused, false);
-    for (const f of ["config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "vocab.txt", "local-bert.json"]) assert.ok(fs.existsSync(path.join(first.dir, f)), f);
+    for (const f of [
+      "config.json",
+      "model.safetensors",
+      "tokenizer.json",
+      "tokenizer_config.json",
+      "vocab.txt",
+      "local-bert.json",
+    ])
+      assert.ok(fs.existsSync(path.join(first.dir, f)), f);
     assert.equal(first.info.pretraining?.steps, 3);
-    assert.ok(lines.some((l) => /MLM pretraining on 4 sentences/.test(l)), lines.join("\n"));
+    assert.ok(
+      lines.some((l) => /MLM pretraining on 4 sentences/.test(l)),
+      lines.join("\n"),
+    );
     const bert = await loadBert(first.dir);
     assert.equal(bert.config.num_hidden_layers, 2);
     assert.ok(bert.tokenizer.encodeText("Aspirin caused bleeding", 16).tokens.includes("[CLS]"));
@@ -145,15 +219,31 @@ test("the local BERT is written in the Hugging Face layout, reused by fingerprin
     const again = await ensureLocalBert(settings, data, { cacheDir: cache });
     assert.equal(again.reused, true);
     assert.equal(again.dir, first.dir);
-    const otherSetting = await ensureLocalBert({ ...settings, pretraining: { ...settings.pretraining, steps: 2 } }, data, { cacheDir: cache });
+    const otherSetting = await ensureLocalBert(
+      { ...settings, pretraining: { ...settings.pretraining, steps: 2 } },
+      data,
+      { cacheDir: cache },
+    );
     assert.equal(otherSetting.reused, false);
     assert.notEqual(otherSetting.dir, first.dir);
-    const otherCorpus = await ensureLocalBert(settings, { ...data, sentences: [...sentences, "One more sentence."] }, { cacheDir: cache });
+    const otherCorpus = await ensureLocalBert(
+      settings,
+      { ...data, sentences: [...sentences, "One more sentence."] },
+      { cacheDir: cache },
+    );
     assert.notEqual(otherCorpus.info.fingerprint, first.info.fingerprint);
     const random = await ensureLocalBert(settings, data, { cacheDir: cache, variant: "random" });
     assert.equal(random.info.pretraining, undefined);
-    assert.equal(fs.readFileSync(path.join(random.dir, "vocab.txt"), "utf8"), fs.readFileSync(path.join(first.dir, "vocab.txt"), "utf8"), "both arms share the vocabulary");
-    assert.deepEqual(fs.readdirSync(cache).filter((f) => f.startsWith(".")), [], "no temporary folder left");
+    assert.equal(
+      fs.readFileSync(path.join(random.dir, "vocab.txt"), "utf8"),
+      fs.readFileSync(path.join(first.dir, "vocab.txt"), "utf8"),
+      "both arms share the vocabulary",
+    );
+    assert.deepEqual(
+      fs.readdirSync(cache).filter((f) => f.startsWith(".")),
+      [],
+      "no temporary folder left",
+    );
   } finally {
     fs.rmSync(cache, { recursive: true, force: true });
   }

@@ -31,27 +31,41 @@ function notebook(dir: string, name: string, cells: string[]): string {
   return file;
 }
 
-test("a kernel that dies is reported with the notebook, the cell and the signal; the executed copy so far is saved", { skip }, async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "adeflow-dead-"));
-  process.env.ADEFLOW_RESULTS_DIR = path.join(dir, "results");
-  const nb = notebook(dir, "91-dies", ['console.log("before the end");', 'process.kill(process.pid, "SIGKILL");', 'console.log("never");']);
-  const err = await executeNotebook(nb, { log: () => {} }).then(
-    () => assert.fail("the run should fail"),
-    (e: unknown) => e,
-  );
-  assert.ok(err instanceof NotebookCellError, String(err));
-  assert.equal(err.cell, 1);
-  assert.equal(err.ename, "DeadKernelError");
-  assert.match(err.message, /^91-dies\.ipynb: cell 2 failed with DeadKernelError: the kernel died: killed by signal 9 \(SIGKILL\)/);
-  const saved = JSON.parse(fs.readFileSync(err.executedCopy, "utf8"));
-  assert.equal(saved.cells[0].outputs[0].text.join?.("") ?? saved.cells[0].outputs[0].text, "before the end\n");
-});
+test(
+  "a kernel that dies is reported with the notebook, the cell and the signal; the executed copy so far is saved",
+  { skip },
+  async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "adeflow-dead-"));
+    process.env.ADEFLOW_RESULTS_DIR = path.join(dir, "results");
+    const nb = notebook(dir, "91-dies", [
+      'console.log("before the end");',
+      'process.kill(process.pid, "SIGKILL");',
+      'console.log("never");',
+    ]);
+    const err = await executeNotebook(nb, { log: () => {} }).then(
+      () => assert.fail("the run should fail"),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof NotebookCellError, String(err));
+    assert.equal(err.cell, 1);
+    assert.equal(err.ename, "DeadKernelError");
+    assert.match(
+      err.message,
+      /^91-dies\.ipynb: cell 2 failed with DeadKernelError: the kernel died: killed by signal 9 \(SIGKILL\)/,
+    );
+    const saved = JSON.parse(fs.readFileSync(err.executedCopy, "utf8"));
+    assert.equal(saved.cells[0].outputs[0].text.join?.("") ?? saved.cells[0].outputs[0].text, "before the end\n");
+  },
+);
 
 test("stopping adeflow (SIGTERM) stops the notebook's kernel and keeps the executed copy", { skip }, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "adeflow-stop-"));
   process.env.ADEFLOW_RESULTS_DIR = path.join(dir, "results");
   const pidFile = path.join(dir, "kernel.pid");
-  const nb = notebook(dir, "92-long", [`require("fs").writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); console.log("training");`, "await new Promise((resolve) => setTimeout(resolve, 600_000));"]);
+  const nb = notebook(dir, "92-long", [
+    `require("fs").writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); console.log("training");`,
+    "await new Promise((resolve) => setTimeout(resolve, 600_000));",
+  ]);
   const run = executeNotebook(nb, { log: () => {} });
   const started = Date.now();
   while (!fs.existsSync(pidFile) && Date.now() - started < 120_000) await new Promise((r) => setTimeout(r, 200));
@@ -59,7 +73,10 @@ test("stopping adeflow (SIGTERM) stops the notebook's kernel and keeps the execu
   await new Promise((r) => setTimeout(r, 1500)); // into the second cell
   assert.ok(processAlive(kernelPid));
   process.emit("SIGTERM", "SIGTERM"); // what `kill <adeflow>` delivers to the listener executeNotebook installed
-  await assert.rejects(run, (e: Error) => e instanceof NotebookInterrupted && /^92-long\.ipynb: stopped by SIGTERM/.test(e.message));
+  await assert.rejects(
+    run,
+    (e: Error) => e instanceof NotebookInterrupted && /^92-long\.ipynb: stopped by SIGTERM/.test(e.message),
+  );
   for (let i = 0; i < 50 && processAlive(kernelPid); i++) await new Promise((r) => setTimeout(r, 100));
   assert.ok(!processAlive(kernelPid), "the kernel is not left running");
   const saved = JSON.parse(fs.readFileSync(path.join(dir, "results", "92-long", "92-long.ipynb"), "utf8"));

@@ -64,7 +64,7 @@ test("cleaning keeps decimals and x=1.2, drops other punctuation, possessives an
   // expected strings printed by the study's own regexes in Python; a final non-numeric period leaves a space
   assert.equal(cleanText("Patient's dose (5 mg/kg) was 0.5 mg."), "Patient dose 5 mg kg was 0.5 mg ");
   assert.equal(cleanText("z = 2.27, p = 0.01."), "z=2.27 p=0.01");
-  assert.equal(cleanText("the \"drug-induced\" rash."), "the drug induced rash ");
+  assert.equal(cleanText('the "drug-induced" rash.'), "the drug induced rash ");
   assert.equal(cleanText("level was 12."), "level was 12");
 });
 
@@ -74,9 +74,24 @@ test("ambiguous rows: any whitespace word of the drug equal to a word of the eff
 });
 
 test("IOB: first occurrence, B on the token that starts the entity, I inside it", () => {
-  assert.deepEqual(studyIobTags("drug a caused bad rash after drug a", ["drug a"], ["bad rash"]), ["B-Drug", "I-Drug", "O", "B-Effect", "I-Effect", "O", "O", "O"]);
+  assert.deepEqual(studyIobTags("drug a caused bad rash after drug a", ["drug a"], ["bad rash"]), [
+    "B-Drug",
+    "I-Drug",
+    "O",
+    "B-Effect",
+    "I-Effect",
+    "O",
+    "O",
+    "O",
+  ]);
   // literal first match: "gold" is found at the start of "goldfish", which takes the tag (as in the original)
-  assert.deepEqual(studyIobTags("the goldfish and gold rash", ["gold"], ["rash"]), ["O", "B-Drug", "O", "O", "B-Effect"]);
+  assert.deepEqual(studyIobTags("the goldfish and gold rash", ["gold"], ["rash"]), [
+    "O",
+    "B-Drug",
+    "O",
+    "O",
+    "B-Effect",
+  ]);
   // "cannot" is two Treebank tokens, so the tags outnumber the words (as in the original)
   assert.deepEqual(studyIobTags("a cannot b x", ["x"], ["b"]), ["O", "O", "O", "B-Effect", "B-Drug"]);
   assert.throws(() => studyIobTags("no entity", ["x"], ["entity"]), /drug "x" does not occur/);
@@ -87,5 +102,11 @@ test("masking: one mask per entity, later occurrences kept, pair numbers by sent
   assert.equal(single.maskedText, "a DRUG caused EFFECT and drug x again");
   assert.deepEqual(single.annotations, [0, 1, 0, 1, 0, 0, 0, 0]);
   const concat = maskSentences(["p caused q", "r caused s"], ["p", "r"], ["q", "s"], true);
-  assert.deepEqual(concat.map((m) => m.annotations), [[1, 0, 1], [2, 0, 2]]);
+  assert.deepEqual(
+    concat.map((m) => m.annotations),
+    [
+      [1, 0, 1],
+      [2, 0, 2],
+    ],
+  );
 });

@@ -4,7 +4,14 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { ablationConclusion, compareArms, pairBySeed, summarizeAblation } from "../../src/experiment/ablation/report";
-import { ablationCheckpointDir, preparePosAblation, runAblationArm, runPosAblation, type AblationArm, type AblationRun } from "../../src/experiment/ablation/run";
+import {
+  ablationCheckpointDir,
+  preparePosAblation,
+  runAblationArm,
+  runPosAblation,
+  type AblationArm,
+  type AblationRun,
+} from "../../src/experiment/ablation/run";
 import { PROFILES } from "../../src/experiment/shared/profile";
 import { POS_PAD_ID } from "../../src/pos/tags";
 import { testCorpusDir } from "../helpers";
@@ -35,14 +42,20 @@ const smoke = PROFILES.smoke();
 const full = PROFILES.full();
 
 test("a clear drop on every seed is 'lower', beyond the spread, and bears out the study", () => {
-  const runs = [0, 1, 2].flatMap((s) => [run("without POS", s, 0.8 + 0.01 * s, 0.7 + 0.02 * s), run("with POS", s, 0.75 + 0.01 * s + 0.001 * s * s, 0.6 + 0.02 * s + 0.002 * s)]);
+  const runs = [0, 1, 2].flatMap((s) => [
+    run("without POS", s, 0.8 + 0.01 * s, 0.7 + 0.02 * s),
+    run("with POS", s, 0.75 + 0.01 * s + 0.001 * s * s, 0.6 + 0.02 * s + 0.002 * s),
+  ]);
   const cmp = compareArms(runs);
   const token = cmp.find((r) => r.measure === "token macro F1 (study)");
   assert.equal(token?.verdict, "lower");
   assert.ok(token && token.p < 0.05 && token.mean_difference < 0);
   const c = ablationConclusion(cmp, full);
   assert.equal(c.supportsStudy, true);
-  assert.ok(c.sentences.some((s) => /token macro F1 \(study\): 0\.810 without, 0\.762 with POS; difference -0\.048/.test(s)), c.sentences.join("\n"));
+  assert.ok(
+    c.sentences.some((s) => /token macro F1 \(study\): 0\.810 without, 0\.762 with POS; difference -0\.048/.test(s)),
+    c.sentences.join("\n"),
+  );
   assert.ok(c.sentences.some((s) => /\+100 parameters \(\+10\.000 %\)/.test(s)));
   assert.ok(!c.sentences.some((s) => /Caveat/.test(s)), "no caveat for the full profile");
 });
@@ -59,15 +72,27 @@ test("noise larger than the effect is 'within the seed-to-seed spread'; one seed
   assert.ok(c.sentences.some((s) => /Caveat: this is the smoke profile/.test(s)));
   const one = compareArms([run("without POS", 0, 0.5, 0.5), run("with POS", 0, 0.9, 0.9)]);
   assert.equal(one[0].verdict, "undetermined (fewer than 2 seeds)");
-  const gain = [0, 1, 2].flatMap((s) => [run("without POS", s, 0.5 + 0.01 * s, 0.5), run("with POS", s, 0.6 + 0.011 * s, 0.5 + 0.001 * s)]);
+  const gain = [0, 1, 2].flatMap((s) => [
+    run("without POS", s, 0.5 + 0.01 * s, 0.5),
+    run("with POS", s, 0.6 + 0.011 * s, 0.5 + 0.001 * s),
+  ]);
   assert.equal(ablationConclusion(compareArms(gain), full).supportsStudy, false);
 });
 
 test("runs pair by seed (a seed missing from one arm is left out) and summaries are per arm", () => {
   const runs = [run("without POS", 0, 0.5, 0.5), run("with POS", 0, 0.6, 0.6), run("without POS", 1, 0.7, 0.7)];
-  assert.deepEqual(pairBySeed(runs).map((p) => p.seed), [0]);
+  assert.deepEqual(
+    pairBySeed(runs).map((p) => p.seed),
+    [0],
+  );
   const rows = summarizeAblation(runs).filter((r) => r.measure === "token macro F1 (study)");
-  assert.deepEqual(rows.map((r) => [r.arm, r.n, r.seeds]), [["without POS", 2, "0 1"], ["with POS", 1, "0"]]);
+  assert.deepEqual(
+    rows.map((r) => [r.arm, r.n, r.seeds]),
+    [
+      ["without POS", 2, "0 1"],
+      ["with POS", 1, "0"],
+    ],
+  );
   assert.ok(Math.abs(rows[0].mean - 0.6) < 1e-12);
 });
 
@@ -76,43 +101,100 @@ test("the ablation end to end on the tiny checkpoint: tags on every sub-token, b
   const models = fs.mkdtempSync(path.join(os.tmpdir(), "ablation-models-"));
   process.env.ADEFLOW_MODELS_DIR = models;
   try {
-    const setup = await preparePosAblation({ ...smoke, maxRows: { train: 8, val: 4, test: 4 }, ablation: { ...smoke.ablation, epochs: 1, finalEpochs: 0 } });
+    const setup = await preparePosAblation({
+      ...smoke,
+      maxRows: { train: 8, val: 4, test: 4 },
+      ablation: { ...smoke.ablation, epochs: 1, finalEpochs: 0 },
+    });
     for (const ex of [...setup.train, ...setup.val, ...setup.test]) {
       assert.equal(ex.tags.length, ex.words.length);
-      ex.sequence.wordIndex.forEach((w, i) => assert.equal(ex.sequence.posIds[i] === POS_PAD_ID, w < 0, `row ${ex.row} position ${i}`));
+      ex.sequence.wordIndex.forEach((w, i) =>
+        assert.equal(ex.sequence.posIds[i] === POS_PAD_ID, w < 0, `row ${ex.row} position ${i}`),
+      );
     }
-    assert.equal(setup.tagging.words, [...setup.train, ...setup.val, ...setup.test].reduce((n, e) => n + e.words.length, 0));
+    assert.equal(
+      setup.tagging.words,
+      [...setup.train, ...setup.val, ...setup.test].reduce((n, e) => n + e.words.length, 0),
+    );
     const before = setup.bert.encoder.variables.get("embeddings.word_embeddings.weight")?.dataSync().slice(0, 50);
     const runsDir = fs.mkdtempSync(path.join(os.tmpdir(), "ablation-runs-"));
     const first = await runPosAblation(setup, { seeds: [0], posEmbeddingSize: 4, runsDir });
-    assert.deepEqual(first.map((r) => [r.arm, r.seed, r.pos_embedding_size, r.reused]), [["without POS", 0, 0, false], ["with POS", 0, 4, false]]);
+    assert.deepEqual(
+      first.map((r) => [r.arm, r.seed, r.pos_embedding_size, r.reused]),
+      [
+        ["without POS", 0, 0, false],
+        ["with POS", 0, 4, false],
+      ],
+    );
     assert.ok(first[1].parameters_total > first[0].parameters_total);
     for (const r of first) {
-      for (const k of ["test_token_f1", "test_relation_f1", "train_seconds_per_epoch", "inference_seconds_per_pass"] as const) assert.ok(Number.isFinite(r[k]) && r[k] >= 0, `${r.arm} ${k}`);
+      for (const k of [
+        "test_token_f1",
+        "test_relation_f1",
+        "train_seconds_per_epoch",
+        "inference_seconds_per_pass",
+      ] as const)
+        assert.ok(Number.isFinite(r[k]) && r[k] >= 0, `${r.arm} ${k}`);
     }
-    assert.deepEqual(setup.bert.encoder.variables.get("embeddings.word_embeddings.weight")?.dataSync().slice(0, 50), before, "the encoder is back to its loaded weights");
+    assert.deepEqual(
+      setup.bert.encoder.variables.get("embeddings.word_embeddings.weight")?.dataSync().slice(0, 50),
+      before,
+      "the encoder is back to its loaded weights",
+    );
     assert.equal(fs.readdirSync(runsDir).length, 2);
     const lines: string[] = [];
     const again = await runPosAblation(setup, { seeds: [0], posEmbeddingSize: 4, runsDir, log: (l) => lines.push(l) });
-    assert.deepEqual(again.map((r) => r.reused), [true, true]);
-    assert.deepEqual(again.map((r) => r.test_token_f1), first.map((r) => r.test_token_f1));
+    assert.deepEqual(
+      again.map((r) => r.reused),
+      [true, true],
+    );
+    assert.deepEqual(
+      again.map((r) => r.test_token_f1),
+      first.map((r) => r.test_token_f1),
+    );
     assert.ok(lines.every((l) => /read back/.test(l)));
-    const otherBenchmark = await runPosAblation({ ...setup, profile: { ...setup.profile, benchmark: { ...setup.profile.benchmark, folds: [3], trainSentences: 5 } } }, { seeds: [0], posEmbeddingSize: 4, runsDir });
-    assert.deepEqual(otherBenchmark.map((r) => r.reused), [true, true], "the benchmark's settings do not touch the ablation");
+    const otherBenchmark = await runPosAblation(
+      {
+        ...setup,
+        profile: { ...setup.profile, benchmark: { ...setup.profile.benchmark, folds: [3], trainSentences: 5 } },
+      },
+      { seeds: [0], posEmbeddingSize: 4, runsDir },
+    );
+    assert.deepEqual(
+      otherBenchmark.map((r) => r.reused),
+      [true, true],
+      "the benchmark's settings do not touch the ablation",
+    );
     const other = await runPosAblation(setup, { seeds: [0], posEmbeddingSize: 6, runsDir });
-    assert.deepEqual(other.map((r) => r.reused), [true, false], "the POS arm's settings changed, so it is trained again");
+    assert.deepEqual(
+      other.map((r) => r.reused),
+      [true, false],
+      "the POS arm's settings changed, so it is trained again",
+    );
     // a run whose training finished but whose results were never written (a crash while evaluating) resumes
     // from its checkpoint: no second training, same scores
     const trainedOnly = await runAblationArm(setup, "without POS", 1, 4);
     const checkpoint = ablationCheckpointDir(setup.profile, "without POS", 1);
     assert.ok(fs.existsSync(checkpoint), "the checkpoint outlives the training");
     const resumedLines: string[] = [];
-    const resumed = (await runPosAblation(setup, { seeds: [1], posEmbeddingSize: 4, runsDir, log: (l) => resumedLines.push(l) }))[0];
-    assert.ok(resumedLines.some((l) => /resumed from .*after epoch 1/.test(l)), resumedLines.join("\n"));
+    const resumed = (
+      await runPosAblation(setup, { seeds: [1], posEmbeddingSize: 4, runsDir, log: (l) => resumedLines.push(l) })
+    )[0];
+    assert.ok(
+      resumedLines.some((l) => /resumed from .*after epoch 1/.test(l)),
+      resumedLines.join("\n"),
+    );
     assert.equal(resumed.test_token_f1, trainedOnly.test_token_f1);
     assert.ok(!fs.existsSync(checkpoint), "removed once the run's results are written");
-    const otherSplit = await runPosAblation({ ...setup, profile: { ...setup.profile, seed: 5 } }, { seeds: [0], posEmbeddingSize: 4, runsDir });
-    assert.deepEqual(otherSplit.map((r) => r.reused), [false, false], "another data split's seed: nothing is read back");
+    const otherSplit = await runPosAblation(
+      { ...setup, profile: { ...setup.profile, seed: 5 } },
+      { seeds: [0], posEmbeddingSize: 4, runsDir },
+    );
+    assert.deepEqual(
+      otherSplit.map((r) => r.reused),
+      [false, false],
+      "another data split's seed: nothing is read back",
+    );
   } finally {
     delete process.env.ADEFLOW_MODELS_DIR;
   }

@@ -13,7 +13,11 @@ import { testCorpusDir } from "../helpers";
 const SRC = path.join(repoRoot(), "lib", "src");
 
 function sourceFiles(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sourceFiles(path.join(dir, e.name)) : e.name.endsWith(".ts") ? [path.join(dir, e.name)] : []));
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) =>
+      e.isDirectory() ? sourceFiles(path.join(dir, e.name)) : e.name.endsWith(".ts") ? [path.join(dir, e.name)] : [],
+    );
 }
 
 test("the library reads the environment only through the settings module, and every variable it names is in the table", () => {
@@ -21,8 +25,13 @@ test("the library reads the environment only through the settings module, and ev
   for (const file of sourceFiles(SRC)) {
     if (file.endsWith(path.join("src", "settings.ts"))) continue;
     const text = fs.readFileSync(file, "utf8");
-    assert.doesNotMatch(text, /process\.env\.[A-Z_]|process\.env\[/, `${path.relative(SRC, file)} reads process.env itself`);
-    for (const m of text.matchAll(/\b(ADEFLOW_[A-Z_]+|ADE_CORPUS_DIR)\b/g)) assert.ok(names.has(m[1]), `${path.relative(SRC, file)} names ${m[1]}, which is not in SETTINGS`);
+    assert.doesNotMatch(
+      text,
+      /process\.env\.[A-Z_]|process\.env\[/,
+      `${path.relative(SRC, file)} reads process.env itself`,
+    );
+    for (const m of text.matchAll(/\b(ADEFLOW_[A-Z_]+|ADE_CORPUS_DIR)\b/g))
+      assert.ok(names.has(m[1]), `${path.relative(SRC, file)} names ${m[1]}, which is not in SETTINGS`);
   }
 });
 
@@ -35,7 +44,13 @@ test("the README's settings table is the one settings.ts makes", () => {
 });
 
 test("folders are absolute, resolved once against the starting folder; empty means unset", () => {
-  const env = { ADEFLOW_RESULTS_DIR: "out/results", ADE_CORPUS_DIR: "  ", ADEFLOW_PROFILE: " smoke ", ADEFLOW_MODELS_DIR: "~/models", HOME: "/home/someone" };
+  const env = {
+    ADEFLOW_RESULTS_DIR: "out/results",
+    ADE_CORPUS_DIR: "  ",
+    ADEFLOW_PROFILE: " smoke ",
+    ADEFLOW_MODELS_DIR: "~/models",
+    HOME: "/home/someone",
+  };
   assert.equal(setting("ADEFLOW_RESULTS_DIR", env), path.join(process.cwd(), "out", "results"));
   assert.equal(setting("ADE_CORPUS_DIR", env), undefined);
   assert.equal(setting("ADEFLOW_PROFILE", env), "smoke");
@@ -56,16 +71,19 @@ function jupyterMissing(): string | undefined {
   }
 }
 
-test("reproduce hands the kernel the corpus it checked and the absolute results folder, from relative ones", { skip: jupyterMissing() }, () => {
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), "adeflow-reproduce-"));
-  fs.symlinkSync(path.resolve(testCorpusDir()), path.join(work, "corpus"));
-  const seen = path.join(work, "kernel-env.json");
-  const fake = path.join(work, "python3");
-  // the real Python for everything (finding Jupyter, registering the kernel) except running the notebook,
-  // where it records the environment the kernel would get and reports success as the runner does
-  fs.writeFileSync(
-    fake,
-    `#!/bin/sh
+test(
+  "reproduce hands the kernel the corpus it checked and the absolute results folder, from relative ones",
+  { skip: jupyterMissing() },
+  () => {
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), "adeflow-reproduce-"));
+    fs.symlinkSync(path.resolve(testCorpusDir()), path.join(work, "corpus"));
+    const seen = path.join(work, "kernel-env.json");
+    const fake = path.join(work, "python3");
+    // the real Python for everything (finding Jupyter, registering the kernel) except running the notebook,
+    // where it records the environment the kernel would get and reports success as the runner does
+    fs.writeFileSync(
+      fake,
+      `#!/bin/sh
 case "$1" in
   *execute_notebook.py)
     "${process.execPath}" -e 'require("fs").writeFileSync(process.argv[1], JSON.stringify(process.env)); require("fs").writeFileSync(process.argv[2], "{}")' "${seen}" "$3"
@@ -73,15 +91,28 @@ case "$1" in
   *) exec ${findJupyterPython()} "$@";;
 esac
 `,
-    { mode: 0o755 },
-  );
-  const env: NodeJS.ProcessEnv = { ...process.env, ADEFLOW_PYTHON: fake, ADEFLOW_RESULTS_DIR: "rel-results", ADEFLOW_MODELS_DIR: "rel-models" };
-  delete env.ADE_CORPUS_DIR;
-  const r = spawnSync(process.execPath, [path.join(repoRoot(), "lib", "bin", "adeflow.js"), "reproduce", "--only", "02", "--corpus-dir", "corpus"], { cwd: work, env, encoding: "utf8", timeout: 120_000 });
-  assert.equal(r.status, 0, r.stderr);
-  const kernel = JSON.parse(fs.readFileSync(seen, "utf8"));
-  assert.equal(kernel.ADE_CORPUS_DIR, path.join(work, "corpus"));
-  assert.equal(kernel.ADEFLOW_RESULTS_DIR, path.join(work, "rel-results"));
-  assert.equal(kernel.ADEFLOW_MODELS_DIR, path.join(work, "rel-models"));
-  assert.ok(fs.existsSync(path.join(work, "rel-results", "02-preprocessing", "02-preprocessing.ipynb")), "the executed copy lands in the same folder");
-});
+      { mode: 0o755 },
+    );
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      ADEFLOW_PYTHON: fake,
+      ADEFLOW_RESULTS_DIR: "rel-results",
+      ADEFLOW_MODELS_DIR: "rel-models",
+    };
+    delete env.ADE_CORPUS_DIR;
+    const r = spawnSync(
+      process.execPath,
+      [path.join(repoRoot(), "lib", "bin", "adeflow.js"), "reproduce", "--only", "02", "--corpus-dir", "corpus"],
+      { cwd: work, env, encoding: "utf8", timeout: 120_000 },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    const kernel = JSON.parse(fs.readFileSync(seen, "utf8"));
+    assert.equal(kernel.ADE_CORPUS_DIR, path.join(work, "corpus"));
+    assert.equal(kernel.ADEFLOW_RESULTS_DIR, path.join(work, "rel-results"));
+    assert.equal(kernel.ADEFLOW_MODELS_DIR, path.join(work, "rel-models"));
+    assert.ok(
+      fs.existsSync(path.join(work, "rel-results", "02-preprocessing", "02-preprocessing.ipynb")),
+      "the executed copy lands in the same folder",
+    );
+  },
+);

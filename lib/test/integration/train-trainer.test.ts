@@ -39,7 +39,10 @@ test("a training step leaks no tensors; the frozen encoder stays unchanged", asy
     if (i % 2 === 1) counts.push(tf.memory().numTensors);
   }
   assert.equal(tr.step, 3);
-  assert.ok(counts.every((c) => c === counts[0]), `tensor counts after each update: ${counts}`);
+  assert.ok(
+    counts.every((c) => c === counts[0]),
+    `tensor counts after each update: ${counts}`,
+  );
   tr.dispose();
   // frozen: only the head moves
   bert.encoder.setTrainable(false);
@@ -47,7 +50,8 @@ test("a training step leaks no tensors; the frozen encoder stays unchanged", asy
   const headBefore = clf.weight.dataSync().slice();
   const tr2 = new Trainer(clf.params(), { totalSteps: 2, accumulationSteps: 1 });
   await tr2.microBatch((s) => clf.loss(batches[0], undefined, true, s));
-  for (const [k, v] of bert.encoder.variables) assert.deepEqual(v.dataSync(), before.get(k), `${k} changed while frozen`);
+  for (const [k, v] of bert.encoder.variables)
+    assert.deepEqual(v.dataSync(), before.get(k), `${k} changed while frozen`);
   assert.notDeepEqual(clf.weight.dataSync(), headBefore);
   tr2.dispose();
   dispose();
@@ -70,7 +74,10 @@ test("accumulating the same micro-batch twice equals one update on it", async ()
     const x = pa.get(k)!;
     for (let i = 0; i < x.length; i++) assert.ok(Math.abs(x[i] - v[i]) < 1e-6, `${k}[${i}]`);
   }
-  ta.dispose(); tb.dispose(); a.dispose(); b.dispose();
+  ta.dispose();
+  tb.dispose();
+  a.dispose();
+  b.dispose();
 });
 
 test("a NaN loss is an AdeflowError naming the step", async () => {
@@ -79,8 +86,10 @@ test("a NaN loss is an AdeflowError naming the step", async () => {
   const tr = new Trainer(clf.params(), { totalSteps: 4, accumulationSteps: 1 });
   await tr.microBatch((s) => clf.loss(batches[0], undefined, true, s));
   const n = tf.memory().numTensors;
-  await assert.rejects(() => tr.microBatch((s) => tf.mul(clf.loss(batches[0], undefined, true, s), NaN) as tf.Scalar), (e: Error) =>
-    e instanceof AdeflowError && /loss is NaN at optimizer step 2 \(micro-batch 2\)/.test(e.message));
+  await assert.rejects(
+    () => tr.microBatch((s) => tf.mul(clf.loss(batches[0], undefined, true, s), NaN) as tf.Scalar),
+    (e: Error) => e instanceof AdeflowError && /loss is NaN at optimizer step 2 \(micro-batch 2\)/.test(e.message),
+  );
   assert.equal(tf.memory().numTensors, n, "no tensors left behind by the failed step");
   tr.dispose();
   dispose();
@@ -96,9 +105,13 @@ test("save + resume continues bit-identically (weights, AdamW moments, step, rng
     for (let i = 0; i < 2; i++) await ta.microBatch((s) => a.clf.loss(a.batches[i % 2], undefined, true, s));
     const saved = await ta.save(dir, { note: "test" });
     assert.ok(fs.existsSync(path.join(saved, "params.safetensors")));
-    assert.deepEqual(JSON.parse(fs.readFileSync(path.join(dir, "latest.json"), "utf8")), { checkpoint: "ckpt-2", step: 2 });
+    assert.deepEqual(JSON.parse(fs.readFileSync(path.join(dir, "latest.json"), "utf8")), {
+      checkpoint: "ckpt-2",
+      step: 2,
+    });
     const lossesA: number[] = [];
-    for (let i = 2; i < 4; i++) lossesA.push((await ta.microBatch((s) => a.clf.loss(a.batches[i % 2], undefined, true, s))).loss);
+    for (let i = 2; i < 4; i++)
+      lossesA.push((await ta.microBatch((s) => a.clf.loss(a.batches[i % 2], undefined, true, s))).loss);
 
     const b = await setup(12345); // different head init: must be overwritten by the checkpoint
     const tb = new Trainer(b.clf.params(), opts);
@@ -106,11 +119,15 @@ test("save + resume continues bit-identically (weights, AdamW moments, step, rng
     assert.equal(state.note, "test");
     assert.equal(tb.step, 2);
     const lossesB: number[] = [];
-    for (let i = 2; i < 4; i++) lossesB.push((await tb.microBatch((s) => b.clf.loss(b.batches[i % 2], undefined, true, s))).loss);
+    for (let i = 2; i < 4; i++)
+      lossesB.push((await tb.microBatch((s) => b.clf.loss(b.batches[i % 2], undefined, true, s))).loss);
     assert.deepEqual(lossesB, lossesA);
     const pa = snapshot(a.clf.params());
     for (const [k, v] of snapshot(b.clf.params())) assert.deepEqual(v, pa.get(k), k);
-    ta.dispose(); tb.dispose(); a.dispose(); b.dispose();
+    ta.dispose();
+    tb.dispose();
+    a.dispose();
+    b.dispose();
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -3,7 +3,19 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { bar, chartDivHtml, chartHtml, figure, findChromium, inlineScriptSafe, jsonForScript, plotlySource, resetChartSession, saveChart, showChart } from "../../src/viz";
+import {
+  bar,
+  chartDivHtml,
+  chartHtml,
+  figure,
+  findChromium,
+  inlineScriptSafe,
+  jsonForScript,
+  plotlySource,
+  resetChartSession,
+  saveChart,
+  showChart,
+} from "../../src/viz";
 import { plotlyScriptPath } from "../../src/viz/html";
 import { SHARED_PLOTLY } from "../../src/viz/save";
 
@@ -102,16 +114,20 @@ test("saveChart without Chromium returns a reason instead of failing", () => {
   }
 });
 
-test("saveChart writes a PNG beside the page when Chromium is installed", { skip: findChromium() ? false : "no Chromium installed" }, () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "adeflow-viz-"));
-  try {
-    const saved = saveChart(fig, path.join(dir, "c.html"), { png: true, width: 400, height: 300 });
-    assert.equal(saved.png, path.join(dir, "c.png"));
-    const png = fs.readFileSync(saved.png!);
-    assert.deepEqual([...png.subarray(1, 4)], [...Buffer.from("PNG")]);
-    assert.equal(png.readUInt32BE(16), 400); // IHDR width
-    assert.deepEqual(fs.readdirSync(dir).sort(), ["c.html", "c.png", SHARED_PLOTLY]);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-});
+test(
+  "saveChart writes a PNG beside the page when Chromium is installed",
+  { skip: findChromium() ? false : "no Chromium installed" },
+  () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "adeflow-viz-"));
+    try {
+      const saved = saveChart(fig, path.join(dir, "c.html"), { png: true, width: 400, height: 300 });
+      assert.equal(saved.png, path.join(dir, "c.png"));
+      const png = fs.readFileSync(saved.png!);
+      assert.deepEqual([...png.subarray(1, 4)], [...Buffer.from("PNG")]);
+      assert.equal(png.readUInt32BE(16), 400); // IHDR width
+      assert.deepEqual(fs.readdirSync(dir).sort(), ["c.html", "c.png", SHARED_PLOTLY]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);

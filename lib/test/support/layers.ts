@@ -6,7 +6,21 @@ export const LAYERS: readonly { name: string; folders: readonly string[] }[] = [
   // generic pieces that know nothing of the corpus or BERT
   {
     name: "foundation",
-    folders: ["errors", "paths", "settings", "io", "progress", "download", "random", "text", "stats", "ops", "backend", "webgpu", "viz"],
+    folders: [
+      "errors",
+      "paths",
+      "settings",
+      "io",
+      "progress",
+      "download",
+      "random",
+      "text",
+      "stats",
+      "ops",
+      "backend",
+      "webgpu",
+      "viz",
+    ],
   },
   // the corpus, the study's rows and split, exploration and the metrics over labels
   { name: "data", folders: ["corpus", "pipeline", "eda", "metrics"] },

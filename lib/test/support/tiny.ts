@@ -31,7 +31,8 @@ export function tinyCorpusDir(): string {
 export function readCorpusSentences(dir = tinyCorpusDir()): string[] {
   const read = (name: string): string => {
     const file = path.join(dir, name);
-    if (!fs.existsSync(file)) throw new AdeflowError(`${file}: corpus file not found (set ADE_CORPUS_DIR to the ADE Corpus V2 folder)`);
+    if (!fs.existsSync(file))
+      throw new AdeflowError(`${file}: corpus file not found (set ADE_CORPUS_DIR to the ADE Corpus V2 folder)`);
     return fs.readFileSync(file, "utf8");
   };
   const relations = parseDrugEffectRelations(read("DRUG-AE.rel"), "DRUG-AE.rel").records.map((r) => r.sentence);
@@ -82,7 +83,11 @@ export function buildTinyCheckpoint(sentences: string[], seed = TINY_SEED): Tiny
     "vocab.txt": vocab.join("\n") + "\n",
     "tokenizer.json": JSON.stringify(makeTokenizerJson(vocab)),
     "tokenizer_config.json": JSON.stringify(makeTokenizerConfig(), null, 2) + "\n",
-    "model.safetensors": serializeSafetensors(tensors, { format: "pt", generator: "adeflow tiny-bert", seed: String(seed) }),
+    "model.safetensors": serializeSafetensors(tensors, {
+      format: "pt",
+      generator: "adeflow tiny-bert",
+      seed: String(seed),
+    }),
   };
 }
 

@@ -8,8 +8,16 @@ export function tagDistributionFigure(d: TagDistribution): Figure {
   const tags = rows.map((r) => r.tag);
   return figure(
     [
-      bar(tags, rows.map((r) => r.outside_share), { name: `outside entities (${d.outsideWords} words)`, marker: { color: COLORS.negative } }),
-      bar(tags, rows.map((r) => r.inside_share), { name: `entity masks DRUG / EFFECT (${d.insideWords} words)`, marker: { color: COLORS.effect } }),
+      bar(
+        tags,
+        rows.map((r) => r.outside_share),
+        { name: `outside entities (${d.outsideWords} words)`, marker: { color: COLORS.negative } },
+      ),
+      bar(
+        tags,
+        rows.map((r) => r.inside_share),
+        { name: `entity masks DRUG / EFFECT (${d.insideWords} words)`, marker: { color: COLORS.effect } },
+      ),
     ],
     "Part-of-speech tags of the RE input words, inside and outside entities",
     "tag (Universal Dependencies, wink-nlp)",
@@ -19,17 +27,26 @@ export function tagDistributionFigure(d: TagDistribution): Figure {
 }
 
 /** Grouped bars per measure, one bar per arm, error bars of one seed-to-seed standard deviation. */
-export function ablationFigure(summary: readonly ArmSummaryRow[], measures: readonly string[], title: string, yTitle: string): Figure {
+export function ablationFigure(
+  summary: readonly ArmSummaryRow[],
+  measures: readonly string[],
+  title: string,
+  yTitle: string,
+): Figure {
   const arms = [...new Set(summary.map((r) => r.arm))];
   const color = (arm: string) => (arm === "with POS" ? COLORS.drug : COLORS.negative);
   return figure(
     arms.map((arm) => {
       const rows = measures.map((m) => summary.find((r) => r.arm === arm && r.measure === m));
-      return bar([...measures], rows.map((r) => r?.mean ?? null), {
-        name: `${arm} (${rows[0]?.n ?? 0} seeds)`,
-        marker: { color: color(arm) },
-        error_y: { type: "data", array: rows.map((r) => (r && Number.isFinite(r.std) ? r.std : 0)), visible: true },
-      });
+      return bar(
+        [...measures],
+        rows.map((r) => r?.mean ?? null),
+        {
+          name: `${arm} (${rows[0]?.n ?? 0} seeds)`,
+          marker: { color: color(arm) },
+          error_y: { type: "data", array: rows.map((r) => (r && Number.isFinite(r.std) ? r.std : 0)), visible: true },
+        },
+      );
     }),
     title,
     undefined,

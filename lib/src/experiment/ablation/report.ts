@@ -108,7 +108,11 @@ const signed = (x: number, digits = 3) => (x > 0 ? "+" : "") + fmt(x, digits);
 const pText = (p: number) => (Number.isNaN(p) ? "no test possible" : p < 0.001 ? "p < 0.001" : `p = ${p.toFixed(3)}`);
 
 /** The notebook's conclusion, computed from the comparison (alpha: the test's level, 0.05). */
-export function ablationConclusion(comparison: readonly ComparisonRow[], profile: Pick<Profile, "name" | "model" | "maxRows" | "ablation">, alpha = 0.05): AblationConclusion {
+export function ablationConclusion(
+  comparison: readonly ComparisonRow[],
+  profile: Pick<Profile, "name" | "model" | "maxRows" | "ablation">,
+  alpha = 0.05,
+): AblationConclusion {
   const row = (label: string) => {
     const r = comparison.find((c) => c.measure === label);
     if (!r) throw new RangeError(`ablation conclusion: no comparison row for ${label}`);
@@ -127,7 +131,9 @@ export function ablationConclusion(comparison: readonly ComparisonRow[], profile
         : r.verdict === "within the seed-to-seed spread"
           ? "the difference is within the seed-to-seed spread: no evidence that POS embeddings change it"
           : "one seed gives no spread to compare with, so no conclusion";
-    sentences.push(`${label}: ${fmt(r.without_pos)} without, ${fmt(r.with_pos)} with POS; difference ${signed(r.mean_difference)} (sd across seeds ${fmt(r.std_difference)}, ${pText(r.p)}): ${where}.`);
+    sentences.push(
+      `${label}: ${fmt(r.without_pos)} without, ${fmt(r.with_pos)} with POS; difference ${signed(r.mean_difference)} (sd across seeds ${fmt(r.std_difference)}, ${pText(r.p)}): ${where}.`,
+    );
   }
   const params = row("parameters");
   const train = row("training s / epoch");

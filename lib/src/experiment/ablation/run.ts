@@ -50,7 +50,13 @@ export function tagExamples(examples: readonly ReExample[], tagger: WordTagger):
 export async function preparePosAblation(profile: Profile = currentProfile()): Promise<PosAblationSetup> {
   const re = await prepareRe(profile);
   const tagger = new WordTagger();
-  return { ...re, train: tagExamples(re.train, tagger), val: tagExamples(re.val, tagger), test: tagExamples(re.test, tagger), tagging: tagger.totals };
+  return {
+    ...re,
+    train: tagExamples(re.train, tagger),
+    val: tagExamples(re.val, tagger),
+    test: tagExamples(re.test, tagger),
+    tagging: tagger.totals,
+  };
 }
 
 export type AblationArm = "without POS" | "with POS";
@@ -94,7 +100,12 @@ export interface PosAblationOptions {
 
 /** The settings one ablation run trains with: the profile's, on `seed`, with the ablation's epoch counts. */
 export function ablationRunProfile(profile: Profile, seed: number): Profile {
-  return { ...profile, seed, epochs: profile.ablation.epochs ?? profile.epochs, finalEpochs: profile.ablation.finalEpochs ?? profile.finalEpochs };
+  return {
+    ...profile,
+    seed,
+    epochs: profile.ablation.epochs ?? profile.epochs,
+    finalEpochs: profile.ablation.finalEpochs ?? profile.finalEpochs,
+  };
 }
 
 /** Where a run's per-epoch checkpoints live until its results are written. */
@@ -102,7 +113,8 @@ export function ablationCheckpointDir(profile: Profile, arm: AblationArm, seed: 
   return path.join(taskModelDir(profile.name, profile.model, "pos-ablation"), slug(arm, seed), "checkpoints");
 }
 
-export const ablationSeeds = (profile: Profile, n = profile.ablation.seeds): number[] => Array.from({ length: n }, (_, k) => profile.seed + k);
+export const ablationSeeds = (profile: Profile, n = profile.ablation.seeds): number[] =>
+  Array.from({ length: n }, (_, k) => profile.seed + k);
 
 const slug = (arm: AblationArm, seed: number) => `${arm.replace(/\s+/g, "-").toLowerCase()}-seed${seed}`;
 
@@ -112,7 +124,15 @@ function fingerprintOf(setup: PosAblationSetup, arm: AblationArm, seed: number, 
   // nor on the number of seeds, nor on the benchmark's settings (runs saved before those existed stay valid)
   const { ablation, benchmark, ...training } = ablationRunProfile(setup.profile, seed);
   // the run's seed replaces the profile's in `training`; the profile's also chose the data split, so it is kept
-  return JSON.stringify({ profile: training, splitSeed: setup.profile.seed, model: setup.bert.contentHash, arm, seed, posEmbeddingSize: width, rows: [setup.train.length, setup.val.length, setup.test.length] });
+  return JSON.stringify({
+    profile: training,
+    splitSeed: setup.profile.seed,
+    model: setup.bert.contentHash,
+    arm,
+    seed,
+    posEmbeddingSize: width,
+    rows: [setup.train.length, setup.val.length, setup.test.length],
+  });
 }
 
 function readFinishedRun(file: string, fingerprint: string, log: (line: string) => void): AblationRun | undefined {
@@ -128,19 +148,43 @@ function readFinishedRun(file: string, fingerprint: string, log: (line: string) 
 }
 
 /** Trains and evaluates one arm on one seed, from the pretrained encoder weights. */
-export async function runAblationArm(setup: PosAblationSetup, arm: AblationArm, seed: number, posEmbeddingSize: number, log: (line: string) => void = () => {}): Promise<AblationRun> {
+export async function runAblationArm(
+  setup: PosAblationSetup,
+  arm: AblationArm,
+  seed: number,
+  posEmbeddingSize: number,
+  log: (line: string) => void = () => {},
+): Promise<AblationRun> {
   const profile = ablationRunProfile(setup.profile, seed);
   const pos = arm === "with POS" ? { embeddingSize: posEmbeddingSize, vocabSize: POS_VOCAB.length } : undefined;
   const model = createReModel({ bert: setup.bert, profile }, pos);
   try {
     // kept until the run's results are written (runPosAblation): a crash while evaluating then resumes
     // with the trained weights instead of training again
-    const fit = await fitStudy(model, setup.train.map((e) => e.sequence), setup.val.map((e) => e.sequence), { profile, numClasses: RE_CLASSES, log, checkpointDir: ablationCheckpointDir(profile, arm, seed) });
+    const fit = await fitStudy(
+      model,
+      setup.train.map((e) => e.sequence),
+      setup.val.map((e) => e.sequence),
+      { profile, numClasses: RE_CLASSES, log, checkpointDir: ablationCheckpointDir(profile, arm, seed) },
+    );
     const t0 = performance.now();
-    const testPredictions = await predictSequences(model, setup.test.map((e) => e.sequence), profile, { log, label: "test rows" });
+    const testPredictions = await predictSequences(
+      model,
+      setup.test.map((e) => e.sequence),
+      profile,
+      { log, label: "test rows" },
+    );
     const inferenceSeconds = (performance.now() - t0) / 1000;
     const test = evaluateRe(setup.test, testPredictions);
-    const val = evaluateRe(setup.val, await predictSequences(model, setup.val.map((e) => e.sequence), profile, { log, label: "validation rows" }));
+    const val = evaluateRe(
+      setup.val,
+      await predictSequences(
+        model,
+        setup.val.map((e) => e.sequence),
+        profile,
+        { log, label: "validation rows" },
+      ),
+    );
     const counts = model.parameterCount();
     const mainEpochs = fit.history.filter((h) => h.phase === "train");
     return {
@@ -171,7 +215,10 @@ export async function runAblationArm(setup: PosAblationSetup, arm: AblationArm, 
  * Both arms on every seed, in pairs (seed s without POS, then seed s with POS, so both members of a pair see
  * the machine in the same state). Returns the runs in that order.
  */
-export async function runPosAblation(setup: PosAblationSetup, options: PosAblationOptions = {}): Promise<AblationRun[]> {
+export async function runPosAblation(
+  setup: PosAblationSetup,
+  options: PosAblationOptions = {},
+): Promise<AblationRun[]> {
   const seeds = options.seeds ?? ablationSeeds(setup.profile);
   const size = options.posEmbeddingSize ?? setup.profile.ablation.posEmbeddingSize;
   const log = options.log ?? (() => {});
@@ -191,7 +238,9 @@ export async function runPosAblation(setup: PosAblationSetup, options: PosAblati
         log(`${arm}, seed ${seed}: training`);
         snapshot.restore();
         const run = await runAblationArm(setup, arm, seed, size, (line) => log(`  ${line}`));
-        log(`${arm}, seed ${seed}: test token F1 ${run.test_token_f1.toFixed(4)}, relation F1 ${run.test_relation_f1.toFixed(4)}`);
+        log(
+          `${arm}, seed ${seed}: test token F1 ${run.test_token_f1.toFixed(4)}, relation F1 ${run.test_relation_f1.toFixed(4)}`,
+        );
         if (file) writeJsonAtomic(file, { fingerprint, run });
         // the results are safe: the checkpoint (a copy of the whole model) is no longer needed
         if (file) fs.rmSync(ablationCheckpointDir(setup.profile, arm, seed), { recursive: true, force: true });

@@ -15,7 +15,15 @@
 import type { AlignedSequence } from "../../bert/tokenizer";
 import { entitiesFromTags, relationScores, type Prf, type Relation } from "../../metrics/entity";
 import { maskSentences } from "../../pipeline/mask";
-import { DRUG_MASK, EFFECT_MASK, NER_LABEL_ID, type NerLabel, type NerRow, type PreprocessedRow, type ReRow } from "../../pipeline/rows";
+import {
+  DRUG_MASK,
+  EFFECT_MASK,
+  NER_LABEL_ID,
+  type NerLabel,
+  type NerRow,
+  type PreprocessedRow,
+  type ReRow,
+} from "../../pipeline/rows";
 import { pySplit } from "../../text/python-regex";
 import { goldRelations } from "../e2e/chain";
 import { nerWordsAndTags } from "../ner/data";
@@ -57,7 +65,7 @@ export function buildEntityDictionary(rows: readonly Pick<NerRow, "drug" | "effe
 /** IOB tags of `words` from the dictionary: at each word the longest entry starting there wins. */
 export function dictionaryTags(dictionary: EntityDictionary, words: readonly string[]): NerLabel[] {
   const tags: NerLabel[] = new Array(words.length).fill("O");
-  for (let i = 0; i < words.length; ) {
+  for (let i = 0; i < words.length;) {
     let matched = 0;
     for (let n = Math.min(dictionary.maxWords, words.length - i); n >= 1; n--) {
       const type = dictionary.entries.get(words.slice(i, i + n).join(" "));
@@ -84,8 +92,16 @@ export function piecesFromWordLabels(sequence: AlignedSequence, wordLabels: read
 }
 
 /** Dictionary predictions for encoded NER examples, as sub-token label ids (what `evaluateNer` reads). */
-export function dictionaryNerPredictions(dictionary: EntityDictionary, examples: readonly { words: string[]; sequence: AlignedSequence }[]): Int32Array[] {
-  return examples.map((ex) => piecesFromWordLabels(ex.sequence, dictionaryTags(dictionary, ex.words).map((t) => NER_LABEL_ID[t])));
+export function dictionaryNerPredictions(
+  dictionary: EntityDictionary,
+  examples: readonly { words: string[]; sequence: AlignedSequence }[],
+): Int32Array[] {
+  return examples.map((ex) =>
+    piecesFromWordLabels(
+      ex.sequence,
+      dictionaryTags(dictionary, ex.words).map((t) => NER_LABEL_ID[t]),
+    ),
+  );
 }
 
 /** The sentence (0-based, within the row) of every word of a NER row: its parts' cleaned texts, in order. */
@@ -98,14 +114,25 @@ export function nerWordSentences(preprocessed: readonly PreprocessedRow[], row: 
  * per concatenation, so the masking's state is the same) to count each sentence's words; a single row is one
  * sentence. Throws when the count disagrees with the row (the row was not built from these parts).
  */
-export function reWordSentences(preprocessed: readonly PreprocessedRow[], row: Pick<ReRow, "parts" | "maskedText">, rowIndex: number): number[] {
+export function reWordSentences(
+  preprocessed: readonly PreprocessedRow[],
+  row: Pick<ReRow, "parts" | "maskedText">,
+  rowIndex: number,
+): number[] {
   const nWords = row.maskedText.split(" ").length;
   if (row.parts.length === 1) return new Array(nWords).fill(0);
   const lower = (f: (r: PreprocessedRow) => string) => row.parts.map((p) => f(preprocessed[p]).toLowerCase());
-  const masked = maskSentences(lower((r) => r.text), lower((r) => r.drug), lower((r) => r.effect), true);
+  const masked = maskSentences(
+    lower((r) => r.text),
+    lower((r) => r.drug),
+    lower((r) => r.effect),
+    true,
+  );
   const sentences = masked.flatMap((m, s) => m.annotations.map(() => s));
   if (sentences.length !== nWords) {
-    throw new RangeError(`RE row ${rowIndex}: its ${row.parts.length} sentences mask to ${sentences.length} words but the row has ${nWords}`);
+    throw new RangeError(
+      `RE row ${rowIndex}: its ${row.parts.length} sentences mask to ${sentences.length} words but the row has ${nWords}`,
+    );
   }
   return sentences;
 }
@@ -122,7 +149,8 @@ export function cooccurrenceRelations(tags: readonly NerLabel[], sentenceOfWord:
   for (const d of entities) {
     if (d.type !== "Drug") continue;
     for (const e of entities) {
-      if (e.type === "Effect" && sentenceOfWord[d.start] === sentenceOfWord[e.start]) relations.push({ drug: { start: d.start, end: d.end }, effect: { start: e.start, end: e.end } });
+      if (e.type === "Effect" && sentenceOfWord[d.start] === sentenceOfWord[e.start])
+        relations.push({ drug: { start: d.start, end: d.end }, effect: { start: e.start, end: e.end } });
     }
   }
   return relations;

@@ -20,7 +20,14 @@ import { createReModel, evaluateRe, reModelDir, saveReModel, type ReEvaluation, 
 import type { Profile } from "../shared/profile";
 import { splitData } from "../shared/splits";
 import { localBaseModel, takeRows } from "../shared/task";
-import { buildEntityDictionary, cooccurrenceReLabels, dictionaryNerPredictions, evaluateBaselineEndToEnd, piecesFromWordLabels, reWordSentences } from "./baselines";
+import {
+  buildEntityDictionary,
+  cooccurrenceReLabels,
+  dictionaryNerPredictions,
+  evaluateBaselineEndToEnd,
+  piecesFromWordLabels,
+  reWordSentences,
+} from "./baselines";
 
 export type SystemScoreRow = {
   split: string;
@@ -41,26 +48,72 @@ type Log = (line: string) => void;
  * Fine-tune a NER model on a setup as notebook 04 does, score its test rows, and save it to `saveTo` when given
  * (checkpoints go to `<folder>/checkpoints`, so an interrupted run resumes).
  */
-export async function trainAndScoreNer(setup: NerSetup, folder: string, options: { log?: Log; save?: boolean } = {}): Promise<{ evaluation: NerEvaluation; fit: StudyFitResult }> {
+export async function trainAndScoreNer(
+  setup: NerSetup,
+  folder: string,
+  options: { log?: Log; save?: boolean } = {},
+): Promise<{ evaluation: NerEvaluation; fit: StudyFitResult }> {
   const { log } = options;
   const model = createNerModel(setup);
   try {
-    const fit = await fitStudy(model, setup.train.map((e) => e.sequence), setup.val.map((e) => e.sequence), { profile: setup.profile, numClasses: NER_LABELS.length, log, checkpointDir: path.join(folder, "checkpoints") });
-    const evaluation = evaluateNer(setup.test, await predictSequences(model, setup.test.map((e) => e.sequence), setup.profile, { log, label: "predicting" }));
-    if (options.save) await saveNerModel(setup, model, { history: fit.history, class_weights: fit.classWeights, seconds: fit.seconds }, folder);
+    const fit = await fitStudy(
+      model,
+      setup.train.map((e) => e.sequence),
+      setup.val.map((e) => e.sequence),
+      { profile: setup.profile, numClasses: NER_LABELS.length, log, checkpointDir: path.join(folder, "checkpoints") },
+    );
+    const evaluation = evaluateNer(
+      setup.test,
+      await predictSequences(
+        model,
+        setup.test.map((e) => e.sequence),
+        setup.profile,
+        { log, label: "predicting" },
+      ),
+    );
+    if (options.save)
+      await saveNerModel(
+        setup,
+        model,
+        { history: fit.history, class_weights: fit.classWeights, seconds: fit.seconds },
+        folder,
+      );
     return { evaluation, fit };
   } finally {
     model.dispose();
   }
 }
 
-export async function trainAndScoreRe(setup: ReSetup, folder: string, options: { log?: Log; save?: boolean } = {}): Promise<{ evaluation: ReEvaluation; fit: StudyFitResult }> {
+export async function trainAndScoreRe(
+  setup: ReSetup,
+  folder: string,
+  options: { log?: Log; save?: boolean } = {},
+): Promise<{ evaluation: ReEvaluation; fit: StudyFitResult }> {
   const { log } = options;
   const model = createReModel(setup);
   try {
-    const fit = await fitStudy(model, setup.train.map((e) => e.sequence), setup.val.map((e) => e.sequence), { profile: setup.profile, numClasses: RE_CLASSES, log, checkpointDir: path.join(folder, "checkpoints") });
-    const evaluation = evaluateRe(setup.test, await predictSequences(model, setup.test.map((e) => e.sequence), setup.profile, { log, label: "predicting" }));
-    if (options.save) await saveReModel(setup, model, { history: fit.history, class_weights: fit.classWeights, seconds: fit.seconds }, folder);
+    const fit = await fitStudy(
+      model,
+      setup.train.map((e) => e.sequence),
+      setup.val.map((e) => e.sequence),
+      { profile: setup.profile, numClasses: RE_CLASSES, log, checkpointDir: path.join(folder, "checkpoints") },
+    );
+    const evaluation = evaluateRe(
+      setup.test,
+      await predictSequences(
+        model,
+        setup.test.map((e) => e.sequence),
+        setup.profile,
+        { log, label: "predicting" },
+      ),
+    );
+    if (options.save)
+      await saveReModel(
+        setup,
+        model,
+        { history: fit.history, class_weights: fit.classWeights, seconds: fit.seconds },
+        folder,
+      );
     return { evaluation, fit };
   } finally {
     model.dispose();
@@ -68,7 +121,8 @@ export async function trainAndScoreRe(setup: ReSetup, folder: string, options: {
 }
 
 /** Where the models trained on the leak-free split are kept (beside the profile's own `ner` and `re`). */
-export const leakFreeModelDir = (profile: Profile, task: "ner" | "re"): string => path.join(task === "ner" ? nerModelDir(profile) : reModelDir(profile), "..", `${task}-leak-free`);
+export const leakFreeModelDir = (profile: Profile, task: "ner" | "re"): string =>
+  path.join(task === "ner" ? nerModelDir(profile) : reModelDir(profile), "..", `${task}-leak-free`);
 
 const nerRow = (split: string, system: string, ev: NerEvaluation, setup: NerSetup): SystemScoreRow => ({
   split,
@@ -97,7 +151,12 @@ export function dictionaryNerEvaluation(setup: NerSetup): NerEvaluation {
 
 /** The co-occurrence baseline of an RE setup on its gold masks. */
 export function cooccurrenceReEvaluation(setup: ReSetup): ReEvaluation {
-  const predictions = setup.test.map((ex) => piecesFromWordLabels(ex.sequence, cooccurrenceReLabels(ex.words, reWordSentences(setup.data.preprocessed, setup.data.re[ex.row], ex.row))));
+  const predictions = setup.test.map((ex) =>
+    piecesFromWordLabels(
+      ex.sequence,
+      cooccurrenceReLabels(ex.words, reWordSentences(setup.data.preprocessed, setup.data.re[ex.row], ex.row)),
+    ),
+  );
   return evaluateRe(setup.test, predictions);
 }
 
@@ -110,24 +169,40 @@ export interface NerComparison {
   pretraining: string;
 }
 
-const OTHER_ARM = { random: "model from the random initialisation (no pretraining)", pretrained: "model from the MLM-pretrained weights" } as const;
+const OTHER_ARM = {
+  random: "model from the random initialisation (no pretraining)",
+  pretrained: "model from the MLM-pretrained weights",
+} as const;
 
 /**
  * Notebook 04's table: the dictionary and the model on the study's split (the model already trained), the same
  * two on the leak-free split (a model trained there), and for a corpus-made BERT the random-initialisation arm.
  */
-export async function nerComparison(study: NerSetup, studyModel: NerEvaluation, options: { log?: Log; prepare: (split: "leak-free") => Promise<NerSetup> }): Promise<NerComparison> {
+export async function nerComparison(
+  study: NerSetup,
+  studyModel: NerEvaluation,
+  options: { log?: Log; prepare: (split: "leak-free") => Promise<NerSetup> },
+): Promise<NerComparison> {
   const log = options.log;
-  const rows: SystemScoreRow[] = [nerRow("study", "dictionary", dictionaryNerEvaluation(study), study), nerRow("study", "model", studyModel, study)];
+  const rows: SystemScoreRow[] = [
+    nerRow("study", "dictionary", dictionaryNerEvaluation(study), study),
+    nerRow("study", "model", studyModel, study),
+  ];
   const local = study.profile.localBert;
   if (study.localBert && local?.compareInitialisations) {
     // the other initialisation of the same corpus-made BERT: same vocabulary, same rows, same training
     const other = local.initialisation === "pretrained" ? "random" : "pretrained";
-    const otherBert = await localBaseModel(study.profile, await loadCorpus(), study.pipeline, other, (line) => log?.(line));
+    const otherBert = await localBaseModel(study.profile, await loadCorpus(), study.pipeline, other, (line) =>
+      log?.(line),
+    );
     const bert: LoadedBert = await loadBert(otherBert!.dir);
     try {
       const otherSetup: NerSetup = { ...study, bert };
-      const { evaluation } = await trainAndScoreNer(otherSetup, path.join(nerModelDir(study.profile), "..", `ner-${other}-init`), { log });
+      const { evaluation } = await trainAndScoreNer(
+        otherSetup,
+        path.join(nerModelDir(study.profile), "..", `ner-${other}-init`),
+        { log },
+      );
       rows.push(nerRow("study", OTHER_ARM[other], evaluation, otherSetup));
     } finally {
       bert.encoder.dispose();
@@ -136,7 +211,10 @@ export async function nerComparison(study: NerSetup, studyModel: NerEvaluation, 
   const leakFree = await options.prepare("leak-free");
   try {
     rows.push(nerRow("leak-free", "dictionary", dictionaryNerEvaluation(leakFree), leakFree));
-    const { evaluation } = await trainAndScoreNer(leakFree, leakFreeModelDir(study.profile, "ner"), { log, save: true });
+    const { evaluation } = await trainAndScoreNer(leakFree, leakFreeModelDir(study.profile, "ner"), {
+      log,
+      save: true,
+    });
     rows.push(nerRow("leak-free", "model", evaluation, leakFree));
   } finally {
     leakFree.bert.encoder.dispose();
@@ -157,27 +235,54 @@ export interface ReComparison {
 }
 
 /** Notebook 05's table: co-occurrence and the model, on the study's split and on the leak-free one. */
-export async function reComparison(study: ReSetup, studyModel: ReEvaluation, options: { log?: Log; prepare: (split: "leak-free") => Promise<ReSetup> }): Promise<ReComparison> {
-  const rows: SystemScoreRow[] = [reRow("study", "co-occurrence", cooccurrenceReEvaluation(study), study), reRow("study", "model", studyModel, study)];
+export async function reComparison(
+  study: ReSetup,
+  studyModel: ReEvaluation,
+  options: { log?: Log; prepare: (split: "leak-free") => Promise<ReSetup> },
+): Promise<ReComparison> {
+  const rows: SystemScoreRow[] = [
+    reRow("study", "co-occurrence", cooccurrenceReEvaluation(study), study),
+    reRow("study", "model", studyModel, study),
+  ];
   const leakFree = await options.prepare("leak-free");
   try {
     rows.push(reRow("leak-free", "co-occurrence", cooccurrenceReEvaluation(leakFree), leakFree));
-    const { evaluation } = await trainAndScoreRe(leakFree, leakFreeModelDir(study.profile, "re"), { log: options.log, save: true });
+    const { evaluation } = await trainAndScoreRe(leakFree, leakFreeModelDir(study.profile, "re"), {
+      log: options.log,
+      save: true,
+    });
     rows.push(reRow("leak-free", "model", evaluation, leakFree));
   } finally {
     leakFree.bert.encoder.dispose();
   }
   const co = rows.find((r) => r.split === "leak-free" && r.system === "co-occurrence")!.strict_f1;
   const model = rows.find((r) => r.split === "leak-free" && r.system === "model")!.strict_f1;
-  return { rows, conclusion: marginSentence("RE model", "co-occurrence baseline", "relation-level strict F1 (gold masks)", model, co) };
+  return {
+    rows,
+    conclusion: marginSentence(
+      "RE model",
+      "co-occurrence baseline",
+      "relation-level strict F1 (gold masks)",
+      model,
+      co,
+    ),
+  };
 }
 
 /** A sentence stating, from the numbers, whether the model beats the baseline on the leak-free split. */
-export function marginSentence(model: string, baseline: string, metric: string, modelScore: number, baselineScore: number): string {
+export function marginSentence(
+  model: string,
+  baseline: string,
+  metric: string,
+  modelScore: number,
+  baselineScore: number,
+): string {
   const d = modelScore - baselineScore;
   const f = (x: number) => x.toFixed(3);
-  if (d > 0) return `On the leak-free split the ${model} beats the ${baseline}: ${metric} ${f(modelScore)} against ${f(baselineScore)} (+${f(d)}).`;
-  if (d === 0) return `On the leak-free split the ${model} only ties the ${baseline}: ${metric} ${f(modelScore)} for both.`;
+  if (d > 0)
+    return `On the leak-free split the ${model} beats the ${baseline}: ${metric} ${f(modelScore)} against ${f(baselineScore)} (+${f(d)}).`;
+  if (d === 0)
+    return `On the leak-free split the ${model} only ties the ${baseline}: ${metric} ${f(modelScore)} for both.`;
   return `On the leak-free split the ${model} does NOT beat the ${baseline}: ${metric} ${f(modelScore)} against ${f(baselineScore)} (${f(d)}).`;
 }
 
@@ -185,13 +290,23 @@ export function marginSentence(model: string, baseline: string, metric: string, 
  * What pretraining changed, on the study's split: the model fine-tuned from the MLM-pretrained weights minus the
  * one fine-tuned from the random initialisation (`mainInitialisation` says which of the two is the row "model").
  */
-export function pretrainingEffect(rows: readonly SystemScoreRow[], mainInitialisation: "pretrained" | "random"): string {
+export function pretrainingEffect(
+  rows: readonly SystemScoreRow[],
+  mainInitialisation: "pretrained" | "random",
+): string {
   const main = rows.find((r) => r.split === "study" && r.system === "model");
-  const other = rows.find((r) => r.split === "study" && (r.system === OTHER_ARM.random || r.system === OTHER_ARM.pretrained));
+  const other = rows.find(
+    (r) => r.split === "study" && (r.system === OTHER_ARM.random || r.system === OTHER_ARM.pretrained),
+  );
   if (!main || !other) return "No comparison of initialisations in this profile (its BERT is a given checkpoint).";
   const [pre, rnd] = mainInitialisation === "pretrained" ? [main, other] : [other, main];
   const d = (a: number, b: number) => `${a - b >= 0 ? "+" : ""}${(a - b).toFixed(3)}`;
-  const verdict = pre.strict_f1 > rnd.strict_f1 ? "helps" : pre.strict_f1 === rnd.strict_f1 ? "makes no difference to" : "does not help";
+  const verdict =
+    pre.strict_f1 > rnd.strict_f1
+      ? "helps"
+      : pre.strict_f1 === rnd.strict_f1
+        ? "makes no difference to"
+        : "does not help";
   return (
     `MLM pretraining ${verdict} the NER model here: entity-level strict F1 ${pre.strict_f1.toFixed(3)} from the pretrained weights against ${rnd.strict_f1.toFixed(3)} from the random initialisation (${d(pre.strict_f1, rnd.strict_f1)}); ` +
     `token macro F1 ${pre.token_macro_f1!.toFixed(3)} against ${rnd.token_macro_f1!.toFixed(3)} (${d(pre.token_macro_f1!, rnd.token_macro_f1!)}).`
@@ -208,7 +323,11 @@ export interface EndToEndComparison {
  * Notebook 06's table: dictionary NER + co-occurrence, against the two trained models chained, on the test rows
  * of the study's split and of the leak-free one (whose models notebooks 04 and 05 train and save).
  */
-export async function endToEndComparison(profile: Profile, pipeline: StudyPipelineOutput, studyPredictor: AdePredictor): Promise<EndToEndComparison> {
+export async function endToEndComparison(
+  profile: Profile,
+  pipeline: StudyPipelineOutput,
+  studyPredictor: AdePredictor,
+): Promise<EndToEndComparison> {
   const rows: SystemScoreRow[] = [];
   const missing: string[] = [];
   for (const name of ["study", "leak-free"] as const) {
@@ -217,18 +336,33 @@ export async function endToEndComparison(profile: Profile, pipeline: StudyPipeli
     const test = takeRows(data.split.test, profile.maxRows.test);
     const dictionary = buildEntityDictionary(train.map((r) => data.ner[r]));
     const base = evaluateBaselineEndToEnd(dictionary, data, test);
-    rows.push({ split: name, system: "dictionary + co-occurrence", token_macro_f1: null, strict_f1: base.relation.f1, train_rows: train.length, test_rows: test.length });
+    rows.push({
+      split: name,
+      system: "dictionary + co-occurrence",
+      token_macro_f1: null,
+      strict_f1: base.relation.f1,
+      train_rows: train.length,
+      test_rows: test.length,
+    });
     let predictor: AdePredictor | undefined = name === "study" ? studyPredictor : undefined;
     if (!predictor) {
       const [nerDir, reDir] = [leakFreeModelDir(profile, "ner"), leakFreeModelDir(profile, "re")];
-      if (fs.existsSync(path.join(nerDir, "model.json")) && fs.existsSync(path.join(reDir, "model.json"))) predictor = await AdePredictor.load(nerDir, reDir);
+      if (fs.existsSync(path.join(nerDir, "model.json")) && fs.existsSync(path.join(reDir, "model.json")))
+        predictor = await AdePredictor.load(nerDir, reDir);
     }
     if (!predictor) {
       missing.push(name);
       continue;
     }
     const e2e = await evaluateEndToEnd(predictor, data, test);
-    rows.push({ split: name, system: "NER model -> RE model", token_macro_f1: e2e.token.macro.f1, strict_f1: e2e.relation.f1, train_rows: train.length, test_rows: test.length });
+    rows.push({
+      split: name,
+      system: "NER model -> RE model",
+      token_macro_f1: e2e.token.macro.f1,
+      strict_f1: e2e.relation.f1,
+      train_rows: train.length,
+      test_rows: test.length,
+    });
     if (predictor !== studyPredictor) {
       predictor.ner.bert.encoder.dispose();
       predictor.re.bert.encoder.dispose();

@@ -43,7 +43,9 @@ export function readRelations(masked: MaskedForRe, wordLabels: readonly number[]
   });
   const relations: Relation[] = [];
   for (const { drugs, effects } of byPair.values()) {
-    for (const d of drugs) for (const f of effects) relations.push({ drug: { start: d.start, end: d.end }, effect: { start: f.start, end: f.end } });
+    for (const d of drugs)
+      for (const f of effects)
+        relations.push({ drug: { start: d.start, end: d.end }, effect: { start: f.start, end: f.end } });
   }
   return relations;
 }
@@ -61,7 +63,11 @@ export function findWords(needle: readonly string[], haystack: readonly string[]
  * The gold relations of a NER row in word spans: pair i is (drug i, effect i), each at its first occurrence
  * as whole words (as the study tags them). Pairs whose entity never occurs as whole words are counted apart.
  */
-export function goldRelations(words: readonly string[], drugs: readonly string[], effects: readonly string[]): { relations: Relation[]; unlocatable: number } {
+export function goldRelations(
+  words: readonly string[],
+  drugs: readonly string[],
+  effects: readonly string[],
+): { relations: Relation[]; unlocatable: number } {
   const relations: Relation[] = [];
   let unlocatable = 0;
   const seen = new Set<string>();

@@ -17,7 +17,11 @@ export interface EndToEndEvaluation {
 }
 
 /** Chain NER and RE on the given rows of a split's frames (the study's, or the leak-free one's) and score the relations read off. */
-export async function evaluateEndToEnd(predictor: AdePredictor, pipeline: Pick<StudyPipelineOutput, "ner" | "re">, rows: readonly number[]): Promise<EndToEndEvaluation> {
+export async function evaluateEndToEnd(
+  predictor: AdePredictor,
+  pipeline: Pick<StudyPipelineOutput, "ner" | "re">,
+  rows: readonly number[],
+): Promise<EndToEndEvaluation> {
   const gold: Relation[][] = [];
   const predicted: Relation[][] = [];
   const yTrue: number[] = [];
@@ -35,12 +39,22 @@ export async function evaluateEndToEnd(predictor: AdePredictor, pipeline: Pick<S
     examples.push({ row, words, gold: g.relations, predicted: out.relations });
     // as the study's test_final: the RE logits on the chained input against the gold RE labels, position-wise
     const re = pipeline.re[row];
-    const goldSeq = predictor.re.bert.tokenizer.encodeWords(re.maskedText.split(" "), re.annotatedText, predictor.maxLength);
+    const goldSeq = predictor.re.bert.tokenizer.encodeWords(
+      re.maskedText.split(" "),
+      re.annotatedText,
+      predictor.maxLength,
+    );
     for (let k = 0; k < goldSeq.labels.length; k++) {
       if (goldSeq.labels[k] === -100) continue;
       yTrue.push(goldSeq.labels[k]);
       yPred.push(out.rePieces[k]);
     }
   }
-  return { relation: relationScores(gold, predicted), token: tokenScores(yTrue, yPred), rows: rows.length, unlocatableGoldPairs: unlocatable, examples };
+  return {
+    relation: relationScores(gold, predicted),
+    token: tokenScores(yTrue, yPred),
+    rows: rows.length,
+    unlocatableGoldPairs: unlocatable,
+    examples,
+  };
 }

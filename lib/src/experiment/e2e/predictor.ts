@@ -24,7 +24,11 @@ export interface Word {
  * underscores, joined across `.` or `=` between them (decimals, `x=1.2`); every other character separates.
  */
 export function wordsWithOffsets(text: string): Word[] {
-  return Array.from(text.matchAll(/[\p{L}\p{N}_]+(?:[.=][\p{L}\p{N}_]+)*/gu), (m) => ({ text: m[0], start: m.index!, end: m.index! + m[0].length }));
+  return Array.from(text.matchAll(/[\p{L}\p{N}_]+(?:[.=][\p{L}\p{N}_]+)*/gu), (m) => ({
+    text: m[0],
+    start: m.index!,
+    end: m.index! + m[0].length,
+  }));
 }
 
 export interface ExtractedEntity {
@@ -64,7 +68,14 @@ export class AdePredictor {
   }
 
   /** NER tags per word, the masked RE input, its association labels and the relations (word spans). */
-  async predictWords(words: readonly string[]): Promise<{ tags: NerLabel[]; maskedWords: string[]; associations: number[]; rePieces: Int32Array; relations: Relation[]; truncated: boolean }> {
+  async predictWords(words: readonly string[]): Promise<{
+    tags: NerLabel[];
+    maskedWords: string[];
+    associations: number[];
+    rePieces: Int32Array;
+    relations: Relation[];
+    truncated: boolean;
+  }> {
     const nerSeq = this.ner.bert.tokenizer.encodeWords([...words], undefined, this.maxLength);
     // the NER head reads any length: the row is run at its own length (the RE head needs its fixed 128)
     const nerPred = await this.ner.model.predict(stackSequences([nerSeq], nerSeq.length));
@@ -73,7 +84,14 @@ export class AdePredictor {
     const reSeq = this.re.bert.tokenizer.encodeWords(masked.words, undefined, this.maxLength);
     const rePred = await this.re.model.predict(stackSequences([reSeq], this.maxLength));
     const associations = firstPieceLabels(reSeq, rePred, masked.words.length);
-    return { tags, maskedWords: masked.words, associations, rePieces: rePred, relations: readRelations(masked, associations), truncated: nerSeq.truncated || reSeq.truncated };
+    return {
+      tags,
+      maskedWords: masked.words,
+      associations,
+      rePieces: rePred,
+      relations: readRelations(masked, associations),
+      truncated: nerSeq.truncated || reSeq.truncated,
+    };
   }
 
   /**
@@ -82,7 +100,10 @@ export class AdePredictor {
    */
   async tagLongText(words: readonly string[]): Promise<{ tags: NerLabel[]; windows: number; truncated: boolean }> {
     const tok = this.ner.bert.tokenizer;
-    const windows = wordWindows(words.map((w) => tok.wordIds(w).length), this.maxLength - 2);
+    const windows = wordWindows(
+      words.map((w) => tok.wordIds(w).length),
+      this.maxLength - 2,
+    );
     const best = bestWindowPerWord(windows, words.length);
     const tags = new Array<NerLabel>(words.length).fill("O");
     let truncated = false;
@@ -90,7 +111,11 @@ export class AdePredictor {
       const slice = words.slice(w.start, w.end);
       const seq = tok.encodeWords(slice, undefined, this.maxLength);
       truncated ||= seq.truncated;
-      const local = wordTagsFromPieces(seq, await this.ner.model.predict(stackSequences([seq], this.maxLength)), slice.length);
+      const local = wordTagsFromPieces(
+        seq,
+        await this.ner.model.predict(stackSequences([seq], this.maxLength)),
+        slice.length,
+      );
       for (let i = w.start; i < w.end; i++) if (best[i] === k) tags[i] = local[i - w.start];
     }
     return { tags, windows: windows.length, truncated };
@@ -99,15 +124,25 @@ export class AdePredictor {
   /** Relations over the masked words of a text of any length: each window read on its own, the pairs joined. */
   async relationsOfLongText(masked: MaskedForRe): Promise<{ relations: Relation[]; truncated: boolean }> {
     const tok = this.re.bert.tokenizer;
-    const windows = wordWindows(masked.words.map((w) => tok.wordIds(w).length), this.maxLength - 2);
+    const windows = wordWindows(
+      masked.words.map((w) => tok.wordIds(w).length),
+      this.maxLength - 2,
+    );
     const seen = new Set<string>();
     const relations: Relation[] = [];
     let truncated = false;
     for (const w of windows) {
-      const part: MaskedForRe = { words: masked.words.slice(w.start, w.end), entityAt: masked.entityAt.slice(w.start, w.end) };
+      const part: MaskedForRe = {
+        words: masked.words.slice(w.start, w.end),
+        entityAt: masked.entityAt.slice(w.start, w.end),
+      };
       const seq = tok.encodeWords(part.words, undefined, this.maxLength);
       truncated ||= seq.truncated;
-      const associations = firstPieceLabels(seq, await this.re.model.predict(stackSequences([seq], this.maxLength)), part.words.length);
+      const associations = firstPieceLabels(
+        seq,
+        await this.re.model.predict(stackSequences([seq], this.maxLength)),
+        part.words.length,
+      );
       // entities keep their word spans in the whole text, so a pair found by two windows is one relation
       for (const r of readRelations(part, associations)) {
         const key = `${r.drug.start}:${r.drug.end}:${r.effect.start}:${r.effect.end}`;
@@ -137,7 +172,10 @@ export class AdePredictor {
     };
     // every predicted entity is reported, related or not
     for (const e of masked.entityAt) if (e) keyOf(e.type as "Drug" | "Effect", e.start, e.end);
-    const pairs = re.relations.map((r) => [keyOf("Drug", r.drug.start, r.drug.end), keyOf("Effect", r.effect.start, r.effect.end)]);
+    const pairs = re.relations.map((r) => [
+      keyOf("Drug", r.drug.start, r.drug.end),
+      keyOf("Effect", r.effect.start, r.effect.end),
+    ]);
     const keys = [...byKey.keys()].sort((a, b) => byKey.get(a)!.start - byKey.get(b)!.start);
     const index = new Map(keys.map((k, i) => [k, i]));
     return {

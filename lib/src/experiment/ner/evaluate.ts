@@ -16,14 +16,26 @@ export interface NerEvaluation {
 }
 
 export function evaluateNer(examples: readonly NerExample[], predictions: readonly Int32Array[]): NerEvaluation {
-  const { yTrue, yPred } = scoredPositions(examples.map((ex) => ex.sequence), predictions);
+  const { yTrue, yPred } = scoredPositions(
+    examples.map((ex) => ex.sequence),
+    predictions,
+  );
   const words = examples.map((ex, i) => {
     const predicted = wordTagsFromPieces(ex.sequence, predictions[i], ex.words.length);
-    return { row: ex.row, words: ex.words, gold: ex.tags, predicted, errors: predicted.filter((t, k) => t !== ex.tags[k]).length };
+    return {
+      row: ex.row,
+      words: ex.words,
+      gold: ex.tags,
+      predicted,
+      errors: predicted.filter((t, k) => t !== ex.tags[k]).length,
+    };
   });
   return {
     token: tokenScores(yTrue, yPred),
-    entity: entityScores(words.map((w) => w.gold), words.map((w) => w.predicted)),
+    entity: entityScores(
+      words.map((w) => w.gold),
+      words.map((w) => w.predicted),
+    ),
     confusion: confusionMatrix(yTrue, yPred, NER_LABELS.length, "true"),
     words,
   };

@@ -30,7 +30,11 @@ export interface NerSetup {
 
 /** NER rows of the study's split (default) or of the leak-free one, sampled and encoded for the profile. */
 export async function prepareNer(profile: Profile = currentProfile(), split: SplitName = "study"): Promise<NerSetup> {
-  return prepareTask(profile, (data, indices, tokenizer) => encodeNerRows(data.ner, indices, tokenizer, profile.maxLength), split);
+  return prepareTask(
+    profile,
+    (data, indices, tokenizer) => encodeNerRows(data.ner, indices, tokenizer, profile.maxLength),
+    split,
+  );
 }
 
 /** BertForTokenClassification: the encoder plus dropout and a linear layer over the five labels, seeded. */
@@ -43,22 +47,40 @@ export function nerModelDir(profile: Profile): string {
 }
 
 /** Save a trained NER model (to `dir`, by default the profile's `ner` folder). */
-export async function saveNerModel(setup: NerSetup, model: TokenClassifier, training: Record<string, unknown>, dir?: string): Promise<string> {
-  return await saveTaskModel("ner", setup, model.params(), [...NER_LABELS], { split: setup.data?.name ?? "study", ...training }, dir);
+export async function saveNerModel(
+  setup: NerSetup,
+  model: TokenClassifier,
+  training: Record<string, unknown>,
+  dir?: string,
+): Promise<string> {
+  return await saveTaskModel(
+    "ner",
+    setup,
+    model.params(),
+    [...NER_LABELS],
+    { split: setup.data?.name ?? "study", ...training },
+    dir,
+  );
 }
 
 /** A trained NER model back from `models/`, ready to predict. */
-export async function loadNerModel(dir: string): Promise<{ model: TokenClassifier; bert: LoadedBert; info: StoredModelInfo }> {
+export async function loadNerModel(
+  dir: string,
+): Promise<{ model: TokenClassifier; bert: LoadedBert; info: StoredModelInfo }> {
   return loadTaskModel(dir, (bert, info) => new TokenClassifier(bert.encoder, info.labels.length, 0));
 }
 
 /** The metric rows of a NER run: the study's token-level macro scores and the field's entity-level ones. */
 export function nerMetricRows(evaluations: Record<string, NerEvaluation>): MetricRow[] {
   return Object.entries(evaluations).flatMap(([split, ev]) => [
-    { model: "NER", split, metric: "token macro (study)", ...scoresOf(ev.token.macro), reported_f1: split === "test" ? REPORTED.ner.f1 : null },
+    {
+      model: "NER",
+      split,
+      metric: "token macro (study)",
+      ...scoresOf(ev.token.macro),
+      reported_f1: split === "test" ? REPORTED.ner.f1 : null,
+    },
     { model: "NER", split, metric: "entity micro, strict (field)", ...scoresOf(ev.entity.micro), reported_f1: null },
     { model: "NER", split, metric: "entity macro, strict (field)", ...scoresOf(ev.entity.macro), reported_f1: null },
   ]);
 }
-
-

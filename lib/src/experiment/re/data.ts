@@ -12,12 +12,20 @@ export interface ReExample {
 /** Association classes: 0 outside entities, 1..4 the pair number (concatenations hold at most 4 sentences). */
 export const RE_CLASSES = 5;
 
-export function encodeReRows(rows: readonly ReRow[], indices: readonly number[], tokenizer: WordAlignedTokenizer, maxLength: number): ReExample[] {
+export function encodeReRows(
+  rows: readonly ReRow[],
+  indices: readonly number[],
+  tokenizer: WordAlignedTokenizer,
+  maxLength: number,
+): ReExample[] {
   return indices.map((row) => {
     const words = rows[row].maskedText.split(" ");
     const labels = rows[row].annotatedText;
-    if (labels.length !== words.length) throw new RangeError(`RE row ${row}: ${words.length} words but ${labels.length} labels`);
-    for (const l of labels) if (!(l >= 0 && l < RE_CLASSES)) throw new RangeError(`RE row ${row}: association label ${l} outside 0..${RE_CLASSES - 1}`);
+    if (labels.length !== words.length)
+      throw new RangeError(`RE row ${row}: ${words.length} words but ${labels.length} labels`);
+    for (const l of labels)
+      if (!(l >= 0 && l < RE_CLASSES))
+        throw new RangeError(`RE row ${row}: association label ${l} outside 0..${RE_CLASSES - 1}`);
     return { row, words, labels, sequence: tokenizer.encodeWords(words, labels, maxLength) };
   });
 }

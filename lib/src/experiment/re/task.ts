@@ -31,14 +31,21 @@ export interface ReSetup {
 
 /** RE rows of the study's split (default) or of the leak-free one, sampled and encoded for the profile. */
 export async function prepareRe(profile: Profile = currentProfile(), split: SplitName = "study"): Promise<ReSetup> {
-  return prepareTask(profile, (data, indices, tokenizer) => encodeReRows(data.re, indices, tokenizer, profile.maxLength), split);
+  return prepareTask(
+    profile,
+    (data, indices, tokenizer) => encodeReRows(data.re, indices, tokenizer, profile.maxLength),
+    split,
+  );
 }
 
 /**
  * BERT + four hidden states + dropout 0.4 + BiLSTM(128) + flatten + 384 + 640 + GELU, seeded; with `pos`, the
  * POS-embedding variant of notebook 07.
  */
-export function createReModel(setup: Pick<ReSetup, "bert" | "profile">, pos?: { embeddingSize: number; vocabSize: number }): RelationModel {
+export function createReModel(
+  setup: Pick<ReSetup, "bert" | "profile">,
+  pos?: { embeddingSize: number; vocabSize: number },
+): RelationModel {
   return new RelationModel(setup.bert.encoder, {
     seed: setup.profile.seed,
     seqLen: setup.profile.maxLength,
@@ -61,12 +68,21 @@ export interface ReEvaluation {
 export function goldMasks(words: readonly string[]): MaskedForRe {
   return {
     words: [...words],
-    entityAt: words.map((w, i) => (w === DRUG_MASK ? { type: "Drug", start: i, end: i } : w === EFFECT_MASK ? { type: "Effect", start: i, end: i } : undefined)),
+    entityAt: words.map((w, i) =>
+      w === DRUG_MASK
+        ? { type: "Drug", start: i, end: i }
+        : w === EFFECT_MASK
+          ? { type: "Effect", start: i, end: i }
+          : undefined,
+    ),
   };
 }
 
 export function evaluateRe(examples: readonly ReExample[], predictions: readonly Int32Array[]): ReEvaluation {
-  const { yTrue, yPred } = scoredPositions(examples.map((ex) => ex.sequence), predictions);
+  const { yTrue, yPred } = scoredPositions(
+    examples.map((ex) => ex.sequence),
+    predictions,
+  );
   const goldRel: Relation[][] = [];
   const predRel: Relation[][] = [];
   const words = examples.map((ex, i) => {
@@ -74,7 +90,13 @@ export function evaluateRe(examples: readonly ReExample[], predictions: readonly
     const masks = goldMasks(ex.words);
     goldRel.push(readRelations(masks, ex.labels));
     predRel.push(readRelations(masks, predicted));
-    return { row: ex.row, words: ex.words, gold: ex.labels, predicted, errors: predicted.filter((l, k) => l !== ex.labels[k]).length };
+    return {
+      row: ex.row,
+      words: ex.words,
+      gold: ex.labels,
+      predicted,
+      errors: predicted.filter((l, k) => l !== ex.labels[k]).length,
+    };
   });
   return {
     token: tokenScores(yTrue, yPred),
@@ -86,7 +108,13 @@ export function evaluateRe(examples: readonly ReExample[], predictions: readonly
 
 export function reMetricRows(evaluations: Record<string, ReEvaluation>): MetricRow[] {
   return Object.entries(evaluations).flatMap(([split, ev]) => [
-    { model: "RE", split, metric: "token macro (study)", ...scoresOf(ev.token.macro), reported_f1: split === "test" ? REPORTED.re.f1 : null },
+    {
+      model: "RE",
+      split,
+      metric: "token macro (study)",
+      ...scoresOf(ev.token.macro),
+      reported_f1: split === "test" ? REPORTED.re.f1 : null,
+    },
     { model: "RE", split, metric: "relation strict, gold masks (field)", ...scoresOf(ev.relation), reported_f1: null },
   ]);
 }
@@ -95,13 +123,30 @@ export function reModelDir(profile: Profile): string {
   return taskModelDir(profile.name, profile.model, "re");
 }
 
-export async function saveReModel(setup: ReSetup, model: RelationModel, training: Record<string, unknown>, dir?: string): Promise<string> {
+export async function saveReModel(
+  setup: ReSetup,
+  model: RelationModel,
+  training: Record<string, unknown>,
+  dir?: string,
+): Promise<string> {
   const labels = Array.from({ length: RE_CLASSES }, (_, k) => String(k));
-  const pos = model.head.posEmbeddingSize > 0 ? { pos_embedding_size: model.head.posEmbeddingSize, pos_vocab_size: model.head.posVocabSize } : {};
-  return await saveTaskModel("re", setup, model.params(), labels, { split: setup.data?.name ?? "study", layers: [...model.layers], ...pos, ...training }, dir);
+  const pos =
+    model.head.posEmbeddingSize > 0
+      ? { pos_embedding_size: model.head.posEmbeddingSize, pos_vocab_size: model.head.posVocabSize }
+      : {};
+  return await saveTaskModel(
+    "re",
+    setup,
+    model.params(),
+    labels,
+    { split: setup.data?.name ?? "study", layers: [...model.layers], ...pos, ...training },
+    dir,
+  );
 }
 
-export async function loadReModel(dir: string): Promise<{ model: RelationModel; bert: LoadedBert; info: StoredModelInfo }> {
+export async function loadReModel(
+  dir: string,
+): Promise<{ model: RelationModel; bert: LoadedBert; info: StoredModelInfo }> {
   return loadTaskModel(dir, (bert, info) => {
     const profile = info.profile as { max_length?: number };
     return new RelationModel(bert.encoder, {

@@ -27,7 +27,13 @@ const day = (iso: string) => iso.slice(0, 16).replace("T", " ");
 const f3 = (x: number | null | undefined) => (typeof x === "number" && Number.isFinite(x) ? x.toFixed(3) : "-");
 
 function settings(run: RunSummaryFile): Pick<LastRunRow, "date" | "profile" | "model" | "backend" | "seed"> {
-  return { date: day(run.written_at), profile: run.profile, model: modelName(run.model), backend: run.backend, seed: String(run.seed) };
+  return {
+    date: day(run.written_at),
+    profile: run.profile,
+    model: modelName(run.model),
+    backend: run.backend,
+    seed: String(run.seed),
+  };
 }
 
 /** Test-split rows of every `<notebook>/metrics.json`, and the ablation's means of `07-pos-ablation/summary.json`. */
@@ -40,7 +46,13 @@ export function collectLastRun(resultsDir: string): LastRunRow[] {
       const run = readMetricsFile(metrics);
       for (const m of run.metrics) {
         if (m.split !== "test") continue;
-        rows.push({ notebook: nb, score: `${m.model} ${m.metric} F1`, value: f3(m.f1), reported: f3(m.reported_f1), ...settings(run) });
+        rows.push({
+          notebook: nb,
+          score: `${m.model} ${m.metric} F1`,
+          value: f3(m.f1),
+          reported: f3(m.reported_f1),
+          ...settings(run),
+        });
       }
     }
     const ablation = path.join(resultsDir, nb, "summary.json");
@@ -63,8 +75,19 @@ export function collectLastRun(resultsDir: string): LastRunRow[] {
 }
 
 export function lastRunMarkdown(rows: readonly LastRunRow[]): string {
-  if (rows.length === 0) return "_No run has written results yet: run `npm start` (or `adeflow reproduce`), then `adeflow results --readme`._";
-  const cols: (keyof LastRunRow)[] = ["notebook", "score", "value", "reported", "date", "profile", "model", "backend", "seed"];
+  if (rows.length === 0)
+    return "_No run has written results yet: run `npm start` (or `adeflow reproduce`), then `adeflow results --readme`._";
+  const cols: (keyof LastRunRow)[] = [
+    "notebook",
+    "score",
+    "value",
+    "reported",
+    "date",
+    "profile",
+    "model",
+    "backend",
+    "seed",
+  ];
   const line = (cells: string[]) => `| ${cells.map(markdownCell).join(" | ")} |`;
   const header = cols.map((c) => (c === "date" ? "date (UTC)" : c));
   return [line(header), line(cols.map(() => "---")), ...rows.map((r) => line(cols.map((c) => r[c])))].join("\n");
@@ -77,7 +100,10 @@ export const README_RESULTS_END = "<!-- adeflow:last-run:end -->";
 export function replaceReadmeSection(readme: string, body: string, file = "README.md"): string {
   const a = readme.indexOf(README_RESULTS_START);
   const b = readme.indexOf(README_RESULTS_END);
-  if (a < 0 || b < a) throw new AdeflowError(`${file}: needs the markers ${README_RESULTS_START} and ${README_RESULTS_END}, in that order, around the results table`);
+  if (a < 0 || b < a)
+    throw new AdeflowError(
+      `${file}: needs the markers ${README_RESULTS_START} and ${README_RESULTS_END}, in that order, around the results table`,
+    );
   return readme.slice(0, a + README_RESULTS_START.length) + "\n" + body + "\n" + readme.slice(b);
 }
 

@@ -60,9 +60,14 @@ export function closeRun(
   log: (line: string) => void = (line) => console.log(line),
 ): RunSummaryFile {
   const seconds = (Date.now() - run.startedAt.getTime()) / 1000;
-  const record = { notebook: run.notebook, ...runRecord({ profile: run.profile, backend: run.backend, bert: made.bert }, seconds) };
+  const record = {
+    notebook: run.notebook,
+    ...runRecord({ profile: run.profile, backend: run.backend, bert: made.bert }, seconds),
+  };
   const file = path.join(run.results, "summary.json");
   const summary = writeRunSummary(file, record, extra);
-  log(`${run.notebook} done in ${record.seconds} s (profile ${run.profile.name}, backend ${run.backend.name}, seed ${run.profile.seed}); results in ${run.results}`);
+  log(
+    `${run.notebook} done in ${record.seconds} s (profile ${run.profile.name}, backend ${run.backend.name}, seed ${run.profile.seed}); results in ${run.results}`,
+  );
   return summary;
 }

@@ -85,7 +85,12 @@ export type AblationSummaryFile = RunSummaryFile & { seeds: number[]; summary: A
 
 // ---- writing
 
-export function writeMetricsFile(file: string, run: RunRecord, metrics: MetricRow[], extra: Record<string, unknown> = {}): MetricsFile {
+export function writeMetricsFile(
+  file: string,
+  run: RunRecord,
+  metrics: MetricRow[],
+  extra: Record<string, unknown> = {},
+): MetricsFile {
   const content: MetricsFile = { ...extra, ...run, written_at: new Date().toISOString(), metrics };
   writeJsonAtomic(file, content);
   return content;
@@ -108,7 +113,9 @@ function readJsonFile(file: string): Record<string, unknown> {
   try {
     text = fs.readFileSync(file, "utf8");
   } catch (err) {
-    throw new AdeflowError(`${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new AdeflowError(
+      `${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    );
   }
   let value: unknown;
   try {
@@ -120,13 +127,23 @@ function readJsonFile(file: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-function expectField(file: string, where: string, obj: Record<string, unknown>, key: string, kind: Kind | Kind[], optional = false): void {
+function expectField(
+  file: string,
+  where: string,
+  obj: Record<string, unknown>,
+  key: string,
+  kind: Kind | Kind[],
+  optional = false,
+): void {
   const v = obj[key];
   if (v === undefined && optional) return;
   const kinds = Array.isArray(kind) ? kind : [kind];
   const found = kindOf(v);
   const ok = kinds.some((k) => (k === "number" ? typeof v === "number" && Number.isFinite(v) : found === k));
-  if (!ok) throw new AdeflowError(`${file}: field "${where}${key}" must be ${kinds.join(" or ")}, found ${v === undefined ? "nothing" : found}`);
+  if (!ok)
+    throw new AdeflowError(
+      `${file}: field "${where}${key}" must be ${kinds.join(" or ")}, found ${v === undefined ? "nothing" : found}`,
+    );
 }
 
 const RUN_FIELDS: [keyof RunRecord, Kind | Kind[]][] = [
@@ -142,7 +159,8 @@ const RUN_FIELDS: [keyof RunRecord, Kind | Kind[]][] = [
 function checkRun(file: string, obj: Record<string, unknown>): void {
   for (const [key, kind] of RUN_FIELDS) expectField(file, "", obj, key, kind);
   expectField(file, "", obj, "written_at", "string");
-  if (Number.isNaN(Date.parse(obj.written_at as string))) throw new AdeflowError(`${file}: field "written_at" is not a date (${String(obj.written_at)})`);
+  if (Number.isNaN(Date.parse(obj.written_at as string)))
+    throw new AdeflowError(`${file}: field "written_at" is not a date (${String(obj.written_at)})`);
 }
 
 export function readMetricsFile(file: string): MetricsFile {
@@ -151,7 +169,8 @@ export function readMetricsFile(file: string): MetricsFile {
   expectField(file, "", obj, "metrics", "array");
   (obj.metrics as unknown[]).forEach((row, i) => {
     const where = `metrics[${i}].`;
-    if (kindOf(row) !== "object") throw new AdeflowError(`${file}: field "metrics[${i}]" must be an object, found ${kindOf(row)}`);
+    if (kindOf(row) !== "object")
+      throw new AdeflowError(`${file}: field "metrics[${i}]" must be an object, found ${kindOf(row)}`);
     const r = row as Record<string, unknown>;
     for (const key of ["model", "split", "metric"]) expectField(file, where, r, key, "string");
     for (const key of ["precision", "recall", "f1"]) expectField(file, where, r, key, "number");
@@ -172,7 +191,8 @@ export function readAblationSummary(file: string): AblationSummaryFile {
   expectField(file, "", obj, "summary", "array");
   (obj.summary as unknown[]).forEach((row, i) => {
     const where = `summary[${i}].`;
-    if (kindOf(row) !== "object") throw new AdeflowError(`${file}: field "summary[${i}]" must be an object, found ${kindOf(row)}`);
+    if (kindOf(row) !== "object")
+      throw new AdeflowError(`${file}: field "summary[${i}]" must be an object, found ${kindOf(row)}`);
     const r = row as Record<string, unknown>;
     for (const key of ["arm", "measure", "seeds"]) expectField(file, where, r, key, "string");
     for (const key of ["mean", "n"]) expectField(file, where, r, key, "number");

@@ -71,8 +71,12 @@ export interface PretrainingSentences {
  * The unlabelled sentences pretraining may read: ADE-NEG's and the study's training rows' DRUG-AE sentences,
  * none that a test row of the study's split or of the leak-free (by document) split contains.
  */
-export function pretrainingSentences(corpus: Pick<Corpus, "negatives">, pipeline: StudyPipelineOutput): PretrainingSentences {
-  const sentencesOfRows = (rows: readonly number[]) => new Set(rows.flatMap((r) => pipeline.ner[r].parts.map((p) => pipeline.preprocessed[p].sentence)));
+export function pretrainingSentences(
+  corpus: Pick<Corpus, "negatives">,
+  pipeline: StudyPipelineOutput,
+): PretrainingSentences {
+  const sentencesOfRows = (rows: readonly number[]) =>
+    new Set(rows.flatMap((r) => pipeline.ner[r].parts.map((p) => pipeline.preprocessed[p].sentence)));
   const leakFree = splitByGroup(pipeline.preprocessed, "document", pipeline.seed);
   const testSentences = sentencesOfRows(pipeline.split.test);
   for (const i of leakFree.test) testSentences.add(pipeline.preprocessed[i].sentence);
@@ -177,7 +181,11 @@ const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / Math.max
  * The local checkpoint for these settings and sentences: the cached folder when its fingerprint matches,
  * else built (vocabulary, weights, and for `pretrained` the MLM pretraining within its step and time budget).
  */
-export async function ensureLocalBert(settings: LocalBertSettings, data: PretrainingSentences, options: EnsureLocalBertOptions = {}): Promise<LocalBert> {
+export async function ensureLocalBert(
+  settings: LocalBertSettings,
+  data: PretrainingSentences,
+  options: EnsureLocalBertOptions = {},
+): Promise<LocalBert> {
   const variant = options.variant ?? "pretrained";
   const log = options.log ?? (() => {});
   const fingerprint = localBertFingerprint(settings, data.sentences);
@@ -187,20 +195,28 @@ export async function ensureLocalBert(settings: LocalBertSettings, data: Pretrai
   if (cached && cached.fingerprint === fingerprint && fs.existsSync(path.join(dir, "model.safetensors"))) {
     return { dir, info: cached, reused: true };
   }
-  if (data.sentences.length === 0) throw new AdeflowError("no sentences to build the local BERT from (is the corpus empty?)");
+  if (data.sentences.length === 0)
+    throw new AdeflowError("no sentences to build the local BERT from (is the corpus empty?)");
   const tmp = path.join(root, `.${variant}-${fingerprint}.tmp-${process.pid}`);
   fs.rmSync(tmp, { recursive: true, force: true });
   fs.mkdirSync(tmp, { recursive: true });
   try {
     // the RE inputs are lower-cased: the lower-cased forms join the vocabulary's counts (not the pretraining)
     const t0 = Date.now();
-    const trained = trainWordPiece([...data.sentences, ...data.sentences.map((s) => s.toLowerCase())], { vocabSize: settings.vocabSize });
-    log(`WordPiece vocabulary: ${trained.vocab.length} pieces from ${trained.words} distinct words (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+    const trained = trainWordPiece([...data.sentences, ...data.sentences.map((s) => s.toLowerCase())], {
+      vocabSize: settings.vocabSize,
+    });
+    log(
+      `WordPiece vocabulary: ${trained.vocab.length} pieces from ${trained.words} distinct words (${((Date.now() - t0) / 1000).toFixed(1)} s)`,
+    );
     const config = localBertConfig(settings, trained.vocab.length);
     writeFileAtomic(path.join(tmp, "config.json"), JSON.stringify(config, null, 2) + "\n");
     writeFileAtomic(path.join(tmp, "vocab.txt"), trained.vocab.join("\n") + "\n");
     writeFileAtomic(path.join(tmp, "tokenizer.json"), JSON.stringify(makeTokenizerJson(trained.vocab)));
-    writeFileAtomic(path.join(tmp, "tokenizer_config.json"), JSON.stringify(makeTokenizerConfig(settings.maxPositions), null, 2) + "\n");
+    writeFileAtomic(
+      path.join(tmp, "tokenizer_config.json"),
+      JSON.stringify(makeTokenizerConfig(settings.maxPositions), null, 2) + "\n",
+    );
     const encoder = BertEncoder.fromTensors(config, BertEncoder.randomTensors(config, settings.seed), true);
     const head = new MlmHead(encoder, settings.seed);
     let pretraining: LocalBertInfo["pretraining"];
@@ -213,16 +229,23 @@ export async function ensureLocalBert(settings: LocalBertSettings, data: Pretrai
         });
         const idOf = (t: string) => trained.vocab.indexOf(t);
         const p = settings.pretraining;
-        log(`MLM pretraining on ${sequences.length} sentences: at most ${p.steps} steps of ${p.batchSize} sentences or ${p.maxSeconds} s`);
-        const result = await pretrainMlm(head, sequences, { maskId: idOf("[MASK]"), special: SPECIAL_TOKENS.map(idOf), vocabSize: trained.vocab.length }, {
-          steps: p.steps,
-          maxSeconds: p.maxSeconds,
-          batchSize: p.batchSize,
-          learningRate: p.learningRate,
-          maskProbability: p.maskProbability,
-          seed: settings.seed,
-          log: (step, loss, seconds) => log(`  step ${step}: MLM loss ${loss.toFixed(3)} (${seconds.toFixed(0)} s)`),
-        });
+        log(
+          `MLM pretraining on ${sequences.length} sentences: at most ${p.steps} steps of ${p.batchSize} sentences or ${p.maxSeconds} s`,
+        );
+        const result = await pretrainMlm(
+          head,
+          sequences,
+          { maskId: idOf("[MASK]"), special: SPECIAL_TOKENS.map(idOf), vocabSize: trained.vocab.length },
+          {
+            steps: p.steps,
+            maxSeconds: p.maxSeconds,
+            batchSize: p.batchSize,
+            learningRate: p.learningRate,
+            maskProbability: p.maskProbability,
+            seed: settings.seed,
+            log: (step, loss, seconds) => log(`  step ${step}: MLM loss ${loss.toFixed(3)} (${seconds.toFixed(0)} s)`),
+          },
+        );
         const { losses, ...rest } = result;
         const every: number[] = [];
         for (let i = 0; i < losses.length; i += 50) every.push(Number(mean(losses.slice(i, i + 50)).toFixed(4)));
@@ -231,7 +254,14 @@ export async function ensureLocalBert(settings: LocalBertSettings, data: Pretrai
       const tensors: TensorMap = new Map();
       for (const [name, t] of await encoder.toTensorMap(false)) tensors.set(hubName(name), t);
       for (const [name, t] of await head.toTensorMap()) tensors.set(name, t);
-      writeFileAtomic(path.join(tmp, "model.safetensors"), serializeSafetensors(tensors, { format: "pt", generator: `adeflow local-bert ${variant}`, seed: String(settings.seed) }));
+      writeFileAtomic(
+        path.join(tmp, "model.safetensors"),
+        serializeSafetensors(tensors, {
+          format: "pt",
+          generator: `adeflow local-bert ${variant}`,
+          seed: String(settings.seed),
+        }),
+      );
     } finally {
       head.dispose();
       encoder.dispose();

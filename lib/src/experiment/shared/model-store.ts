@@ -24,7 +24,11 @@ export function modelsDir(): string {
   return setting("ADEFLOW_MODELS_DIR") ?? path.join(repoRoot(), "models");
 }
 
-export function taskModelDir(profileName: string, baseModel: string, task: "ner" | "re" | "pos-ablation" | "benchmark"): string {
+export function taskModelDir(
+  profileName: string,
+  baseModel: string,
+  task: "ner" | "re" | "pos-ablation" | "benchmark",
+): string {
   return path.join(modelsDir(), `${profileName}-${baseModelKey(baseModel)}`, task);
 }
 
@@ -72,10 +76,12 @@ export async function saveParams(dir: string, params: Map<string, tf.Variable>, 
 
 export function readModelInfo(dir: string): StoredModelInfo {
   const file = path.join(dir, "model.json");
-  if (!fs.existsSync(file)) throw new AdeflowError(`${file}: no trained model here; run the training notebook (04 for NER, 05 for RE) first`);
+  if (!fs.existsSync(file))
+    throw new AdeflowError(`${file}: no trained model here; run the training notebook (04 for NER, 05 for RE) first`);
   const info = readJsonFile<StoredModelInfo>(file, "trained model's description");
   for (const field of ["task", "baseModel", "baseModelDir"] as const) {
-    if (typeof info?.[field] !== "string") throw new InputFileError(file, undefined, `field "${field}" is missing or not a string; train the model again`);
+    if (typeof info?.[field] !== "string")
+      throw new InputFileError(file, undefined, `field "${field}" is missing or not a string; train the model again`);
   }
   return info;
 }
@@ -88,7 +94,8 @@ export function loadParams(dir: string, params: Map<string, tf.Variable>): void 
   for (const [k, v] of params) {
     const t = saved.get(k);
     if (!t) problems.push(`missing ${k}`);
-    else if (t.shape.join(",") !== v.shape.join(",")) problems.push(`${k} is [${t.shape}] but the model needs [${v.shape}]`);
+    else if (t.shape.join(",") !== v.shape.join(","))
+      problems.push(`${k} is [${t.shape}] but the model needs [${v.shape}]`);
   }
   if (problems.length) throw new AdeflowError(`${file}: does not fit the model: ${problems.join("; ")}`);
   for (const [k, v] of params) tf.tidy(() => v.assign(tf.tensor(saved.get(k)!.data, v.shape, "float32")));

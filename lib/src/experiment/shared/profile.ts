@@ -34,15 +34,33 @@ export interface Profile extends TrainingSettings {
    * fold's training sentences and the first test sentences; 10 % of the training sentences are held out for the
    * validation loss. Training uses this profile's other settings, optionally with fewer epochs (as the ablation).
    */
-  benchmark: { folds: number[]; trainSentences?: number; testSentences?: number; validationFraction: number; epochs?: number; finalEpochs?: number };
+  benchmark: {
+    folds: number[];
+    trainSentences?: number;
+    testSentences?: number;
+    validationFraction: number;
+    epochs?: number;
+    finalEpochs?: number;
+  };
 }
 
-export type LocalBertProfile = LocalBertSettings & { initialisation: "pretrained" | "random"; compareInitialisations: boolean };
+export type LocalBertProfile = LocalBertSettings & {
+  initialisation: "pretrained" | "random";
+  compareInitialisations: boolean;
+};
 
 /** The `model` of a profile whose BERT is built from the corpus (see local-bert.ts). */
 export const LOCAL_MODEL = "local-bert";
 
-const STUDY = { batchSize: 8, accumulationSteps: 4, learningRate: 2e-4, maxGradNorm: 1.0, maxLength: 128, seed: 0, finalLearningRate: 1e-5 };
+const STUDY = {
+  batchSize: 8,
+  accumulationSteps: 4,
+  learningRate: 2e-4,
+  maxGradNorm: 1.0,
+  maxLength: 128,
+  seed: 0,
+  finalLearningRate: 1e-5,
+};
 
 // The study does not record its POS embedding's width; 32 is ours (about twice the 17 tags, small next to the
 // 3,072 BERT features it joins).
@@ -61,7 +79,14 @@ const LOCAL_BERT: LocalBertProfile = {
   intermediateSize: 512,
   maxPositions: 128,
   seed: 0,
-  pretraining: { steps: 3000, maxSeconds: 900, batchSize: 32, learningRate: 1e-3, maskProbability: 0.15, maxLength: 64 },
+  pretraining: {
+    steps: 3000,
+    maxSeconds: 900,
+    batchSize: 32,
+    learningRate: 1e-3,
+    maskProbability: 0.15,
+    maxLength: 64,
+  },
   // measured (docs/local-profile.md): fine-tuned from the pretrained weights, NER entity F1 0.220; from the random
   // initialisation 0.262. Pretraining within this budget did not help, so fine-tuning starts from the random
   // weights, and notebook 04 keeps measuring the pretrained arm beside it
@@ -74,7 +99,8 @@ export const PROFILES: Record<Profile["name"], () => Profile> = {
   full: () => ({
     ...STUDY,
     name: "full",
-    description: "the study's settings: bert-base-cased, all rows, 6 epochs, then 1 epoch on train + validation at 1e-5",
+    description:
+      "the study's settings: bert-base-cased, all rows, 6 epochs, then 1 epoch on train + validation at 1e-5",
     model: "bert-base-cased",
     maxRows: {},
     epochs: 6,
@@ -85,7 +111,8 @@ export const PROFILES: Record<Profile["name"], () => Profile> = {
   quick: () => ({
     ...STUDY,
     name: "quick",
-    description: "a CPU-sized run: 200 training rows, 100 validation and 100 test rows, 1 epoch, no final epoch, micro-batches of 2",
+    description:
+      "a CPU-sized run: 200 training rows, 100 validation and 100 test rows, 1 epoch, no final epoch, micro-batches of 2",
     model: "bert-base-cased",
     maxRows: { train: 200, val: 100, test: 100 },
     // bert-base training needs ~2.4 GB of tensors per 128-token sequence and the WebAssembly heap stops at
@@ -117,7 +144,14 @@ export const PROFILES: Record<Profile["name"], () => Profile> = {
     lengthBuckets: 50,
     // three folds, the fewest that give a spread; 300 training sentences (about the 600 augmented rows of 04/05)
     // and 150 test sentences per fold, 2 epochs without the final one, as the ablation's runs
-    benchmark: { folds: [0, 1, 2], trainSentences: 300, testSentences: 150, validationFraction: 0.1, epochs: 2, finalEpochs: 0 },
+    benchmark: {
+      folds: [0, 1, 2],
+      trainSentences: 300,
+      testSentences: 150,
+      validationFraction: 0.1,
+      epochs: 2,
+      finalEpochs: 0,
+    },
   }),
   smoke: () => ({
     ...STUDY,
@@ -131,7 +165,14 @@ export const PROFILES: Record<Profile["name"], () => Profile> = {
     // two seeds, the fewest that give a spread, and 2 epochs without the final one: four runs stay near 40 s
     ablation: { seeds: 2, posEmbeddingSize: 8, epochs: 2, finalEpochs: 0 },
     // two folds of 12 training and 8 test sentences, 2 epochs without the final one: both folds stay near 40 s
-    benchmark: { folds: [0, 1], trainSentences: 12, testSentences: 8, validationFraction: 0.1, epochs: 2, finalEpochs: 0 },
+    benchmark: {
+      folds: [0, 1],
+      trainSentences: 12,
+      testSentences: 8,
+      validationFraction: 0.1,
+      epochs: 2,
+      finalEpochs: 0,
+    },
   }),
 };
 
@@ -143,7 +184,9 @@ export const PROFILES: Record<Profile["name"], () => Profile> = {
  * changed, or undefined when nothing did.
  */
 export function fitProfileToBackend(profile: Profile, backendName: string): string | undefined {
-  const heapBound = profile.batchSize * profile.accumulationSteps === STUDY.batchSize * STUDY.accumulationSteps && profile.batchSize < STUDY.batchSize;
+  const heapBound =
+    profile.batchSize * profile.accumulationSteps === STUDY.batchSize * STUDY.accumulationSteps &&
+    profile.batchSize < STUDY.batchSize;
   if (backendName === "wasm" || !heapBound) return undefined;
   const before = `${profile.batchSize} x ${profile.accumulationSteps}`;
   profile.batchSize = STUDY.batchSize;
@@ -181,7 +224,9 @@ export function describeProfile(p: Profile): ProfileRecord {
     ablation_seeds: p.ablation.seeds,
     pos_embedding_size: p.ablation.posEmbeddingSize,
     ablation_epochs: `${p.ablation.epochs ?? p.epochs} + ${p.ablation.finalEpochs ?? p.finalEpochs} final`,
-    batch_order: p.lengthBuckets ? `shuffled, then sorted by length within windows of ${p.lengthBuckets} batches` : "shuffled (the study's)",
+    batch_order: p.lengthBuckets
+      ? `shuffled, then sorted by length within windows of ${p.lengthBuckets} batches`
+      : "shuffled (the study's)",
     ...(p.localBert && p.model === LOCAL_MODEL
       ? {
           local_bert: `${p.localBert.layers} layers x ${p.localBert.hiddenSize} (${p.localBert.heads} heads, ${p.localBert.intermediateSize} intermediate), vocabulary ${p.localBert.vocabSize}`,

@@ -21,7 +21,13 @@ export interface SplitData {
 }
 
 export function studySplitData(pipeline: StudyPipelineOutput): SplitData {
-  return { name: "study", preprocessed: pipeline.preprocessed, ner: pipeline.ner, re: pipeline.re, split: pipeline.split };
+  return {
+    name: "study",
+    preprocessed: pipeline.preprocessed,
+    ner: pipeline.ner,
+    re: pipeline.re,
+    split: pipeline.split,
+  };
 }
 
 export function leakFreeSplit(pipeline: StudyPipelineOutput): SplitData {

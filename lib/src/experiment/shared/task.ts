@@ -20,7 +20,17 @@ export async function prepareTask<E>(
   profile: Profile,
   encode: (data: SplitData, indices: number[], tokenizer: WordAlignedTokenizer) => E[],
   split: SplitName = "study",
-): Promise<{ profile: Profile; backend: BackendInfo; bert: LoadedBert; pipeline: StudyPipelineOutput; data: SplitData; train: E[]; val: E[]; test: E[]; localBert?: LocalBert }> {
+): Promise<{
+  profile: Profile;
+  backend: BackendInfo;
+  bert: LoadedBert;
+  pipeline: StudyPipelineOutput;
+  data: SplitData;
+  train: E[];
+  val: E[];
+  test: E[];
+  localBert?: LocalBert;
+}> {
   const backend = await initBackend();
   const refitted = fitProfileToBackend(profile, backend.name);
   if (refitted) console.log(`profile ${profile.name}: ${refitted}`);
@@ -29,8 +39,19 @@ export async function prepareTask<E>(
   const data = splitData(pipeline, split);
   const localBert = await localBaseModel(profile, corpus, pipeline, profile.localBert?.initialisation);
   const bert = await loadBert(localBert?.dir ?? profile.model);
-  const part = (name: "train" | "val" | "test") => encode(data, takeRows(data.split[name], profile.maxRows[name]), bert.tokenizer);
-  return { profile, backend, bert, pipeline, data, train: part("train"), val: part("val"), test: part("test"), localBert };
+  const part = (name: "train" | "val" | "test") =>
+    encode(data, takeRows(data.split[name], profile.maxRows[name]), bert.tokenizer);
+  return {
+    profile,
+    backend,
+    bert,
+    pipeline,
+    data,
+    train: part("train"),
+    val: part("val"),
+    test: part("test"),
+    localBert,
+  };
 }
 
 /**
