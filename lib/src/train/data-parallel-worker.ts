@@ -3,6 +3,7 @@
  * gradients of its rows of the micro-batch, multiplied by their share, written into shared memory.
  */
 import { parentPort, workerData } from "node:worker_threads";
+import { readFloat32, readScalar } from "../ops/read";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../backend";
 import { buildWorkerModel, type WorkerModel } from "./worker-model";
@@ -49,7 +50,7 @@ function loadWeights(): void {
   loadedVersion = version;
 }
 
-function runJob(job: WorkerJob): void {
+async function runJob(job: WorkerJob): Promise<void> {
   loadWeights();
   const trainable = init.slots.filter((s) => params!.get(s.name)!.trainable);
   const classWeights = job.classWeights ? tf.tensor1d(job.classWeights) : undefined;
@@ -58,7 +59,7 @@ function runJob(job: WorkerJob): void {
       () => model!.loss(job.shard, classWeights, true, job.seed),
       trainable.map((s) => params!.get(s.name)!),
     );
-    lossOut[0] = value.dataSync()[0] * job.share;
+    lossOut[0] = (await readScalar(value)) * job.share;
     value.dispose();
     for (const slot of init.slots) {
       const tensor = g[params!.get(slot.name)!.name];
@@ -67,7 +68,7 @@ function runJob(job: WorkerJob): void {
         out.fill(0);
         continue;
       }
-      const data = tensor.dataSync() as Float32Array;
+      const data = await readFloat32(tensor);
       for (let i = 0; i < data.length; i++) out[i] = data[i] * job.share;
       tensor.dispose();
     }
@@ -98,13 +99,12 @@ async function start(): Promise<void> {
 start().then(
   () => {
     report(WorkerStatus.Ready);
+    // the main thread posts the next job only after this one reports Done, so jobs never overlap
     parentPort!.on("message", (job: WorkerJob) => {
-      try {
-        runJob(job);
-        report(WorkerStatus.Done);
-      } catch (e) {
-        fail(e);
-      }
+      runJob(job).then(
+        () => report(WorkerStatus.Done),
+        (e) => fail(e),
+      );
     });
   },
   (e) => fail(e),

@@ -18,6 +18,7 @@
 import * as path from "node:path";
 import { Worker } from "node:worker_threads";
 import * as tf from "@tensorflow/tfjs";
+import { readFloat32, readScalar } from "../ops/read";
 import { AdeflowError } from "../errors";
 import { IGNORE_INDEX, type AlignedBatch } from "../bert/tokenizer";
 import type { BackendName } from "../backend";
@@ -81,6 +82,8 @@ export function sliceBatch(batch: AlignedBatch, start: number, end: number): Ali
     labels: batch.labels.slice(start * T, end * T),
     wordIndex: batch.wordIndex.slice(start * T, end * T),
     sequences: batch.sequences.slice(start, end),
+    // a shard of a bucketed batch draws its dropout masks at the full length, as the whole batch does
+    paddedLength: batch.paddedLength,
   };
 }
 
@@ -191,38 +194,37 @@ export class DataParallelGroup {
       this.slots.some((s) => trainer.params.get(s.name) !== this.params.get(s.name))
     )
       throw new AdeflowError("internal: data-parallel group used with another model's trainer");
-    this.publishIfStale(trainer);
-    const cw = classWeights ? (classWeights.dataSync() as Float32Array).slice() : null;
+    await this.publishIfStale(trainer);
+    const cw = classWeights ? (await readFloat32(classWeights)).slice() : null;
     const result = await trainer.microBatchGrads((seed) => this.gradients(batch, cw, seed, loss));
-    if (result.updated) this.publish(trainer);
+    if (result.updated) await this.publish(trainer);
     return result;
   }
 
   /** `trainer.flush()`, then the new weights to the workers. */
   async flush(trainer: Trainer): ReturnType<Trainer["flush"]> {
     const result = await trainer.flush();
-    if (result.updated) this.publish(trainer);
+    if (result.updated) await this.publish(trainer);
     return result;
   }
 
-  private publishIfStale(trainer: Trainer): void {
-    if (this.published?.trainer !== trainer || this.published.step !== trainer.step) this.publish(trainer);
+  private async publishIfStale(trainer: Trainer): Promise<void> {
+    if (this.published?.trainer !== trainer || this.published.step !== trainer.step) await this.publish(trainer);
   }
 
-  private publish(trainer: Trainer): void {
-    for (const slot of this.slots)
-      this.weights.set(this.params.get(slot.name)!.dataSync() as Float32Array, slot.offset);
+  private async publish(trainer: Trainer): Promise<void> {
+    for (const slot of this.slots) this.weights.set(await readFloat32(this.params.get(slot.name)!), slot.offset);
     this.weightsVersion++;
     for (const w of this.workers) Atomics.store(w.control, WEIGHTS_VERSION, this.weightsVersion);
     this.published = { trainer, step: trainer.step };
   }
 
-  private gradients(
+  private async gradients(
     batch: AlignedBatch,
     classWeights: Float32Array | null,
     seed: number,
     loss: ShardLossFn,
-  ): { loss: number; grads: Map<string, tf.Tensor> } {
+  ): Promise<{ loss: number; grads: Map<string, tf.Tensor> }> {
     const shards = shardRows(batch.batch, this.threads).map(([start, end]) => ({
       start,
       end,
@@ -250,7 +252,7 @@ export class DataParallelGroup {
         () => loss(own, seed),
         trainable.map((s) => this.params.get(s.name)!),
       );
-      ownLoss = r.value.dataSync()[0];
+      ownLoss = await readScalar(r.value);
       r.value.dispose();
       ownGrads = r.grads;
     } catch (e) {
@@ -265,7 +267,7 @@ export class DataParallelGroup {
       const mine = ownGrads[this.params.get(slot.name)!.name];
       const sum = new Float32Array(slot.size);
       if (mine) {
-        const data = mine.dataSync() as Float32Array;
+        const data = await readFloat32(mine);
         for (let i = 0; i < sum.length; i++) sum[i] = data[i] * ownShare;
         mine.dispose();
       }

@@ -165,10 +165,10 @@ test("a failed write on data export is one line naming the file and the reason, 
 test("adeflow lab fails when Jupyter refuses to start", async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "adeflow-fake-python-"));
   const fake = path.join(dir, "python3");
-  // imports and version probes succeed; the server itself refuses, as Jupyter does on a taken port or a bad config
+  // the probe finds JupyterLab 4 and nbclient; the server itself refuses, as Jupyter does on a taken port or a bad config
   fs.writeFileSync(
     fake,
-    '#!/bin/sh\ncase "$*" in\n  "-c "*) exit 0;;\n  *--version*) echo 4.0; exit 0;;\n  *) echo "jupyter: refusing to start" >&2; exit 3;;\nesac\n',
+    '#!/bin/sh\ncase "$*" in\n  "-c "*) echo \'{"jupyterlab": "4.6.4", "nbclient": "0.11.0", "jupyterClient": "8.10.0", "ipython": "9.17.1"}\'; exit 0;;\n  *--version*) echo 4.0; exit 0;;\n  *) echo "jupyter: refusing to start" >&2; exit 3;;\nesac\n',
     { mode: 0o755 },
   );
   const before = process.env.ADEFLOW_PYTHON;

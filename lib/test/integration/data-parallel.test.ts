@@ -222,8 +222,8 @@ test("a worker whose model does not match the main thread's is an error naming t
     const other = new TokenClassifier(model.encoder, 5, 1);
     const trainer = new Trainer(other.params(), { totalSteps: 1, accumulationSteps: 1 });
     const batch = stackSequences(train.slice(0, 2), 128);
-    assert.throws(
-      () => group.microBatch(trainer, batch, undefined, (s, seed) => other.loss(s, undefined, true, seed)),
+    await assert.rejects(
+      group.microBatch(trainer, batch, undefined, (s, seed) => other.loss(s, undefined, true, seed)),
       /another model's trainer/,
     );
   } finally {

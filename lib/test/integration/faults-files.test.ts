@@ -162,11 +162,11 @@ test("a checkpoint that cannot be written removes its temporary folder and keeps
     script,
     `const tf = require(${JSON.stringify(path.join(repoRoot(), "node_modules", "@tensorflow", "tfjs"))});
 const { Trainer } = require(${JSON.stringify(path.join(lib, "train", "trainer.js"))});
-tf.setBackend("cpu").then(() => {
+tf.setBackend("cpu").then(async () => {
   const w = tf.variable(tf.zeros([200000]), true, "w");
   const t = new Trainer(new Map([["w", w]]), { totalSteps: 5, accumulationSteps: 1 });
-  t.microBatch(() => tf.sum(tf.square(tf.sub(w, 1))));
-  try { t.save(process.argv[2]); } catch (e) { console.error(e.message); process.exit(1); }
+  await t.microBatch(() => tf.sum(tf.square(tf.sub(w, 1))));
+  try { await t.save(process.argv[2]); } catch (e) { console.error(e.message); process.exit(1); }
 });
 `,
   );
