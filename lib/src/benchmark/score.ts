@@ -1,4 +1,4 @@
-import { prf, type Prf, type PrfCounts } from "../metrics/entity";
+import { averagedScores, type Prf, type PrfCounts } from "../metrics/entity";
 import { hasOverlap, type BenchmarkSentence } from "./dataset";
 
 /**
@@ -39,18 +39,7 @@ function score(gold: Item[][], predicted: Item[][]): SpertScores {
       if (goldItems.has(i.key)) get(i.type).truePositives++;
     }
   });
-  const perType: Record<string, Prf> = {};
-  const total: PrfCounts = { truePositives: 0, predicted: 0, actual: 0 };
-  for (const [type, c] of [...counts.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    perType[type] = prf(c);
-    total.truePositives += c.truePositives;
-    total.predicted += c.predicted;
-    total.actual += c.actual;
-  }
-  const types = Object.values(perType);
-  const avg = (k: "precision" | "recall" | "f1") =>
-    types.length === 0 ? 0 : types.reduce((a, t) => a + t[k], 0) / types.length;
-  return { perType, micro: prf(total), macro: { precision: avg("precision"), recall: avg("recall"), f1: avg("f1") } };
+  return averagedScores(counts);
 }
 
 const entityItems = (s: BenchmarkSentence): Item[] =>

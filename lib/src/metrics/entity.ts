@@ -116,7 +116,6 @@ export function entityScores(
     throw new RangeError(`${truth.length} true sentences but ${predicted.length} predicted`);
   const counts = new Map<string, PrfCounts>();
   const get = (t: string) => counts.get(t) ?? counts.set(t, { truePositives: 0, predicted: 0, actual: 0 }).get(t)!;
-  const total: PrfCounts = { truePositives: 0, predicted: 0, actual: 0 };
   truth.forEach((tags, s) => {
     if (tags.length !== predicted[s].length)
       throw new RangeError(`sentence ${s}: ${tags.length} true tags but ${predicted[s].length} predicted`);
@@ -130,8 +129,21 @@ export function entityScores(
       if (goldKeys.has(key(e))) get(e.type).truePositives++;
     }
   });
+  return averagedScores(counts);
+}
+
+/**
+ * Per-type scores in type order, micro (counts pooled) and macro (per-type scores averaged) from per-type counts:
+ * the averaging both seqeval's entity scores and SpERT's evaluator use.
+ */
+export function averagedScores(counts: ReadonlyMap<string, PrfCounts>): {
+  perType: Record<string, Prf>;
+  micro: Prf;
+  macro: Pick<Prf, "precision" | "recall" | "f1">;
+} {
   const perType: Record<string, Prf> = {};
-  for (const [type, c] of [...counts.entries()].sort()) {
+  const total: PrfCounts = { truePositives: 0, predicted: 0, actual: 0 };
+  for (const [type, c] of [...counts.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     perType[type] = prf(c);
     total.truePositives += c.truePositives;
     total.predicted += c.predicted;
