@@ -56,6 +56,11 @@ export const SETTINGS = [
     meaning: "threads that train data-parallel on WebAssembly or plain JavaScript",
   },
   {
+    name: "ADEFLOW_PARALLEL_RUNS",
+    default: "as many as the cores and free memory allow for a small model; 1 for bert-base-sized ones or on a GPU",
+    meaning: "whole runs (notebook 07's arms and seeds) trained at once, each in a fresh process",
+  },
+  {
     name: "ADEFLOW_PYTHON",
     default: "the project's .venv/, else the first python3 or /usr/bin/python3 with a usable Jupyter",
     meaning: "the Python that runs Jupyter and nbclient (alone: it must work)",

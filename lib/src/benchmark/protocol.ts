@@ -14,7 +14,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { createHash } from "node:crypto";
 import { initBackend, type BackendInfo } from "../backend";
-import { loadBert, type LoadedBert } from "../bert/checkpoint";
+import type { LoadedBert } from "../bert/checkpoint";
 import type { AlignedSequence } from "../bert/tokenizer";
 import {
   goldWordTags,
@@ -42,6 +42,8 @@ import { createNerModel } from "../experiment/ner/task";
 import { encodeNerRows, wordTagsFromPieces } from "../experiment/ner/data";
 import { firstPieceLabels, scoredPositions } from "../experiment/shared/pieces";
 import { currentProfile, describeProfile, type Profile } from "../experiment/shared/profile";
+import { loadProfileBert } from "../experiment/shared/task";
+import type { LocalBert } from "../experiment/shared/local-bert";
 import { createReModel } from "../experiment/re/task";
 import { encodeReRows, RE_CLASSES } from "../experiment/re/data";
 
@@ -59,6 +61,8 @@ export interface BenchmarkSetup {
   backend: BackendInfo;
   bert: LoadedBert;
   data: BenchmarkDataset;
+  /** A local profile's corpus-made BERT (where it came from). */
+  localBert?: LocalBert;
 }
 
 export async function prepareBenchmark(
@@ -67,8 +71,11 @@ export async function prepareBenchmark(
 ): Promise<BenchmarkSetup> {
   const data = loadBenchmark(options.spertDir); // first: a missing or changed file fails before a model is loaded
   const backend = await initBackend();
-  const bert = await loadBert(profile.model);
-  return { profile, backend, bert, data };
+  // a local profile's BERT comes from the corpus: with the random initialisation (the profile's default) it
+  // has seen no sentence; pretrained, it has seen ADE-NEG's and the study's training sentences, which may hold
+  // a fold's test sentences (text only, no labels)
+  const { bert, localBert } = await loadProfileBert(profile);
+  return { profile, backend, bert, data, localBert };
 }
 
 /** How the chain's predictions went back onto the benchmark's tokens. */

@@ -9,7 +9,7 @@ import { currentProfile } from "../experiment/shared/profile";
 import { resultsDir } from "../paths";
 import { kernelEnvironment } from "../settings";
 import { toMarkdown, toTableData } from "../viz/table";
-import { UsageError, type Command } from "./command";
+import { profileFlag, profileFlagSpec, UsageError, type Command } from "./command";
 
 function parseFolds(text: string | undefined): number[] | undefined {
   if (text === undefined) return undefined;
@@ -24,11 +24,7 @@ export const benchmarkRunCommand: Command = {
   summary:
     "the field's protocol: SpERT's ADE folds, the study's models trained per fold, scored as SpERT scores (notebook 08's run)",
   flags: {
-    profile: {
-      type: "string",
-      value: "full|quick|smoke|local",
-      description: "the profile whose models and fold counts run (default ADEFLOW_PROFILE)",
-    },
+    profile: profileFlagSpec("the profile whose models and fold counts run (default ADEFLOW_PROFILE)"),
     folds: { type: "string", value: "0,1,2", description: "which of the ten folds (default the profile's)" },
     "spert-dir": {
       type: "string",
@@ -44,7 +40,7 @@ export const benchmarkRunCommand: Command = {
   },
   async run(flags) {
     const values = {
-      profile: flags.values.get("profile"),
+      profile: profileFlag(flags),
       folds: flags.values.get("folds"),
       "spert-dir": flags.values.get("spert-dir"),
       out: flags.values.get("out"),

@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { AdeflowError } from "../errors";
+import { PROFILES } from "../experiment/shared/profile";
 
 /** One flag of a command: a string that takes a value (`--out DIR`) or a boolean switch (`--full`). */
 export interface FlagSpec {
@@ -138,4 +139,17 @@ export function listFlag<T extends string>(
       `--${name} ${raw}: ${bad.length ? `unknown ${bad.join(", ")}; ` : ""}expected a comma-separated list of ${allowed.join(", ")}`,
     );
   return items as T[];
+}
+
+/** A `--profile` flag: its value lists the profiles, and `profileFlag` checks it. */
+export function profileFlagSpec(description: string): FlagSpec {
+  return { type: "string", value: Object.keys(PROFILES).join("|"), description };
+}
+
+/** The `--profile` value, checked against the profiles (a usage error, exit 2, names them); undefined if unset. */
+export function profileFlag(flags: Flags): string | undefined {
+  const value = flags.values.get("profile");
+  if (value !== undefined && !(value in PROFILES))
+    throw new UsageError(`--profile ${value}: expected one of ${Object.keys(PROFILES).join(", ")}`);
+  return value;
 }

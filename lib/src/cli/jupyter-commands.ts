@@ -8,7 +8,7 @@ import { findJupyter, serverUi } from "../jupyter/python-env";
 import { notebooksDir, resultsDir } from "../paths";
 import { kernelEnvironment } from "../settings";
 import { CORPUS_DIR_FLAG } from "./data";
-import type { Command } from "./command";
+import { UsageError, type Command } from "./command";
 
 export const setupCommand: Command = {
   path: ["setup"],
@@ -41,7 +41,7 @@ export const reproduceCommand: Command = {
     "corpus-dir": CORPUS_DIR_FLAG,
   },
   async run(flags) {
-    const notebooks = selectNotebooks(flags.values.get("only"));
+    const notebooks = notebooksForFlag(flags.values.get("only"));
     // fail before starting Jupyter when the corpus is not there; the kernel reads the very folder checked here
     const corpus = await locateCorpus({ corpusDir: flags.values.get("corpus-dir") });
     const env = jupyterEnv(kernelEnvironment({ ADE_CORPUS_DIR: corpus.dir }));
@@ -92,3 +92,13 @@ export const labCommand: Command = {
     }
   },
 };
+
+/** The notebooks `--only` names; a name that matches none is a usage error (exit 2), listing the names. */
+export function notebooksForFlag(only: string | undefined): string[] {
+  try {
+    return selectNotebooks(only);
+  } catch (err) {
+    if (err instanceof AdeflowError && /^no notebook matches/.test(err.message)) throw new UsageError(err.message);
+    throw err;
+  }
+}

@@ -3,12 +3,12 @@ import { locateCorpus } from "../corpus/locate";
 import { AdeflowError } from "../errors";
 import { currentProfile } from "../experiment/shared/profile";
 import { runNotebooksInBrowser } from "../jupyter/browser-run";
-import { selectNotebooks } from "../jupyter/execute";
+import { notebooksForFlag } from "./jupyter-commands";
 import { cellProblems } from "../jupyter/expectations";
 import { resultsDir } from "../paths";
 import { kernelEnvironment } from "../settings";
 import { CORPUS_DIR_FLAG } from "./data";
-import { numberFlag, type Command } from "./command";
+import { numberFlag, profileFlag, profileFlagSpec, type Command } from "./command";
 
 /** The top of each notebook, which is what the README's pictures are for; a whole notebook can be 5,000 px. */
 const SCREENSHOT_MAX_HEIGHT = 2400;
@@ -19,18 +19,14 @@ export const screenshotsCommand: Command = {
   flags: {
     out: { type: "string", value: "DIR", description: "where the PNGs go (default results/screenshots)" },
     only: { type: "string", value: "NAME", description: "one notebook: its number, name or file name" },
-    profile: {
-      type: "string",
-      value: "full|quick|smoke",
-      description: "the profile the notebooks run (default ADEFLOW_PROFILE)",
-    },
+    profile: profileFlagSpec("the profile the notebooks run (default ADEFLOW_PROFILE)"),
     timeout: { type: "string", value: "SECONDS", description: "per notebook (default 3600)" },
     "corpus-dir": CORPUS_DIR_FLAG,
   },
   async run(flags) {
-    const notebooks = selectNotebooks(flags.values.get("only"));
+    const notebooks = notebooksForFlag(flags.values.get("only"));
     const out = path.resolve(flags.values.get("out") ?? path.join(resultsDir(), "screenshots"));
-    const profile = flags.values.get("profile");
+    const profile = profileFlag(flags);
     const timeout = numberFlag(flags, "timeout", 3600, { min: 1 });
     // fail before starting Jupyter and Chromium when the corpus is not there; the kernel reads the folder checked
     const corpus = await locateCorpus({ corpusDir: flags.values.get("corpus-dir") });

@@ -11,8 +11,9 @@ import { benchmarkRunCommand, benchmarkScoreCommand } from "../../src/cli/benchm
 import { parseFlags } from "../../src/cli/command";
 import { loadBenchmark } from "../../src/benchmark/dataset";
 import { readPredictions } from "../../src/benchmark/predictions-file";
-import { PROFILES } from "../../src/experiment/shared/profile";
-import { readJson } from "../helpers";
+import { prepareBenchmark } from "../../src/benchmark/protocol";
+import { LOCAL_MODEL, PROFILES } from "../../src/experiment/shared/profile";
+import { readJson, testCorpusDir } from "../helpers";
 
 process.env.ADEFLOW_MODELS_DIR = fs.mkdtempSync(path.join(os.tmpdir(), "adeflow-models-"));
 delete process.env.ADEFLOW_MODEL;
@@ -137,4 +138,33 @@ test("benchmark commands refuse unknown flags and bad values with the usage", as
     score(["--predictions", "/nonexistent/p.json"]),
     /\/nonexistent\/p\.json: no such predictions file/,
   );
+});
+
+test("a local profile's benchmark trains from the BERT built from the corpus, not from a hub id", async () => {
+  process.env.ADE_CORPUS_DIR ??= testCorpusDir();
+  const cache = fs.mkdtempSync(path.join(os.tmpdir(), "adeflow-local-bert-"));
+  process.env.ADEFLOW_LOCAL_BERT_DIR = cache;
+  try {
+    const local = PROFILES.local();
+    const profile = {
+      ...local,
+      localBert: {
+        ...local.localBert!,
+        vocabSize: 200,
+        hiddenSize: 16,
+        layers: 1,
+        heads: 2,
+        intermediateSize: 32,
+        initialisation: "random" as const,
+      },
+    };
+    assert.equal(profile.model, LOCAL_MODEL);
+    const setup = await prepareBenchmark(profile);
+    assert.ok(setup.localBert, "the corpus-made BERT");
+    assert.equal(path.dirname(setup.bert.model.dir), cache);
+    assert.match(path.basename(setup.bert.model.dir), /^random-[0-9a-f]{16}$/);
+    assert.equal(setup.bert.config.hidden_size, 16);
+  } finally {
+    delete process.env.ADEFLOW_LOCAL_BERT_DIR;
+  }
 });

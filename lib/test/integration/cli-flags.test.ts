@@ -97,6 +97,10 @@ test("adeflow itself: usage mistakes exit 2 before doing anything; --help lists 
     [["screenshots", "--timeout", "soon"], /--timeout soon: expected a number >= 1/],
     [["encode", "--text", "x", "--max-length", "1"], /--max-length 1: expected an integer >= 2/],
     [["data", "export"], /data export needs --out DIR/],
+    [["reproduce", "--only", "99"], /no notebook matches --only 99; there are: 01-eda, /],
+    [["screenshots", "--only", "99"], /no notebook matches --only 99/],
+    [["screenshots", "--profile", "fast"], /--profile fast: expected one of full, quick, local, smoke/],
+    [["benchmark", "run", "--profile", "fast"], /--profile fast: expected one of full, quick, local, smoke/],
   ];
   for (const [args, pattern] of cases) {
     const r = adeflow(args, { ADE_CORPUS_DIR: "/nonexistent-corpus" });

@@ -118,7 +118,23 @@ test("the ablation end to end on the tiny checkpoint: tags on every sub-token, b
     );
     const before = setup.bert.encoder.variables.get("embeddings.word_embeddings.weight")?.dataSync().slice(0, 50);
     const runsDir = fs.mkdtempSync(path.join(os.tmpdir(), "ablation-runs-"));
-    const first = await runPosAblation(setup, { seeds: [0], posEmbeddingSize: 4, runsDir });
+    const plans: string[] = [];
+    const first = await runPosAblation(setup, {
+      seeds: [0],
+      posEmbeddingSize: 4,
+      runsDir,
+      onPlan: (plan) => plans.push(plan.why),
+    });
+    assert.equal(plans.length, 1);
+    assert.match(plans[0], /runs? at once in fresh processes/);
+    // each run in its own process gives exactly what the same run gives in this one
+    const inPlace = await runPosAblation(setup, { seeds: [0], posEmbeddingSize: 4, isolation: "none" });
+    assert.deepEqual(
+      inPlace.map((r) => [r.test_token_f1, r.test_relation_f1, r.validation_token_f1]),
+      first.map((r) => [r.test_token_f1, r.test_relation_f1, r.validation_token_f1]),
+    );
+    for (const r of first) assert.ok((r.process_peak_rss_mb ?? 0) > 50 && (r.process_seconds ?? 0) > 0, r.arm);
+    assert.ok(inPlace.every((r) => r.process_peak_rss_mb === undefined));
     assert.deepEqual(
       first.map((r) => [r.arm, r.seed, r.pos_embedding_size, r.reused]),
       [

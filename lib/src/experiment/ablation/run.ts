@@ -19,6 +19,7 @@ import { WordTagger, type TaggingCounts } from "../../pos/tagger";
 import type { PosAlignedSequence } from "../../re/model";
 import { VariableSnapshot } from "../../train/snapshot";
 import { fitStudy, predictSequences, type EpochRecord } from "../../train/fit";
+import { planIsolatedRuns, runIsolated, type RunPlan } from "../shared/isolated-runs";
 import { taskModelDir } from "../shared/model-store";
 import { currentProfile, type Profile } from "../shared/profile";
 import { createReModel, evaluateRe, prepareRe, type ReSetup } from "../re/task";
@@ -86,6 +87,10 @@ export interface AblationRun {
   history: EpochRecord[];
   /** True when read back from an earlier execution instead of trained now. */
   reused: boolean;
+  /** Peak resident memory of the run's own process (isolated runs), MiB. */
+  process_peak_rss_mb?: number;
+  /** Wall time of the run's process from start to exit, preparation included (isolated runs), s. */
+  process_seconds?: number;
 }
 
 export interface PosAblationOptions {
@@ -96,6 +101,10 @@ export interface PosAblationOptions {
   /** Where finished runs are written and read back from (none: always train). */
   runsDir?: string;
   log?: (line: string) => void;
+  /** "process" (default): each run in a fresh child process; "none": in this process, one after another. */
+  isolation?: "process" | "none";
+  /** Receives how many runs go at once, and why, before they start (isolated runs only). */
+  onPlan?: (plan: RunPlan) => void;
 }
 
 /** The settings one ablation run trains with: the profile's, on `seed`, with the ablation's epoch counts. */
@@ -109,8 +118,15 @@ export function ablationRunProfile(profile: Profile, seed: number): Profile {
 }
 
 /** Where a run's per-epoch checkpoints live until its results are written. */
-export function ablationCheckpointDir(profile: Profile, arm: AblationArm, seed: number): string {
-  return path.join(taskModelDir(profile.name, profile.model, "pos-ablation"), slug(arm, seed), "checkpoints");
+export function ablationCheckpointDir(
+  profile: Profile,
+  arm: AblationArm,
+  seed: number,
+  posEmbeddingSize = profile.ablation.posEmbeddingSize,
+): string {
+  // the POS arm's width is in the folder name: a checkpoint of another width cannot be resumed into this model
+  const run = arm === "with POS" ? `${slug(arm, seed)}-pos${posEmbeddingSize}` : slug(arm, seed);
+  return path.join(taskModelDir(profile.name, profile.model, "pos-ablation"), run, "checkpoints");
 }
 
 export const ablationSeeds = (profile: Profile, n = profile.ablation.seeds): number[] =>
@@ -118,7 +134,13 @@ export const ablationSeeds = (profile: Profile, n = profile.ablation.seeds): num
 
 const slug = (arm: AblationArm, seed: number) => `${arm.replace(/\s+/g, "-").toLowerCase()}-seed${seed}`;
 
-function fingerprintOf(setup: PosAblationSetup, arm: AblationArm, seed: number, posEmbeddingSize: number): string {
+/** What a finished run's results depend on: a saved run is reused only while this is unchanged. */
+export function ablationRunFingerprint(
+  setup: PosAblationSetup,
+  arm: AblationArm,
+  seed: number,
+  posEmbeddingSize: number,
+): string {
   // the plain arm does not depend on the POS width: changing it must not retrain that arm
   const width = arm === "with POS" ? posEmbeddingSize : 0;
   // nor on the number of seeds, nor on the benchmark's settings (runs saved before those existed stay valid)
@@ -165,7 +187,12 @@ export async function runAblationArm(
       model,
       setup.train.map((e) => e.sequence),
       setup.val.map((e) => e.sequence),
-      { profile, numClasses: RE_CLASSES, log, checkpointDir: ablationCheckpointDir(profile, arm, seed) },
+      {
+        profile,
+        numClasses: RE_CLASSES,
+        log,
+        checkpointDir: ablationCheckpointDir(profile, arm, seed, posEmbeddingSize),
+      },
     );
     const t0 = performance.now();
     const testPredictions = await predictSequences(
@@ -211,9 +238,27 @@ export async function runAblationArm(
   }
 }
 
+/** What the parent sends a run's process (arm-process.ts). */
+export interface AblationJob {
+  profile: Profile;
+  arm: AblationArm;
+  seed: number;
+  posEmbeddingSize: number;
+  /** The parent's fingerprint of the run: the child checks that it prepared the same rows and model. */
+  fingerprint: string;
+}
+
+/** The compiled module each isolated run starts from. */
+const ARM_PROCESS = path.join(__dirname, "arm-process.js");
+
 /**
  * Both arms on every seed, in pairs (seed s without POS, then seed s with POS, so both members of a pair see
  * the machine in the same state). Returns the runs in that order.
+ *
+ * By default (`isolation: "process"`) each run trains in a fresh child process, so its WebAssembly heap (which
+ * never shrinks) is returned when it ends and the whole ablation finishes in one kernel; small models train
+ * several runs side by side (`planIsolatedRuns` says how many and why, and `onPlan` receives it). `"none"`
+ * trains in this process, one run after the other, from a snapshot of the encoder's weights.
  */
 export async function runPosAblation(
   setup: PosAblationSetup,
@@ -222,34 +267,66 @@ export async function runPosAblation(
   const seeds = options.seeds ?? ablationSeeds(setup.profile);
   const size = options.posEmbeddingSize ?? setup.profile.ablation.posEmbeddingSize;
   const log = options.log ?? (() => {});
+  const planned = seeds.flatMap((seed) => ABLATION_ARMS.map((arm) => ({ arm, seed })));
+  const runs: (AblationRun | undefined)[] = new Array(planned.length);
+  const pending: { index: number; arm: AblationArm; seed: number; fingerprint: string; file?: string }[] = [];
+  planned.forEach(({ arm, seed }, index) => {
+    const fingerprint = ablationRunFingerprint(setup, arm, seed, size);
+    const file = options.runsDir && path.join(options.runsDir, `${slug(arm, seed)}.json`);
+    const done = file ? readFinishedRun(file, fingerprint, log) : undefined;
+    if (done) {
+      log(`${arm}, seed ${seed}: finished earlier, read back from ${file}`);
+      runs[index] = done;
+    } else pending.push({ index, arm, seed, fingerprint, file: file || undefined });
+  });
+  const finish = (p: (typeof pending)[number], run: AblationRun) => {
+    log(
+      `${p.arm}, seed ${p.seed}: test token F1 ${run.test_token_f1.toFixed(4)}, relation F1 ${run.test_relation_f1.toFixed(4)}`,
+    );
+    if (p.file) {
+      writeJsonAtomic(p.file, { fingerprint: p.fingerprint, run });
+      // the results are safe: the checkpoint (a copy of the whole model) is no longer needed
+      fs.rmSync(ablationCheckpointDir(setup.profile, p.arm, p.seed, size), { recursive: true, force: true });
+    }
+    runs[p.index] = run;
+  };
+  if (pending.length === 0) return runs as AblationRun[];
+  if ((options.isolation ?? "process") === "process") {
+    const plan = planIsolatedRuns({
+      runs: pending.length,
+      backend: setup.backend.name,
+      parameters: [...setup.bert.encoder.variables.values()].reduce((n, v) => n + v.size, 0),
+      rows: setup.profile.batchSize,
+    });
+    log(`runs: ${plan.why}`);
+    options.onPlan?.(plan);
+    const jobs = pending.map((p) => ({
+      label: `${p.arm}, seed ${p.seed}`,
+      message: { profile: setup.profile, arm: p.arm, seed: p.seed, posEmbeddingSize: size, fingerprint: p.fingerprint },
+    }));
+    await runIsolated<AblationJob, AblationRun>(ARM_PROCESS, jobs, {
+      plan,
+      backend: setup.backend.name,
+      log,
+      onDone: (job, outcome) =>
+        finish(pending[job], {
+          ...outcome.value,
+          process_peak_rss_mb: outcome.peakRssMb,
+          process_seconds: outcome.seconds,
+        }),
+    });
+    return runs as AblationRun[];
+  }
   const snapshot = await VariableSnapshot.take(setup.bert.encoder.variables);
-  const runs: AblationRun[] = [];
   try {
-    for (const seed of seeds) {
-      for (const arm of ABLATION_ARMS) {
-        const fingerprint = fingerprintOf(setup, arm, seed, size);
-        const file = options.runsDir && path.join(options.runsDir, `${slug(arm, seed)}.json`);
-        const done = file ? readFinishedRun(file, fingerprint, log) : undefined;
-        if (done) {
-          log(`${arm}, seed ${seed}: finished earlier, read back from ${file}`);
-          runs.push(done);
-          continue;
-        }
-        log(`${arm}, seed ${seed}: training`);
-        snapshot.restore();
-        const run = await runAblationArm(setup, arm, seed, size, (line) => log(`  ${line}`));
-        log(
-          `${arm}, seed ${seed}: test token F1 ${run.test_token_f1.toFixed(4)}, relation F1 ${run.test_relation_f1.toFixed(4)}`,
-        );
-        if (file) writeJsonAtomic(file, { fingerprint, run });
-        // the results are safe: the checkpoint (a copy of the whole model) is no longer needed
-        if (file) fs.rmSync(ablationCheckpointDir(setup.profile, arm, seed), { recursive: true, force: true });
-        runs.push(run);
-      }
+    for (const p of pending) {
+      log(`${p.arm}, seed ${p.seed}: training`);
+      snapshot.restore();
+      finish(p, await runAblationArm(setup, p.arm, p.seed, size, (line) => log(`  ${line}`)));
     }
   } finally {
     snapshot.restore(); // leave the encoder as it was loaded
     snapshot.dispose();
   }
-  return runs;
+  return runs as AblationRun[];
 }

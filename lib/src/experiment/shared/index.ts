@@ -6,3 +6,4 @@ export * from "./model-store";
 export * from "./pieces";
 export * from "./local-bert";
 export * from "./splits";
+export * from "./isolated-runs";

@@ -55,6 +55,17 @@ export async function prepareTask<E>(
 }
 
 /**
+ * The profile's base model, loaded: its checkpoint, or for a `local` profile the BERT built from the corpus (read
+ * from its cache, or built once). Used where no corpus rows are needed otherwise (the field's benchmark).
+ */
+export async function loadProfileBert(profile: Profile): Promise<{ bert: LoadedBert; localBert?: LocalBert }> {
+  if (!profile.localBert || profile.model !== LOCAL_MODEL) return { bert: await loadBert(profile.model) };
+  const corpus = await loadCorpus();
+  const localBert = await localBaseModel(profile, corpus, runStudyPipeline(corpus, profile.seed));
+  return { bert: await loadBert(localBert?.dir ?? profile.model), localBert };
+}
+
+/**
  * The corpus-made BERT of a `local` profile (built once, then read from its cache), or undefined when the
  * profile names a checkpoint. Progress lines go to the console: pretraining takes minutes.
  */
