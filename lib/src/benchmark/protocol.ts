@@ -43,6 +43,7 @@ import { encodeNerRows, wordTagsFromPieces } from "../experiment/ner/data";
 import { firstPieceLabels, scoredPositions } from "../experiment/shared/pieces";
 import { currentProfile, describeProfile, type Profile } from "../experiment/shared/profile";
 import { loadProfileBert } from "../experiment/shared/task";
+import { planIsolatedRuns, runIsolated, type RunPlan } from "../experiment/shared/isolated-runs";
 import type { LocalBert } from "../experiment/shared/local-bert";
 import { createReModel } from "../experiment/re/task";
 import { encodeReRows, RE_CLASSES } from "../experiment/re/data";
@@ -117,6 +118,10 @@ export interface BenchmarkOptions {
   outDir: string;
   log?: (line: string) => void;
   progress?: "auto" | "redraw" | "lines" | false;
+  /** "process" (default): each fold in a fresh child process; "none": in this process, one after another. */
+  isolation?: "process" | "none";
+  /** Receives how many folds go at once, and why, before they start (isolated folds only). */
+  onPlan?: (plan: RunPlan) => void;
 }
 
 interface ChainInput {
@@ -358,9 +363,70 @@ export async function runBenchmarkFold(
   return result;
 }
 
-/** Every fold of the profile (or those asked for), from the same pretrained weights. */
+/** What the parent sends a fold's process (fold-process.ts). */
+export interface BenchmarkFoldJob {
+  profile: Profile;
+  spertDir: string;
+  fold: number;
+  outDir: string;
+  /** The model the parent loaded: the child checks that it loaded the same. */
+  modelHash: string;
+}
+
+/** The compiled module each isolated fold starts from. */
+const FOLD_PROCESS = path.join(__dirname, "fold-process.js");
+
+/** A fold finished by an earlier execution with the same settings, or undefined. */
+export function finishedFold(setup: BenchmarkSetup, fold: number, outDir: string): FoldResult | undefined {
+  const plan = planFold(setup.data, fold, setup.profile.benchmark, setup.profile.seed);
+  return readFinishedFold(foldFile(outDir, fold), fingerprintOf(setup, plan));
+}
+
+/**
+ * Every fold of the profile (or those asked for), from the same pretrained weights. By default
+ * (`isolation: "process"`) each fold trains in a fresh child process, several side by side for a small model
+ * (see planIsolatedRuns; `onPlan` receives the choice); `"none"` runs them here, one after another.
+ */
 export async function runBenchmark(setup: BenchmarkSetup, options: BenchmarkOptions): Promise<FoldResult[]> {
   const folds = options.folds ?? setup.profile.benchmark.folds;
+  const log = options.log ?? (() => {});
+  if ((options.isolation ?? "process") === "process") {
+    const results = new Map<number, FoldResult>();
+    const pending: number[] = [];
+    for (const k of folds) {
+      const done = finishedFold(setup, k, options.outDir);
+      if (done) {
+        log(`fold ${k}: finished earlier, read back from ${foldFile(options.outDir, k)}`);
+        results.set(k, done);
+      } else pending.push(k);
+    }
+    if (pending.length) {
+      const plan = planIsolatedRuns({
+        runs: pending.length,
+        backend: setup.backend.name,
+        parameters: [...setup.bert.encoder.variables.values()].reduce((n, v) => n + v.size, 0),
+        rows: setup.profile.batchSize,
+      });
+      log(`folds: ${plan.why}`);
+      options.onPlan?.(plan);
+      const outcomes = await runIsolated<BenchmarkFoldJob, FoldResult>(
+        FOLD_PROCESS,
+        pending.map((fold) => ({
+          label: `fold ${fold}`,
+          message: {
+            profile: setup.profile,
+            spertDir: setup.data.dir,
+            fold,
+            outDir: options.outDir,
+            modelHash: setup.bert.contentHash,
+          },
+        })),
+        { plan, backend: setup.backend.name, log },
+      );
+      pending.forEach((k, i) => results.set(k, outcomes[i].value));
+    }
+    return folds.map((k) => results.get(k) as FoldResult);
+  }
   const snapshot = await VariableSnapshot.take(setup.bert.encoder.variables);
   try {
     const results: FoldResult[] = [];

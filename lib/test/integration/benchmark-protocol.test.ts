@@ -11,7 +11,7 @@ import { benchmarkRunCommand, benchmarkScoreCommand } from "../../src/cli/benchm
 import { parseFlags } from "../../src/cli/command";
 import { loadBenchmark } from "../../src/benchmark/dataset";
 import { readPredictions } from "../../src/benchmark/predictions-file";
-import { prepareBenchmark } from "../../src/benchmark/protocol";
+import { prepareBenchmark, runBenchmark } from "../../src/benchmark/protocol";
 import { LOCAL_MODEL, PROFILES } from "../../src/experiment/shared/profile";
 import { readJson, testCorpusDir } from "../helpers";
 
@@ -167,4 +167,23 @@ test("a local profile's benchmark trains from the BERT built from the corpus, no
   } finally {
     delete process.env.ADEFLOW_LOCAL_BERT_DIR;
   }
+});
+
+test("a fold trained in its own process scores exactly as the same fold trained in this one", async () => {
+  const setup = await prepareBenchmark(PROFILES.smoke());
+  const plans: string[] = [];
+  const [isolated] = await runBenchmark(setup, {
+    folds: [1],
+    outDir: fs.mkdtempSync(path.join(os.tmpdir(), "adeflow-bench-process-")),
+    onPlan: (plan) => plans.push(plan.why),
+  });
+  const [inPlace] = await runBenchmark(setup, {
+    folds: [1],
+    outDir: fs.mkdtempSync(path.join(os.tmpdir(), "adeflow-bench-here-")),
+    isolation: "none",
+  });
+  assert.match(plans.join(), /1 run at once in fresh processes/);
+  assert.deepEqual(isolated.scores, inPlace.scores);
+  assert.deepEqual(isolated.study_token, inPlace.study_token);
+  assert.equal(isolated.reused, false);
 });
