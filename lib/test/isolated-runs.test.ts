@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as path from "node:path";
+import { spawn } from "node:child_process";
 import { planIsolatedRuns, runIsolated, type RunPlan } from "../src/experiment/shared/isolated-runs";
 import type { ProbeJob } from "./support/isolated-probe";
 
@@ -124,7 +125,11 @@ test("runs in fresh processes, two at once, in job order, with their output and 
   assert.equal(new Set(out.map((o) => o.value.pid)).size, 3, "a process per run");
   assert.ok(!out.some((o) => o.value.pid === process.pid));
   assert.deepEqual(finished.slice(0, 2), [1, 2], "the fast job and the one after it finish while the slow one waits");
-  assert.ok(lines.includes("[fast] job echo") && lines.includes("[fast] echo 2 on stdout"), lines.join("\n"));
+  assert.ok(
+    lines.some((l) => /^\[fast\] job echo pid \d+$/.test(l)),
+    lines.join("\n"),
+  );
+  assert.ok(lines.includes("[fast] echo 2 on stdout"), lines.join("\n"));
   for (const o of out) assert.ok(o.peakRssMb > 10 && o.peakRssMb < 2000 && o.seconds > 0);
 });
 
@@ -185,4 +190,34 @@ test("a run that fails or is killed is named; the others still finish and are ha
   );
   assert.deepEqual(done, [2]);
   assert.ok(lines.some((l) => /^\[with POS, seed 0\] failed: /.test(l)));
+});
+
+test("killing the parent (a kernel) stops its runs", async () => {
+  const script = `
+    const { runIsolated } = require(${JSON.stringify(path.join(__dirname, "..", "src", "experiment", "shared", "isolated-runs.js"))});
+    runIsolated(${JSON.stringify(PROBE)}, [{ label: "long", message: { kind: "echo", value: 1, waitMs: 60000 } }],
+      { plan: { processes: 1, why: "test" }, backend: "cpu", log: (l) => console.log(l) });`;
+  const parent = spawn(process.execPath, ["-e", script], { stdio: ["ignore", "pipe", "inherit"] });
+  const childPid = await new Promise<number>((resolve, reject) => {
+    let text = "";
+    parent.stdout.on("data", (chunk: Buffer) => {
+      text += chunk.toString();
+      const m = /job echo pid (\d+)/.exec(text);
+      if (m) resolve(Number(m[1]));
+    });
+    parent.on("exit", () => reject(new Error(`the parent ended first: ${text}`)));
+  });
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  assert.ok(alive(childPid));
+  parent.kill("SIGKILL");
+  const deadline = Date.now() + 10_000;
+  while (alive(childPid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  assert.ok(!alive(childPid), "the run's process outlived its parent");
 });

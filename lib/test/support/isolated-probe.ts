@@ -10,7 +10,7 @@ export type ProbeJob =
   | { kind: "allocate"; megabytes: number };
 
 serveIsolatedJob<ProbeJob, unknown>(async (job, log) => {
-  log(`job ${job.kind}`);
+  log(`job ${job.kind} pid ${process.pid}`);
   if (job.kind === "echo") {
     console.log(`echo ${job.value} on stdout`);
     await new Promise((resolve) => setTimeout(resolve, job.waitMs ?? 0));
