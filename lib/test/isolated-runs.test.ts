@@ -42,7 +42,21 @@ test("the plan: small models side by side, bert-base-sized ones one at a time on
     freeBytes: 20 * GiB,
     ...none,
   });
-  assert.deepEqual([fewRuns.processes, fewRuns.threadsPerProcess], [1, 8], "one run left takes every core");
+  assert.deepEqual(
+    [fewRuns.processes, fewRuns.threadsPerProcess],
+    [1, 1],
+    "more threads would not speed a small model",
+  );
+  const baseAlone = planIsolatedRuns({
+    runs: 1,
+    backend: "wasm",
+    parameters: 108e6,
+    rows: 2,
+    cores: 8,
+    freeBytes: 64 * GiB,
+    ...none,
+  });
+  assert.deepEqual([baseAlone.processes, baseAlone.threadsPerProcess], [1, 8], "a bert-base run takes every core");
   const gpu = planIsolatedRuns({
     runs: 4,
     backend: "webgpu",
@@ -64,7 +78,7 @@ test("the plan: small models side by side, bert-base-sized ones one at a time on
   });
   assert.ok(tight.processes >= 1 && tight.processes < 8, tight.why);
   assert.match(tight.why, /free memory 3\.0 GiB holds/);
-  assert.equal(tight.threadsPerProcess, Math.floor(8 / tight.processes));
+  assert.equal(tight.threadsPerProcess, 1);
 });
 
 test("the plan follows ADEFLOW_PARALLEL_RUNS and ADEFLOW_WORKERS, and names a bad value", () => {

@@ -12,7 +12,7 @@ import {
   writeRunSummary,
   type RunRecord,
 } from "../src/experiment/report/records";
-import { describeProfile, PROFILES } from "../src/experiment/shared/profile";
+import { describeProfile, PROFILES, reTaskProfile } from "../src/experiment/shared/profile";
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "records-"));
 const record = (): RunRecord => ({
@@ -90,4 +90,20 @@ test("an ablation summary needs its seeds and per-arm rows; one seed's spread ma
   assert.throws(() => readAblationSummary(file), /field "summary\[0\]\.mean" must be number, found nothing/);
   writeRunSummary(file, record(), { summary: [arm] });
   assert.throws(() => readAblationSummary(file), /field "seeds" must be array/);
+});
+
+test("a profile's RE epochs: applied by reTaskProfile once, recorded, and absent where a profile sets none", () => {
+  const local = PROFILES.local();
+  const re = reTaskProfile(local);
+  assert.deepEqual([re.epochs, re.finalEpochs], [local.re?.epochs, local.re?.finalEpochs]);
+  assert.notDeepEqual(
+    [re.epochs, re.finalEpochs],
+    [local.epochs, local.finalEpochs],
+    "local's RE trains its own epochs",
+  );
+  assert.deepEqual(reTaskProfile(re), re, "applying it twice changes nothing");
+  assert.equal(describeProfile(local).re_epochs, `${local.re?.epochs} + ${local.re?.finalEpochs} final`);
+  const full = PROFILES.full();
+  assert.equal(reTaskProfile(full), full);
+  assert.equal(describeProfile(full).re_epochs, undefined);
 });

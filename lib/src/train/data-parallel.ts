@@ -112,6 +112,8 @@ export class DataParallelGroup {
   private weightsVersion = 0;
   private published: { trainer: Trainer; step: number } | undefined;
   private closed = false;
+  /** Workers (1-based) that died, with their error. */
+  private readonly deaths = new Map<number, string>();
 
   private constructor(
     private readonly params: Map<string, tf.Variable>,
@@ -139,6 +141,12 @@ export class DataParallelGroup {
       };
       const worker = new Worker(file, { workerData: init });
       worker.unref();
+      // a worker that dies (its own uncaught error) must not become an unhandled 'error' event, which is an
+      // uncaught exception of the whole process (a Jupyter kernel may die of it); its step times out instead,
+      // with this message
+      worker.on("error", (err) => {
+        this.deaths.set(index, err.message);
+      });
       this.workers.push({
         worker,
         control: new Int32Array(init.control),
@@ -288,7 +296,7 @@ export class DataParallelGroup {
       const index = this.workers.indexOf(w) + 1;
       if (status === WorkerStatus.Busy)
         throw new AdeflowError(
-          `data-parallel worker ${index} did not finish its step within ${Math.round(this.stepTimeoutMs / 1000)} s`,
+          `data-parallel worker ${index} did not finish its step within ${Math.round(this.stepTimeoutMs / 1000)} s${this.deaths.has(index) ? ` (it died: ${this.deaths.get(index)})` : ""}`,
         );
       if (status === WorkerStatus.Failed) {
         const message = this.errorOf(w);

@@ -232,8 +232,14 @@ test("a worker whose model does not match the main thread's is an error naming t
 });
 
 test("the thread count: ADEFLOW_WORKERS, else the cores, within the rows of a micro-batch and the free memory", () => {
-  const base = { backend: "wasm", parameters: 1_000_000, rows: 8, cores: 4, freeBytes: 64 * 2 ** 30 };
+  const base = { backend: "wasm", parameters: 50_000_000, rows: 8, cores: 4, freeBytes: 64 * 2 ** 30 };
   assert.deepEqual(chooseTrainingThreads({ ...base, requested: "" }), { threads: 4, why: "4 cores" });
+  // a small model: one thread unless asked (more threads measured no faster)
+  assert.deepEqual(chooseTrainingThreads({ ...base, parameters: 1_800_000, requested: "" }), {
+    threads: 1,
+    why: "a model of 1.8 M parameters trains no faster on more threads (ADEFLOW_WORKERS overrides)",
+  });
+  assert.equal(chooseTrainingThreads({ ...base, parameters: 1_800_000, requested: "2" }).threads, 2);
   assert.equal(chooseTrainingThreads({ ...base, requested: "2" }).threads, 2);
   assert.equal(chooseTrainingThreads({ ...base, requested: "1" }).threads, 1);
   assert.throws(

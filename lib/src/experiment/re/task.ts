@@ -10,7 +10,7 @@ import { firstPieceLabels, scoredPositions } from "../shared/pieces";
 import { REPORTED } from "../shared/reported";
 import { loadTaskModel, saveTaskModel, taskModelDir, type StoredModelInfo } from "../shared/model-store";
 import { prepareTask } from "../shared/task";
-import { currentProfile, type Profile } from "../shared/profile";
+import { currentProfile, reTaskProfile, type Profile } from "../shared/profile";
 import { encodeReRows, RE_CLASSES, type ReExample } from "./data";
 import { scoresOf, type MetricRow } from "../report/run-record";
 import type { SplitData, SplitName } from "../shared/splits";
@@ -31,9 +31,11 @@ export interface ReSetup {
 
 /** RE rows of the study's split (default) or of the leak-free one, sampled and encoded for the profile. */
 export async function prepareRe(profile: Profile = currentProfile(), split: SplitName = "study"): Promise<ReSetup> {
+  // the RE model's own epochs where the profile sets them: train with `setup.profile`
+  const reProfile = reTaskProfile(profile);
   return prepareTask(
-    profile,
-    (data, indices, tokenizer) => encodeReRows(data.re, indices, tokenizer, profile.maxLength),
+    reProfile,
+    (data, indices, tokenizer) => encodeReRows(data.re, indices, tokenizer, reProfile.maxLength),
     split,
   );
 }

@@ -28,6 +28,8 @@ export type ProfileRecord = {
   ablation_seeds: number;
   pos_embedding_size: number;
   ablation_epochs: string;
+  /** The RE model's epochs where the profile gives it its own (notebook 05), e.g. "1 + 1 final". */
+  re_epochs?: string;
   /** How training batches are ordered (the study's shuffle, or grouped by length). */
   batch_order?: string;
   /** A corpus-made BERT (`local` profile): its size and its pretraining budget. */

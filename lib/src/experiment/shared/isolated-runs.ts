@@ -18,7 +18,9 @@ import { fork, type ChildProcess } from "node:child_process";
 import * as os from "node:os";
 import { AdeflowError } from "../../errors";
 import { setting } from "../../settings";
-import { parseWorkerCount, workerBytesEstimate } from "../../train/worker-count";
+// from LARGE_MODEL_PARAMETERS on, one run at a time on every core (data-parallel threads inside it) beats runs
+// side by side: bert-base measured 1.74x on 2 threads, and two of its runs at once would need two 4 GiB heaps
+import { LARGE_MODEL_PARAMETERS, parseWorkerCount, workerBytesEstimate } from "../../train/worker-count";
 
 /** How many runs go at once and how many data-parallel threads each run trains on. */
 export interface RunPlan {
@@ -44,13 +46,6 @@ export interface RunPlanInput {
   /** ADEFLOW_WORKERS (default: the environment's). */
   requestedThreads?: string;
 }
-
-/**
- * From this size on, one run at a time on every core (data-parallel threads inside it) beats runs side by side:
- * bert-base (108 M parameters) measured 1.74x on 2 threads, and two of its runs at once would need two 4 GiB
- * heaps. Below it, runs side by side. The line sits between the two models measured (tiny: 0.9 M, 0.97x).
- */
-export const LARGE_MODEL_PARAMETERS = 30e6;
 
 /** A process's own memory besides its model: Node, TensorFlow.js, the corpus and the encoded rows. */
 const PROCESS_OVERHEAD_BYTES = 600 * 2 ** 20;
@@ -103,7 +98,8 @@ export function planIsolatedRuns(input: RunPlanInput): RunPlan {
   let threadsPerProcess: number | undefined;
   if (userThreads) threadsPerProcess = userThreads;
   else if (input.backend === "wasm" || input.backend === "cpu")
-    threadsPerProcess = Math.max(1, Math.floor(cores / processes));
+    // a small model gains nothing from more threads (worker-count.ts): one each, the other cores run other runs
+    threadsPerProcess = input.parameters >= LARGE_MODEL_PARAMETERS ? Math.max(1, Math.floor(cores / processes)) : 1;
   const threads = threadsPerProcess ? `, ${threadsPerProcess} thread${threadsPerProcess === 1 ? "" : "s"} each` : "";
   return {
     processes,
