@@ -198,6 +198,8 @@ test("the local BERT is written in the Hugging Face layout, reused by fingerprin
     const lines: string[] = [];
     const first = await ensureLocalBert(settings, data, { cacheDir: cache, log: (l) => lines.push(l) });
     assert.equal(first.reused, false);
+    const builder = lines.map((l) => /^building in a process of its own \(pid (\d+)\)/.exec(l)).find(Boolean);
+    assert.ok(builder && Number(builder[1]) !== process.pid, `pretrained in a child process: ${lines.join(" | ")}`);
     for (const f of [
       "config.json",
       "model.safetensors",

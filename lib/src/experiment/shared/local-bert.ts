@@ -30,6 +30,8 @@ import { dataDir } from "../../paths";
 import type { StudyPipelineOutput } from "../../pipeline/study-pipeline";
 import { splitByGroup } from "../../pipeline/variants";
 import { MlmHead, pretrainMlm, type MlmPretrainingResult } from "../../train/mlm";
+import * as tf from "@tensorflow/tfjs";
+import { runIsolated } from "./isolated-runs";
 
 /** Bumped when what this module writes changes, so older caches are not read as current. */
 const FORMAT = 1;
@@ -161,7 +163,24 @@ export interface EnsureLocalBertOptions {
   /** Where checkpoints are cached (default data/local-bert). */
   cacheDir?: string;
   log?: (line: string) => void;
+  /**
+   * Build a pretrained checkpoint in a child process of its own (default true). Pretraining grows the WebAssembly
+   * heap to about 1.1 GB, which never shrinks; and a Jupyter kernel that pretrained in-process died later in
+   * notebook 04 while fine-tuning (exit status 7, twice; a plain Node process doing the same did not). In its own
+   * process the pretraining's memory goes back when it ends, and the kernel only loads the result.
+   */
+  isolate?: boolean;
 }
+
+/** What the parent sends the process that builds a local BERT (local-bert-process.ts). */
+export interface LocalBertJob {
+  settings: LocalBertSettings;
+  data: PretrainingSentences;
+  variant: LocalBertVariant;
+  cacheDir: string;
+}
+
+const LOCAL_BERT_PROCESS = path.join(__dirname, "local-bert-process.js");
 
 export const localBertCacheDir = (): string => setting("ADEFLOW_LOCAL_BERT_DIR") ?? path.join(dataDir(), "local-bert");
 
@@ -197,6 +216,19 @@ export async function ensureLocalBert(
   }
   if (data.sentences.length === 0)
     throw new AdeflowError("no sentences to build the local BERT from (is the corpus empty?)");
+  if (variant === "pretrained" && (options.isolate ?? true)) {
+    const label = "local BERT";
+    const [built] = await runIsolated<LocalBertJob, LocalBert>(
+      LOCAL_BERT_PROCESS,
+      [{ label, message: { settings, data, variant, cacheDir: root } }],
+      {
+        plan: { processes: 1, threadsPerProcess: 1, why: "one pretraining" },
+        backend: tf.getBackend(),
+        log: (line) => log(line.startsWith(`[${label}] `) ? line.slice(label.length + 3) : line),
+      },
+    );
+    return built.value;
+  }
   const tmp = path.join(root, `.${variant}-${fingerprint}.tmp-${process.pid}`);
   fs.rmSync(tmp, { recursive: true, force: true });
   fs.mkdirSync(tmp, { recursive: true });
