@@ -111,12 +111,35 @@ export function registerFastSegmentSum(backendName: "wasm" | "cpu"): void {
   });
 }
 
+/**
+ * Runs `init` and then removes the `uncaughtException` and `unhandledRejection` listeners it added. The
+ * WebAssembly backend's Emscripten glue adds two that rethrow whatever reaches them, and a rethrow inside such a
+ * listener ends Node with exit status 7. In a Jupyter kernel that turned one harmless uncaught error of tslab's
+ * (its ZeroMQ socket refusing a status message while a stream message was being sent: "Socket is busy writing",
+ * EBUSY) into a dead kernel, in the middle of notebook 04's training. Without them, the process's own handlers
+ * decide (tslab prints the error in the cell and goes on; a plain Node process still stops on it).
+ */
+export async function withoutRethrowingHandlers<T>(init: () => Promise<T>): Promise<T> {
+  // the two events have different listener types; as plain functions they compare and remove the same way
+  type Listener = (...args: unknown[]) => void;
+  const listeners = (e: string) => process.listeners(e as "uncaughtException") as unknown as Listener[];
+  const events = ["uncaughtException", "unhandledRejection"];
+  const before = new Map(events.map((e) => [e, new Set(listeners(e))]));
+  try {
+    return await init();
+  } finally {
+    for (const e of events)
+      for (const listener of listeners(e)) if (!before.get(e)!.has(listener)) process.removeListener(e, listener);
+  }
+}
+
 async function useWasm(): Promise<{ ok: true; threads: number; simd: boolean } | { ok: false; reason: string }> {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const wasm = require("@tensorflow/tfjs-backend-wasm") as typeof import("@tensorflow/tfjs-backend-wasm");
     wasm.setThreadsCount(os.cpus().length);
-    if (!(await tf.setBackend("wasm"))) return { ok: false, reason: "wasm backend failed to initialise" };
+    if (!(await withoutRethrowingHandlers(() => tf.setBackend("wasm"))))
+      return { ok: false, reason: "wasm backend failed to initialise" };
     registerFastSegmentSum("wasm");
     const simd = Boolean(await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT"));
     return { ok: true, threads: wasm.getThreadsCount(), simd };

@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../src/backend";
+import { initBackend, withoutRethrowingHandlers } from "../src/backend";
 import { loadBert } from "../src/bert";
 import { AdeflowError } from "../src/errors";
 import { tinyCheckpointDir } from "../src/paths";
@@ -90,4 +90,29 @@ test("tiny BERT forward and gradients agree between wasm and cpu", async () => {
     `wasm vs cpu: max |hidden diff| ${dh.toExponential(2)}, max |grad diff| / max |grad| ${(dg / sg).toExponential(2)}`,
   );
   assert.ok(dh < 1e-5 && dg / sg < 1e-5);
+});
+
+test("the WebAssembly backend leaves no listener that rethrows uncaught errors (it killed a Jupyter kernel)", async () => {
+  const mine = () => {};
+  process.on("uncaughtException", mine);
+  try {
+    const kept = await withoutRethrowingHandlers(async () => {
+      process.on("uncaughtException", (ex) => {
+        throw ex;
+      });
+      process.on("unhandledRejection", (reason) => {
+        throw reason;
+      });
+      return 42;
+    });
+    assert.equal(kept, 42);
+    assert.ok(process.listeners("uncaughtException").includes(mine), "listeners from before stay");
+    await tf.setBackend("wasm");
+    const rethrowing = [...process.listeners("uncaughtException"), ...process.listeners("unhandledRejection")].filter(
+      (l) => /throw (ex|reason)/.test(String(l)),
+    );
+    assert.deepEqual(rethrowing.map(String), []);
+  } finally {
+    process.removeListener("uncaughtException", mine);
+  }
 });

@@ -154,7 +154,12 @@ export async function executeNotebook(
       `${path.basename(notebook)}: stopped by ${interrupted}${where}; the kernel was shut down and the executed copy so far is at ${executedCopy}`,
     );
   }
-  if (failure) throw failure;
+  if (failure) {
+    // a kernel that died may have said why on its stderr (a fatal error of Node, an uncaught exception)
+    const said = stderr.trim().slice(-1500);
+    if (failure.ename === "DeadKernelError" && said) failure.message += `\n--- the kernel's last output on stderr ---\n${said}`;
+    throw failure;
+  }
   if (code !== 0 || !done) {
     throw new AdeflowError(
       `${path.basename(notebook)}: Jupyter exited with status ${code}: ${stderr.trim().slice(-3000)}`,
