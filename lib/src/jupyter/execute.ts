@@ -157,7 +157,8 @@ export async function executeNotebook(
   if (failure) {
     // a kernel that died may have said why on its stderr (a fatal error of Node, an uncaught exception)
     const said = stderr.trim().slice(-1500);
-    if (failure.ename === "DeadKernelError" && said) failure.message += `\n--- the kernel's last output on stderr ---\n${said}`;
+    if (failure.ename === "DeadKernelError" && said)
+      failure.message += `\n--- the kernel's last output on stderr ---\n${said}`;
     throw failure;
   }
   if (code !== 0 || !done) {
