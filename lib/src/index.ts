@@ -20,6 +20,11 @@
  * compile `.ts` files outside the notebook's own folder. The flat names below the groups (`ade.loadCorpus`) are
  * the previous surface, kept for one release so that older notebooks still run: prefer the groups.
  */
+import { inTslabKernel, serializeZmqSends } from "./jupyter/kernel-sends";
+
+// in a notebook's kernel: one Jupyter message at a time per socket (tslab's sends race; see kernel-sends.ts)
+if (inTslabKernel()) serializeZmqSends();
+
 export * as data from "./api/data";
 export * as models from "./api/models";
 export * as training from "./api/training";
