@@ -132,7 +132,7 @@ test("benchmark commands refuse unknown flags and bad values with the usage", as
     /Unknown option '--fold'[\s\S]*Known flags: --profile, --folds/,
   );
   await assert.rejects(run(["--profile", "smoke", "--folds", "1,x"]), /--folds 1,x: expected fold numbers/);
-  await assert.rejects(run(["--profile", "nope"]), /ADEFLOW_PROFILE=nope is not one of/);
+  await assert.rejects(run(["--profile", "nope"]), /--profile nope: expected one of full, quick, local, smoke/);
   await assert.rejects(score([]), /--predictions FILE is required/);
   await assert.rejects(
     score(["--predictions", "/nonexistent/p.json"]),
