@@ -43,7 +43,7 @@ import { encodeNerRows, wordTagsFromPieces } from "../experiment/ner/data";
 import { firstPieceLabels, scoredPositions } from "../experiment/shared/pieces";
 import { currentProfile, describeProfile, type Profile } from "../experiment/shared/profile";
 import { loadProfileBert } from "../experiment/shared/task";
-import { planIsolatedRuns, runIsolated, type RunPlan } from "../experiment/shared/isolated-runs";
+import { planSetupRuns, runIsolated, type RunPlan } from "../experiment/shared/isolated-runs";
 import type { LocalBert } from "../experiment/shared/local-bert";
 import { createReModel } from "../experiment/re/task";
 import { encodeReRows, RE_CLASSES } from "../experiment/re/data";
@@ -401,14 +401,7 @@ export async function runBenchmark(setup: BenchmarkSetup, options: BenchmarkOpti
       } else pending.push(k);
     }
     if (pending.length) {
-      const plan = planIsolatedRuns({
-        runs: pending.length,
-        backend: setup.backend.name,
-        parameters: [...setup.bert.encoder.variables.values()].reduce((n, v) => n + v.size, 0),
-        rows: setup.profile.batchSize,
-      });
-      log(`folds: ${plan.why}`);
-      options.onPlan?.(plan);
+      const plan = planSetupRuns(setup, pending.length, "folds", log, options.onPlan);
       const outcomes = await runIsolated<BenchmarkFoldJob, FoldResult>(
         FOLD_PROCESS,
         pending.map((fold) => ({

@@ -19,7 +19,7 @@ import { WordTagger, type TaggingCounts } from "../../pos/tagger";
 import type { PosAlignedSequence } from "../../re/model";
 import { VariableSnapshot } from "../../train/snapshot";
 import { fitStudy, predictSequences, type EpochRecord } from "../../train/fit";
-import { planIsolatedRuns, runIsolated, type RunPlan } from "../shared/isolated-runs";
+import { planSetupRuns, runIsolated, type RunPlan } from "../shared/isolated-runs";
 import { taskModelDir } from "../shared/model-store";
 import { currentProfile, type Profile } from "../shared/profile";
 import { createReModel, evaluateRe, prepareRe, type ReSetup } from "../re/task";
@@ -292,14 +292,7 @@ export async function runPosAblation(
   };
   if (pending.length === 0) return runs as AblationRun[];
   if ((options.isolation ?? "process") === "process") {
-    const plan = planIsolatedRuns({
-      runs: pending.length,
-      backend: setup.backend.name,
-      parameters: [...setup.bert.encoder.variables.values()].reduce((n, v) => n + v.size, 0),
-      rows: setup.profile.batchSize,
-    });
-    log(`runs: ${plan.why}`);
-    options.onPlan?.(plan);
+    const plan = planSetupRuns(setup, pending.length, "runs", log, options.onPlan);
     const jobs = pending.map((p) => ({
       label: `${p.arm}, seed ${p.seed}`,
       message: { profile: setup.profile, arm: p.arm, seed: p.seed, posEmbeddingSize: size, fingerprint: p.fingerprint },

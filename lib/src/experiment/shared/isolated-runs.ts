@@ -108,6 +108,32 @@ export function planIsolatedRuns(input: RunPlanInput): RunPlan {
   };
 }
 
+/**
+ * The plan for `runs` runs of the model a notebook's setup trains (its encoder's parameters, its micro-batch),
+ * printed through `log` with `what` ("runs", "folds") and handed to `onPlan`.
+ */
+export function planSetupRuns(
+  setup: {
+    backend: { name: string };
+    bert: { encoder: { variables: Map<string, { size: number }> } };
+    profile: { batchSize: number };
+  },
+  runs: number,
+  what: string,
+  log: (line: string) => void,
+  onPlan?: (plan: RunPlan) => void,
+): RunPlan {
+  const plan = planIsolatedRuns({
+    runs,
+    backend: setup.backend.name,
+    parameters: [...setup.bert.encoder.variables.values()].reduce((n, v) => n + v.size, 0),
+    rows: setup.profile.batchSize,
+  });
+  log(`${what}: ${plan.why}`);
+  onPlan?.(plan);
+  return plan;
+}
+
 /** One job: a label for its log lines and errors, and what the child is sent. */
 export interface IsolatedJob<M> {
   label: string;
