@@ -9,25 +9,28 @@ export type ProbeJob =
   | { kind: "env" }
   | { kind: "allocate"; megabytes: number };
 
-serveIsolatedJob<ProbeJob, unknown>(async (job, log) => {
-  log(`job ${job.kind} pid ${process.pid}`);
-  if (job.kind === "echo") {
-    console.log(`echo ${job.value} on stdout`);
-    await new Promise((resolve) => setTimeout(resolve, job.waitMs ?? 0));
-    return { value: job.value, pid: process.pid, startedAt: Date.now() };
-  }
-  if (job.kind === "throw") throw new AdeflowError(job.message);
-  if (job.kind === "env")
-    return {
-      backend: process.env.ADEFLOW_BACKEND,
-      workers: process.env.ADEFLOW_WORKERS,
-      jupyter: process.env.JPY_PARENT_PID ?? null,
-    };
-  if (job.kind === "allocate") {
-    const buffer = Buffer.alloc(job.megabytes * 2 ** 20, 1);
-    return { bytes: buffer.length };
-  }
-  console.error("about to be killed");
-  process.kill(process.pid, "SIGKILL");
-  return await new Promise(() => {});
-});
+// `node --test lib/dist/test/` also loads this file on its own, as a test file: then there is no parent to
+// serve, and the probe does nothing rather than fail the run.
+if (process.send)
+  serveIsolatedJob<ProbeJob, unknown>(async (job, log) => {
+    log(`job ${job.kind} pid ${process.pid}`);
+    if (job.kind === "echo") {
+      console.log(`echo ${job.value} on stdout`);
+      await new Promise((resolve) => setTimeout(resolve, job.waitMs ?? 0));
+      return { value: job.value, pid: process.pid, startedAt: Date.now() };
+    }
+    if (job.kind === "throw") throw new AdeflowError(job.message);
+    if (job.kind === "env")
+      return {
+        backend: process.env.ADEFLOW_BACKEND,
+        workers: process.env.ADEFLOW_WORKERS,
+        jupyter: process.env.JPY_PARENT_PID ?? null,
+      };
+    if (job.kind === "allocate") {
+      const buffer = Buffer.alloc(job.megabytes * 2 ** 20, 1);
+      return { bytes: buffer.length };
+    }
+    console.error("about to be killed");
+    process.kill(process.pid, "SIGKILL");
+    return await new Promise(() => {});
+  });
