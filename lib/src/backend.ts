@@ -15,8 +15,9 @@
  * Adding the native backend: on a machine with internet run `npm install @tensorflow/tfjs-node`
  * (or `@tensorflow/tfjs-node-gpu` with CUDA); its install script downloads libtensorflow and
  * the root package.json already allows that script. Nothing else changes: initBackend picks it
- * up. (In this repository `@tensorflow/tfjs-node` may resolve to an alias of plain tfjs that
- * npm installs for danfojs; that is detected — it registers no "tensorflow" backend — and skipped.)
+ * up. (In this repository `@tensorflow/tfjs-node` resolves to an alias of plain tfjs that npm
+ * installs for danfojs-node (package.json `overrides`); its package.json names `@tensorflow/tfjs`, so it is
+ * reported as not installed and skipped.)
  *
  * Kernel gaps: tfjs-backend-wasm 4.22 has no `UnsortedSegmentSum` kernel, which the gradient
  * of `tf.gather` (embedding lookup) needs, and the cpu backend's one is O(vocab x tokens).
@@ -25,6 +26,7 @@
  * the result back).
  */
 import * as os from "node:os";
+import * as fs from "node:fs";
 import * as tf from "@tensorflow/tfjs";
 import { AdeflowError } from "./errors";
 import { setting } from "./settings";
@@ -51,7 +53,20 @@ export interface BackendInfo {
 
 const NATIVE = ["@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node"] as const;
 
+/** The name in the package.json that `pkg` resolves to: danfojs-node's `@tensorflow/tfjs-node` is plain tfjs here. */
+function resolvedPackageName(pkg: string): string | undefined {
+  try {
+    const json = require.resolve(`${pkg}/package.json`);
+    return (JSON.parse(fs.readFileSync(json, "utf8")) as { name?: string }).name;
+  } catch {
+    return undefined;
+  }
+}
+
 function tryNative(pkg: string): string | undefined {
+  const name = resolvedPackageName(pkg);
+  // the override in package.json points danfojs-node's tfjs-node at plain tfjs (no libtensorflow download)
+  if (name && name !== pkg) return `${pkg} not installed (the name is an alias of ${name})`;
   try {
     // an optional native package the user may have added: only a runtime require can ask whether it is there
     // eslint-disable-next-line @typescript-eslint/no-require-imports

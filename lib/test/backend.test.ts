@@ -1,6 +1,7 @@
 /** Backend choice and the kernels added for training on wasm (and the fast cpu segment sum). */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend, withoutRethrowingHandlers } from "../src/backend";
 import { loadBert } from "../src/bert";
@@ -13,6 +14,16 @@ test("initBackend picks the fastest loadable backend and explains why", async ()
   assert.equal(tf.getBackend(), auto.name);
   assert.match(auto.description, /^TensorFlow\.js backend: /);
   if (auto.name !== "tensorflow") assert.match(auto.why, /tfjs-node/, "says why native was skipped");
+  // this repository's override makes danfojs-node's tfjs-node plain tfjs: said as that, not as a broken load
+  const aliased = (() => {
+    try {
+      return JSON.parse(fs.readFileSync(require.resolve("@tensorflow/tfjs-node/package.json"), "utf8")).name;
+    } catch {
+      return undefined;
+    }
+  })();
+  if (aliased === "@tensorflow/tfjs")
+    assert.match(auto.why, /@tensorflow\/tfjs-node not installed \(the name is an alias of @tensorflow\/tfjs\)/);
   const cpu = await initBackend({ force: "cpu" });
   assert.equal(cpu.name, "cpu");
   assert.equal(tf.getBackend(), "cpu");

@@ -82,8 +82,8 @@ function checkAgainstTorch(label: string, inputGradient = true): void {
   head.dispose();
 }
 
-// both BiLSTM kernels: the per-direction one the head runs, and the fused one the bench compares it with
-for (const kernel of ["fused", "per-direction"] as LstmKernel[]) {
+// every BiLSTM kernel: the one the head runs and those the bench compares it with
+for (const kernel of ["fused", "per-direction", "bptt"] as LstmKernel[]) {
   for (const mode of ["tfjs", "plain"] as MatMulMode[]) {
     test(`relation head (${kernel} BiLSTM) matches PyTorch on cpu (${mode} matMul path): logits, loss, gradients of every parameter and of the features`, async () => {
       await tf.setBackend("cpu");

@@ -30,9 +30,10 @@ export function usePlainMatMul(): boolean {
   return mode === "plain" || (mode === "auto" && tf.getBackend() === "wasm");
 }
 
-type Grad = (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => tf.Tensor[];
+export type Grad = (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => tf.Tensor[];
 type Custom = (...args: tf.Tensor[]) => tf.Tensor;
-const custom = (f: (args: tf.Tensor[], save: tf.GradSaveFunc) => { value: tf.Tensor; gradFunc: Grad }): Custom =>
+/** `tf.customGrad` with its inputs as one array, typed: `f([a, b], save)` returns the value and its gradient. */
+export const custom = (f: (args: tf.Tensor[], save: tf.GradSaveFunc) => { value: tf.Tensor; gradFunc: Grad }): Custom =>
   tf.customGrad((...a: (tf.Tensor | tf.GradSaveFunc)[]) =>
     f(a.slice(0, -1) as tf.Tensor[], a[a.length - 1] as tf.GradSaveFunc),
   ) as unknown as Custom;

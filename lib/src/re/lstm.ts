@@ -21,7 +21,7 @@
  *  - matMuls avoid tfjs's transposed-operand path on wasm (ops/matmul.ts).
  */
 import * as tf from "@tensorflow/tfjs";
-import { leftMatMulWith, matMulBT, stackRows, unstackRows } from "../ops/matmul";
+import { custom, leftMatMulWith, matMulBT, stackRows, unstackRows, type Grad } from "../ops/matmul";
 
 /** One direction's weights, PyTorch layout: weightIh [4H, in], weightHh [4H, H], biases [4H]. */
 export interface LstmDirectionWeights {
@@ -29,6 +29,19 @@ export interface LstmDirectionWeights {
   weightHh: tf.Tensor;
   biasIh: tf.Tensor;
   biasHh: tf.Tensor;
+}
+
+/** The input projection of both directions for all positions at once, biases added: [B*T, 2 * 4H]. */
+function inputProjection(
+  x: tf.Tensor3D,
+  fwd: LstmDirectionWeights,
+  rev: LstmDirectionWeights,
+  inputGrad: boolean,
+): tf.Tensor {
+  const [B, T, F] = x.shape;
+  const wIh = tf.concat([fwd.weightIh, rev.weightIh], 0); // [8H, in]
+  const bias = tf.concat([tf.add(fwd.biasIh, fwd.biasHh), tf.add(rev.biasIh, rev.biasHh)], 0);
+  return tf.add(matMulBT(tf.reshape(x, [B * T, F]), wIh, inputGrad), bias);
 }
 
 /**
@@ -43,13 +56,10 @@ export function bidirectionalLstm(
   inputGrad = true,
 ): tf.Tensor3D {
   return tf.tidy(() => {
-    const [B, T, F] = x.shape;
+    const [B, T] = x.shape;
     const H = fwd.weightHh.shape[1] as number;
     const G = 4 * H;
-    // Input projection of both directions for all positions at once: [B*T, 2*4H].
-    const wIh = tf.concat([fwd.weightIh, rev.weightIh], 0); // [8H, in]
-    const bias = tf.concat([tf.add(fwd.biasIh, fwd.biasHh), tf.add(rev.biasIh, rev.biasHh)], 0);
-    const xp = tf.add(matMulBT(tf.reshape(x, [B * T, F]), wIh, inputGrad), bias);
+    const xp = inputProjection(x, fwd, rev, inputGrad);
     // Rows (position t, direction d) -> index 2t + d, each [4H, B].
     const rows = unstackRows(tf.reshape(tf.transpose(tf.reshape(xp, [B, T, 2, G]), [1, 2, 3, 0]), [2 * T, G, B]));
     const out: tf.Tensor[] = new Array(2 * T);
@@ -150,10 +160,130 @@ export function bidirectionalLstmFused(
   });
 }
 
-export type LstmKernel = "fused" | "per-direction";
+/**
+ * One direction's recurrence with a hand-written backward pass (backpropagation through time), as one op for
+ * tfjs's gradient tape. xs [T, 4H, B] are the input projections in step order (gate rows i, f, g, o, as
+ * PyTorch's), w [4H, H] is W_hh; returns hs [T, H, B].
+ *
+ * Why: on the cpu and wasm backends an RE step is dominated by per-op costs in the recurrence, and the tape's
+ * backward of the per-step ops is about 40 small kernels a step (a gradient op for each mul, sigmoid and tanh,
+ * the sums where h and c are used twice, W_hh's gradient every step). Here the coefficients that do not depend
+ * on the incoming gradient (o(1-o) tanh(c), and so on) are computed for all steps at once, a step of the backward
+ * is 9 kernels, and W_hh's gradient is ONE matMul over all steps: dW = sum_t dgates_t h_{t-1}^T.
+ * Every matMul is untransposed on explicitly transposed operands (wasm's fast path, ops/matmul.ts).
+ */
+const lstmRecurrence = custom(([xs, w], save) => {
+  const [T, G, B] = xs.shape as [number, number, number];
+  const H = G / 4;
+  const saved = tf.tidy(() => {
+    const rows = unstackRows(xs);
+    let h: tf.Tensor = tf.zeros([H, B]);
+    let c: tf.Tensor = tf.zeros([H, B]);
+    const hs: tf.Tensor[] = [];
+    const cs: tf.Tensor[] = [];
+    const tcs: tf.Tensor[] = [];
+    const ifs: tf.Tensor[] = [];
+    const gs: tf.Tensor[] = [];
+    const os: tf.Tensor[] = [];
+    for (let t = 0; t < T; t++) {
+      const gates = tf.add(rows[t], tf.matMul(w, h as tf.Tensor2D)); // [4H, B]
+      const [ifPre, gPre, oPre] = tf.split(gates, [2 * H, H, H], 0);
+      const ifGate = tf.sigmoid(ifPre); // i and f, [2H, B]
+      const [i, f] = tf.split(ifGate, 2, 0);
+      const g = tf.tanh(gPre);
+      const o = tf.sigmoid(oPre);
+      c = tf.add(tf.mul(f, c), tf.mul(i, g));
+      const tc = tf.tanh(c);
+      h = tf.mul(o, tc);
+      hs.push(h);
+      cs.push(c);
+      tcs.push(tc);
+      ifs.push(ifGate);
+      gs.push(g);
+      os.push(o);
+    }
+    return [hs, cs, tcs, ifs, gs, os].map(stackRows);
+  });
+  save([...saved, w]);
+  const gradFunc: Grad = (dy, [hsAll, cAll, tcAll, ifAll, gAll, oAll, sw]) =>
+    tf.tidy(() => {
+      const zeros = tf.zeros([1, H, B]);
+      // step-independent coefficients, all steps at once: with the incoming dh and dc of step t,
+      //   do = dh * o(1-o) tanh(c);   dc += dh * o (1 - tanh(c)^2)
+      //   di = dc * g i(1-i);   df = dc * c_{t-1} f(1-f);   dg = dc * i (1 - g^2);   dc_{t-1} = dc * f
+      const [iAll, fAll] = tf.split(tf.reshape(ifAll, [T, 2, H, B]), 2, 1).map((x) => tf.reshape(x, [T, H, B]));
+      const cPrev = tf.concat([zeros, tf.slice(cAll, [0, 0, 0], [T - 1, H, B])], 0);
+      const hPrev = tf.concat([zeros, tf.slice(hsAll, [0, 0, 0], [T - 1, H, B])], 0);
+      const sigmoidSlope = (x: tf.Tensor) => tf.mul(x, tf.sub(1, x));
+      const oCoef = unstackRows(tf.mul(tcAll, sigmoidSlope(oAll)));
+      const cCoef = unstackRows(tf.mul(oAll, tf.sub(1, tf.square(tcAll))));
+      const ifgCoef = unstackRows(
+        tf.stack(
+          [
+            tf.mul(gAll, sigmoidSlope(iAll)),
+            tf.mul(cPrev, sigmoidSlope(fAll)),
+            tf.mul(iAll, tf.sub(1, tf.square(gAll))),
+          ],
+          1,
+        ), // [T, 3, H, B]
+      );
+      const fRows = unstackRows(fAll);
+      const dyRows = unstackRows(dy as tf.Tensor);
+      const wT = tf.transpose(sw);
+      const dGates: tf.Tensor[] = new Array(T);
+      let dhNext: tf.Tensor | undefined;
+      let dcNext: tf.Tensor | undefined;
+      for (let t = T - 1; t >= 0; t--) {
+        const dh = dhNext ? tf.add(dyRows[t], dhNext) : dyRows[t];
+        const dcHere = tf.mul(dh, cCoef[t]);
+        const dc = dcNext ? tf.add(dcNext, dcHere) : dcHere;
+        const dIfg = tf.reshape(tf.mul(dc, ifgCoef[t]), [3 * H, B]);
+        dGates[t] = tf.concat([dIfg, tf.mul(dh, oCoef[t])], 0); // [4H, B], rows i, f, g, o
+        dhNext = tf.matMul(wT as tf.Tensor2D, dGates[t] as tf.Tensor2D);
+        dcNext = tf.mul(dc, fRows[t]);
+      }
+      const dXs = stackRows(dGates); // [T, 4H, B]
+      // dW = sum_t dgates_t h_{t-1}^T = [4H, T*B] x [T*B, H]
+      const dW = tf.matMul(
+        tf.reshape(tf.transpose(dXs, [1, 0, 2]), [G, T * B]) as tf.Tensor2D,
+        tf.reshape(tf.transpose(hPrev, [0, 2, 1]), [T * B, H]) as tf.Tensor2D,
+      );
+      return [dXs, dW];
+    });
+  return { value: saved[0], gradFunc };
+});
+
+/**
+ * The same BiLSTM as `bidirectionalLstm`, each direction's recurrence one op with a hand-written backward pass
+ * (`lstmRecurrence`). Same input projection (one matMul for both directions and all positions).
+ */
+export function bidirectionalLstmBptt(
+  x: tf.Tensor3D,
+  fwd: LstmDirectionWeights,
+  rev: LstmDirectionWeights,
+  inputGrad = true,
+): tf.Tensor3D {
+  // With no gradient tape (prediction, validation loss) there is no backward to save for: the per-direction
+  // forward computes the same and keeps nothing.
+  if (!tf.engine().isTapeOn()) return bidirectionalLstm(x, fwd, rev, inputGrad);
+  return tf.tidy(() => {
+    const [B, T] = x.shape;
+    const H = fwd.weightHh.shape[1] as number;
+    const G = 4 * H;
+    const xp = inputProjection(x, fwd, rev, inputGrad);
+    // [B, T, 2, 4H] -> [2, T, 4H, B]: each direction's inputs time-major, gates feature-major
+    const [xf, xr] = tf.unstack(tf.transpose(tf.reshape(xp, [B, T, 2, G]), [2, 1, 3, 0]), 0);
+    const hf = lstmRecurrence(xf, fwd.weightHh); // [T, H, B]
+    const hr = tf.reverse(lstmRecurrence(tf.reverse(xr, 0), rev.weightHh), 0); // back at its own positions
+    // [T, 2, H, B] -> [B, T, 2, H] -> [B, T, 2H]
+    return tf.reshape(tf.transpose(tf.stack([hf, hr], 1), [3, 0, 1, 2]), [B, T, 2 * H]) as tf.Tensor3D;
+  });
+}
+
+export type LstmKernel = "fused" | "per-direction" | "bptt";
 let kernel: LstmKernel = "per-direction";
 
-/** Which BiLSTM the RE head runs: "per-direction" (default, the faster one measured) or "fused". */
+/** Which BiLSTM the RE head runs: "per-direction" (default), "fused" or "bptt" (hand-written backward). */
 export function setLstmKernel(k: LstmKernel): void {
   kernel = k;
 }
@@ -164,5 +294,7 @@ export function bidirectionalLstmKernel(
   rev: LstmDirectionWeights,
   inputGrad = true,
 ): tf.Tensor3D {
-  return (kernel === "fused" ? bidirectionalLstmFused : bidirectionalLstm)(x, fwd, rev, inputGrad);
+  const run =
+    kernel === "fused" ? bidirectionalLstmFused : kernel === "bptt" ? bidirectionalLstmBptt : bidirectionalLstm;
+  return run(x, fwd, rev, inputGrad);
 }

@@ -10,7 +10,9 @@ import { loadBert, type LoadedBert } from "../../bert/checkpoint";
 import { loadCorpus } from "../../corpus/load";
 import { NER_LABELS } from "../../pipeline/rows";
 import type { StudyPipelineOutput } from "../../pipeline/study-pipeline";
-import { fitStudy, predictSequences, type StudyFitResult } from "../../train/fit";
+import { fitStudy, predictSequences, type StudyFitResult, type TrainableTokenModel } from "../../train/fit";
+import type { TokenClassifier } from "../../bert/token-classifier";
+import type { RelationModel } from "../../re/model";
 import { evaluateEndToEnd } from "../e2e/evaluate";
 import { AdePredictor } from "../e2e/predictor";
 import { evaluateNer, type NerEvaluation } from "../ner/evaluate";
@@ -43,36 +45,55 @@ export type SystemScoreRow = {
 
 type Log = (line: string) => void;
 
-/** Fine-tune a NER model on a setup as notebook 04 does and score its test rows. */
+/** What differs between fine-tuning NER and RE for a comparison arm: the model, its classes, scoring, saving. */
+interface ArmTask<S extends NerSetup | ReSetup, M extends TrainableTokenModel & { dispose(): void }, E> {
+  create(setup: S): M;
+  numClasses: number;
+  evaluate(test: S["test"], predictions: Int32Array[]): E;
+  save(setup: S, model: M, training: Record<string, unknown>, dir: string): Promise<unknown>;
+}
+
+const NER_ARM: ArmTask<NerSetup, TokenClassifier, NerEvaluation> = {
+  create: createNerModel,
+  numClasses: NER_LABELS.length,
+  evaluate: evaluateNer,
+  save: saveNerModel,
+};
+const RE_ARM: ArmTask<ReSetup, RelationModel, ReEvaluation> = {
+  create: (setup) => createReModel(setup),
+  numClasses: RE_CLASSES,
+  evaluate: evaluateRe,
+  save: saveReModel,
+};
+
 /**
- * Fine-tune a NER model on a setup as notebook 04 does, score its test rows, and save it to `saveTo` when given
- * (checkpoints go to `<folder>/checkpoints`, so an interrupted run resumes).
+ * Fine-tune a model on a setup as its notebook does (fitStudy with the profile), score its test rows, and save
+ * it to `folder` when asked (checkpoints go to `<folder>/checkpoints`, so an interrupted run resumes).
  */
-export async function trainAndScoreNer(
-  setup: NerSetup,
+async function trainAndScore<S extends NerSetup | ReSetup, M extends TrainableTokenModel & { dispose(): void }, E>(
+  task: ArmTask<S, M, E>,
+  setup: S,
   folder: string,
-  options: { log?: Log; save?: boolean } = {},
-): Promise<{ evaluation: NerEvaluation; fit: StudyFitResult }> {
+  options: { log?: Log; save?: boolean },
+): Promise<{ evaluation: E; fit: StudyFitResult }> {
   const { log } = options;
-  const model = createNerModel(setup);
+  const model = task.create(setup);
   try {
     const fit = await fitStudy(
       model,
       setup.train.map((e) => e.sequence),
       setup.val.map((e) => e.sequence),
-      { profile: setup.profile, numClasses: NER_LABELS.length, log, checkpointDir: path.join(folder, "checkpoints") },
+      { profile: setup.profile, numClasses: task.numClasses, log, checkpointDir: path.join(folder, "checkpoints") },
     );
-    const evaluation = evaluateNer(
-      setup.test,
-      await predictSequences(
-        model,
-        setup.test.map((e) => e.sequence),
-        setup.profile,
-        { log, label: "predicting" },
-      ),
+    const predictions = await predictSequences(
+      model,
+      setup.test.map((e) => e.sequence),
+      setup.profile,
+      { log, label: "predicting" },
     );
+    const evaluation = task.evaluate(setup.test, predictions);
     if (options.save)
-      await saveNerModel(
+      await task.save(
         setup,
         model,
         { history: fit.history, class_weights: fit.classWeights, seconds: fit.seconds },
@@ -84,41 +105,19 @@ export async function trainAndScoreNer(
   }
 }
 
-export async function trainAndScoreRe(
+/** Fine-tune a NER model on a setup as notebook 04 does and score its test rows (see `trainAndScore`). */
+export const trainAndScoreNer = (
+  setup: NerSetup,
+  folder: string,
+  options: { log?: Log; save?: boolean } = {},
+): Promise<{ evaluation: NerEvaluation; fit: StudyFitResult }> => trainAndScore(NER_ARM, setup, folder, options);
+
+/** Fine-tune an RE model on a setup as notebook 05 does and score its test rows (see `trainAndScore`). */
+export const trainAndScoreRe = (
   setup: ReSetup,
   folder: string,
   options: { log?: Log; save?: boolean } = {},
-): Promise<{ evaluation: ReEvaluation; fit: StudyFitResult }> {
-  const { log } = options;
-  const model = createReModel(setup);
-  try {
-    const fit = await fitStudy(
-      model,
-      setup.train.map((e) => e.sequence),
-      setup.val.map((e) => e.sequence),
-      { profile: setup.profile, numClasses: RE_CLASSES, log, checkpointDir: path.join(folder, "checkpoints") },
-    );
-    const evaluation = evaluateRe(
-      setup.test,
-      await predictSequences(
-        model,
-        setup.test.map((e) => e.sequence),
-        setup.profile,
-        { log, label: "predicting" },
-      ),
-    );
-    if (options.save)
-      await saveReModel(
-        setup,
-        model,
-        { history: fit.history, class_weights: fit.classWeights, seconds: fit.seconds },
-        folder,
-      );
-    return { evaluation, fit };
-  } finally {
-    model.dispose();
-  }
-}
+): Promise<{ evaluation: ReEvaluation; fit: StudyFitResult }> => trainAndScore(RE_ARM, setup, folder, options);
 
 /** Where the models trained on the leak-free split are kept (beside the profile's own `ner` and `re`). */
 export const leakFreeModelDir = (profile: Profile, task: "ner" | "re"): string =>
