@@ -1,8 +1,11 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 
-/** What outlives a run in a notebook's results folder: finished ablation runs, read back by the next run. */
-export const KEPT_ACROSS_RUNS: readonly string[] = ["runs"];
+/**
+ * What outlives a run in a notebook's results folder: finished ablation runs (07's `runs/`) and benchmark folds
+ * (08's `folds/`), each with the fingerprint of what made it, read back by the next run with the same settings.
+ */
+export const KEPT_ACROSS_RUNS: readonly string[] = ["runs", "folds"];
 
 /**
  * Create `dir`, or empty it of an earlier run's files, so that it holds one run only: no metrics, charts or

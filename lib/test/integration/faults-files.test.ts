@@ -181,7 +181,7 @@ tf.setBackend("cpu").then(async () => {
   assert.deepEqual(fs.readdirSync(ckpts), ["ckpt-0"], "no .ckpt-1.tmp-* folder and no latest.json pointing at a torso");
 });
 
-test("a notebook's results folder holds one run: an earlier run's files go when a run starts, finished ablation runs stay", async () => {
+test("a notebook's results folder holds one run: an earlier run's files go when a run starts, finished ablation runs and benchmark folds stay", async () => {
   const results = tmp("results");
   const before = process.env.ADEFLOW_RESULTS_DIR;
   process.env.ADEFLOW_RESULTS_DIR = results;
@@ -206,6 +206,14 @@ test("a notebook's results folder holds one run: an earlier run's files go when 
     });
     assert.equal(run.results, train);
     assert.deepEqual(fs.readdirSync(train), ["runs"]);
+    // notebook 08's finished folds stay too: a benchmark stopped in its third fold restarts there
+    const bench = path.join(results, "08-benchmark");
+    fs.mkdirSync(path.join(bench, "folds"), { recursive: true });
+    fs.writeFileSync(path.join(bench, "folds", "fold-0.json"), "{}");
+    fs.writeFileSync(path.join(bench, "summary.json"), "earlier run");
+    await openRun("08-benchmark", { profile: PROFILES.smoke(), log: () => {}, display: { html: () => {} } });
+    assert.deepEqual(fs.readdirSync(bench), ["folds"]);
+    assert.deepEqual(fs.readdirSync(path.join(bench, "folds")), ["fold-0.json"]);
   } finally {
     if (before === undefined) delete process.env.ADEFLOW_RESULTS_DIR;
     else process.env.ADEFLOW_RESULTS_DIR = before;
