@@ -5,7 +5,7 @@ line on stdout: {"event": "stream", ...} for each piece of a cell's printed outp
 {"event": "cell", ...} as each code cell finishes (with its elapsed seconds and any stream
 text), then {"event": "done"} or {"event": "error", "cell": N, "ename", "evalue", "traceback"}. The executed
 notebook is written atomically to OUTPUT in both cases, so a failure can be inspected cell by cell.
-Usage: execute_notebook.py NOTEBOOK OUTPUT KERNEL TIMEOUT_SECONDS
+Usage: execute_notebook.py NOTEBOOK OUTPUT KERNEL TIMEOUT_SECONDS   (seconds a cell may run; 0: no limit)
 """
 import asyncio
 import json
@@ -16,9 +16,7 @@ import time
 
 import nbformat
 from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError, DeadKernelError
-
-
+from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
 
 def emit(**event):
@@ -69,6 +67,7 @@ def write_atomic(nb, path):
 
 def main():
     source, output, kernel, timeout = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+    limit = timeout if timeout > 0 else None  # nbclient: None waits as long as the cell runs
     nb = nbformat.read(source, as_version=4)
     code_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
     started = {}
@@ -101,19 +100,27 @@ def main():
         emit(event="cell", cell=cell_index, code_cell=code_cells.index(cell_index) + 1, code_cells=len(code_cells),
              seconds=round(time.time() - started.get(cell_index, time.time()), 2), stream=text[-2000:])
 
-    client = StreamingClient(nb, kernel_name=kernel, timeout=timeout, allow_errors=False,
+    client = StreamingClient(nb, kernel_name=kernel, timeout=limit, allow_errors=False,
                             resources={"metadata": {"path": os.path.dirname(os.path.abspath(source))}},
                             on_cell_execute=on_start, on_cell_executed=on_executed)
     try:
         client.execute()
     except BaseException as err:  # a stop can surface as any of nbclient's exceptions, or asyncio's CancelledError
-        if not stopped and not isinstance(err, DeadKernelError):
+        if not stopped and not isinstance(err, (DeadKernelError, CellTimeoutError)):
             if isinstance(err, CellExecutionError):
                 return cell_failed(nb, output, started, err)
-            raise
+            if not isinstance(err, Exception):
+                raise
         failed = started.get("last")
         if stopped:
             ename, evalue = "Stopped", f"stopped by {stopped[0]}; the kernel was ended"
+        elif isinstance(err, CellTimeoutError):
+            ename = "CellTimeout"
+            evalue = (f"the cell ran past the limit of {timeout} s a cell may run and was stopped; "
+                      "ADEFLOW_CELL_TIMEOUT sets the limit in seconds (0: none)")
+        elif not isinstance(err, DeadKernelError):
+            # anything else nbclient or Jupyter raised: one line to adeflow, not a Python traceback
+            ename, evalue = type(err).__name__, (str(err).strip().splitlines() or [""])[0][:500]
         else:
             ename, evalue = "DeadKernelError", "the kernel died" + (f": {client.kernel_exit}" if client.kernel_exit else " (killed, out of memory, or crashed)")
         write_atomic(nb, output)

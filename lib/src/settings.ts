@@ -61,6 +61,13 @@ export const SETTINGS = [
     meaning: "whole runs (notebook 07's arms and seeds) trained at once, each in a fresh process",
   },
   {
+    name: "ADEFLOW_CELL_TIMEOUT",
+    default:
+      "3600 for the smoke and local profiles; none for quick and full (one cell trains bert-base for hours on a CPU)",
+    meaning:
+      "seconds one notebook cell may run in `adeflow reproduce` and `npm start` before the run stops; 0: no limit",
+  },
+  {
     name: "ADEFLOW_PYTHON",
     default: "the project's .venv/, else the first python3 or /usr/bin/python3 with a usable Jupyter",
     meaning: "the Python that runs Jupyter and nbclient (alone: it must work)",

@@ -4,6 +4,7 @@ import * as path from "node:path";
 import * as readline from "node:readline";
 import { AdeflowError } from "../errors";
 import { notebooksDir, repoRoot, resultsDir } from "../paths";
+import { setting } from "../settings";
 import { ensureKernel, findJupyterPython, jupyterEnv, KERNEL_NAME } from "./jupyter";
 import { LiveOutput } from "./live-output";
 
@@ -71,13 +72,40 @@ export class NotebookInterrupted extends AdeflowError {
 
 const stripAnsi = (s: string) => s.replace(/\u001b\[[0-9;]*m/g, "");
 
+/** Profiles whose training cells run for hours on a CPU: no per-cell limit unless one is set. */
+const LONG_CELL_PROFILES = ["quick", "full"];
+const SHORT_CELL_LIMIT_SECONDS = 3600;
+
+/**
+ * Seconds one cell may run before a headless run stops (0: no limit). ADEFLOW_CELL_TIMEOUT when set; otherwise an
+ * hour for `smoke` and `local` (their longest cell takes about 16 minutes here, so an hour catches a hung cell),
+ * and no limit for `quick` and `full`, whose ablation cell alone trains four bert-base models (about 2 hours on
+ * 2 cores; the hour limit stopped it in its second run).
+ */
+export function cellTimeoutSeconds(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = setting("ADEFLOW_CELL_TIMEOUT", env);
+  if (raw !== undefined) {
+    const seconds = Number(raw);
+    if (!/^\d+$/.test(raw) || !Number.isSafeInteger(seconds))
+      throw new AdeflowError(`ADEFLOW_CELL_TIMEOUT=${raw}: expected whole seconds (0 for no limit)`);
+    return seconds;
+  }
+  const profile = setting("ADEFLOW_PROFILE", env) ?? "local";
+  return LONG_CELL_PROFILES.includes(profile) ? 0 : SHORT_CELL_LIMIT_SECONDS;
+}
+
 /**
  * Execute one notebook headlessly through Jupyter and the tslab kernel; the executed copy lands beside the
  * results it produced, as `results/<name>/<name>.ipynb`. Progress goes to `log` cell by cell.
  */
 export async function executeNotebook(
   notebook: string,
-  options: { timeoutSeconds?: number; log?: (line: string) => void; env?: NodeJS.ProcessEnv } = {},
+  options: {
+    /** Seconds a cell may run (0: no limit; default `cellTimeoutSeconds` of the kernel's environment). */
+    timeoutSeconds?: number;
+    log?: (line: string) => void;
+    env?: NodeJS.ProcessEnv;
+  } = {},
 ): Promise<ExecutedNotebook> {
   const log = options.log ?? ((line: string) => process.stderr.write(line + "\n"));
   const python = findJupyterPython();
@@ -95,7 +123,8 @@ export async function executeNotebook(
   const executedCopy = path.join(outDir, `${stem}.ipynb`);
   const script = path.join(repoRoot(), "lib", "python", "execute_notebook.py");
   const started = Date.now();
-  const child = spawn(python, [script, notebook, executedCopy, KERNEL_NAME, String(options.timeoutSeconds ?? 3600)], {
+  const timeout = options.timeoutSeconds ?? cellTimeoutSeconds(options.env ?? process.env);
+  const child = spawn(python, [script, notebook, executedCopy, KERNEL_NAME, String(timeout)], {
     env: options.env ? jupyterEnv(options.env, python) : jupyterEnv(undefined, python),
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -83,3 +83,28 @@ test("stopping adeflow (SIGTERM) stops the notebook's kernel and keeps the execu
   assert.ok(saved.cells[0].outputs.length > 0, "the first cell's output is in the executed copy");
   assert.equal(process.listenerCount("SIGTERM"), 0, "executeNotebook removes its signal listeners");
 });
+
+test(
+  "a cell that runs past the limit is stopped and named in one line, with the setting; the copy so far is saved",
+  { skip },
+  async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "adeflow-timeout-"));
+    process.env.ADEFLOW_RESULTS_DIR = path.join(dir, "results");
+    const nb = notebook(dir, "93-slow", [
+      'console.log("first");',
+      "await new Promise((resolve) => setTimeout(resolve, 600_000));",
+    ]);
+    const err = await executeNotebook(nb, { log: () => {}, timeoutSeconds: 3 }).then(
+      () => assert.fail("the run should stop"),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof NotebookCellError, String(err));
+    assert.equal(err.cell, 1);
+    assert.equal(err.ename, "CellTimeout");
+    assert.match(err.message, /^93-slow\.ipynb: cell 2 failed with CellTimeout: the cell ran past the limit of 3 s/);
+    assert.match(err.message, /ADEFLOW_CELL_TIMEOUT/);
+    assert.doesNotMatch(err.message, /Traceback|File "/, "no Python traceback");
+    const saved = JSON.parse(fs.readFileSync(err.executedCopy, "utf8"));
+    assert.ok(saved.cells[0].outputs.length > 0, "the first cell's output is in the executed copy");
+  },
+);
