@@ -57,7 +57,7 @@ export const SETTINGS = [
   },
   {
     name: "ADEFLOW_PARALLEL_RUNS",
-    default: "as many as the cores and free memory allow for a small model; 1 for bert-base-sized ones or on a GPU",
+    default: "as many as the cores and free memory allow, one thread each; 1 on a GPU or native backend",
     meaning: "whole runs (notebook 07's arms and seeds) trained at once, each in a fresh process",
   },
   {

@@ -9,7 +9,7 @@ const PROBE = path.join(__dirname, "support", "isolated-probe.js");
 const GiB = 2 ** 30;
 const twoAtOnce: RunPlan = { processes: 2, threadsPerProcess: 1, why: "test" };
 
-test("the plan: small models side by side, bert-base-sized ones one at a time on every core", () => {
+test("the plan: runs side by side, one thread each, within the memory; a lone bert-base-sized run on every core", () => {
   const none = { requestedProcesses: "", requestedThreads: "" };
   const small = planIsolatedRuns({
     runs: 4,
@@ -31,8 +31,24 @@ test("the plan: small models side by side, bert-base-sized ones one at a time on
     freeBytes: 20 * GiB,
     ...none,
   });
-  assert.deepEqual([base.processes, base.threadsPerProcess], [1, 2]);
-  assert.match(base.why, /108 M parameters trains faster data-parallel/);
+  // two data-parallel threads trained quick's RE runs no faster than one: two runs side by side, one thread each
+  assert.deepEqual([base.processes, base.threadsPerProcess], [2, 1]);
+  assert.match(base.why, /2 runs at once in fresh processes, 1 thread each/);
+  const baseShortOfMemory = planIsolatedRuns({
+    runs: 4,
+    backend: "wasm",
+    parameters: 108e6,
+    rows: 2,
+    cores: 2,
+    freeBytes: 8 * GiB,
+    ...none,
+  });
+  assert.deepEqual(
+    [baseShortOfMemory.processes, baseShortOfMemory.threadsPerProcess],
+    [1, 2],
+    "memory for one run only: it trains on every core",
+  );
+  assert.match(baseShortOfMemory.why, /free memory 8\.0 GiB holds 1 run/);
   const fewRuns = planIsolatedRuns({
     runs: 1,
     backend: "wasm",

@@ -5,10 +5,13 @@
  * Why a process and not the kernel: TensorFlow.js's WebAssembly heap grows and never shrinks, and one bert-base
  * training run nearly fills its 4 GiB, so a notebook that trains several runs in one kernel (07's arms and seeds)
  * ran out of heap on the second. A child process starts with a fresh heap and gives all of it back when it
- * exits. Why several at once: data-parallel threads inside one run scale well for a bert-base-sized model (1.74x
- * on 2 cores) but not for a small one (the tiny checkpoint: 0.97x), whose steps are too short to pay for copying
- * weights and gradients between threads; independent runs of a small model share nothing and scale with the
- * cores (docs/cpu-parallel.md has both measurements).
+ * exits. Why several at once, one thread each: independent runs share nothing and scale with the cores, while
+ * data-parallel threads inside one run did not pay for the runs these notebooks train. A small model's steps are
+ * too short to pay for copying weights and gradients between threads (the tiny checkpoint: 0.97x on 2 cores);
+ * and the `quick` profile's RE fine-tuning of a bert-base-sized model (micro-batches of 2, so one row a thread,
+ * and a BiLSTM whose 128 steps take as long for one row as for two) trained an epoch of 16 rows in 109.1 s on 2
+ * threads against 109.0 s on 1, with 2.6 GB more memory. Only an encoder step alone gained (bert-base 1.74x), so
+ * a lone run of a large model still gets every core (docs/cpu-parallel.md has the measurements).
  *
  * The parent sends each child one job over the IPC channel; the child (see `serveIsolatedJob`) answers with its
  * result and its peak resident memory, or an error. A child whose parent goes away exits too, so killing the
@@ -18,8 +21,6 @@ import { fork, type ChildProcess } from "node:child_process";
 import * as os from "node:os";
 import { AdeflowError } from "../../errors";
 import { setting } from "../../settings";
-// from LARGE_MODEL_PARAMETERS on, one run at a time on every core (data-parallel threads inside it) beats runs
-// side by side: bert-base measured 1.74x on 2 threads, and two of its runs at once would need two 4 GiB heaps
 import { LARGE_MODEL_PARAMETERS, parseWorkerCount, workerBytesEstimate } from "../../train/worker-count";
 
 /** How many runs go at once and how many data-parallel threads each run trains on. */
@@ -73,11 +74,6 @@ export function planIsolatedRuns(input: RunPlanInput): RunPlan {
     // one device (a GPU) or a backend that already spreads its kernels over the cores
     processes = 1;
     notes.push(`the ${input.backend} backend runs one at a time`);
-  } else if (input.parameters >= LARGE_MODEL_PARAMETERS) {
-    processes = 1;
-    notes.push(
-      `a model of ${(input.parameters / 1e6).toFixed(0)} M parameters trains faster data-parallel on every core, one run at a time`,
-    );
   } else {
     processes = Math.min(runs, userThreads ? Math.max(1, Math.floor(cores / userThreads)) : cores);
     notes.push(
@@ -98,7 +94,8 @@ export function planIsolatedRuns(input: RunPlanInput): RunPlan {
   let threadsPerProcess: number | undefined;
   if (userThreads) threadsPerProcess = userThreads;
   else if (input.backend === "wasm" || input.backend === "cpu")
-    // a small model gains nothing from more threads (worker-count.ts): one each, the other cores run other runs
+    // one thread per run, the other cores run other runs; a large model left alone (the last run, or memory for
+    // one only) takes the cores that no other run uses, as data-parallel threads
     threadsPerProcess = input.parameters >= LARGE_MODEL_PARAMETERS ? Math.max(1, Math.floor(cores / processes)) : 1;
   const threads = threadsPerProcess ? `, ${threadsPerProcess} thread${threadsPerProcess === 1 ? "" : "s"} each` : "";
   return {
