@@ -63,10 +63,21 @@ function resolvedPackageName(pkg: string): string | undefined {
   }
 }
 
+/**
+ * Why `pkg`, installed under the package name `resolvedName`, is not a native backend, or undefined when it may
+ * be one. The override in package.json points danfojs-node's tfjs-node at plain tfjs (no libtensorflow
+ * download); an alias of the other native package (tfjs-node named for tfjs-node-gpu, so danfojs-node shares the
+ * GPU build) is still native.
+ */
+export function nativeAliasProblem(pkg: string, resolvedName: string | undefined): string | undefined {
+  if (resolvedName && resolvedName !== pkg && !(NATIVE as readonly string[]).includes(resolvedName))
+    return `${pkg} not installed (the name is an alias of ${resolvedName})`;
+  return undefined;
+}
+
 function tryNative(pkg: string): string | undefined {
-  const name = resolvedPackageName(pkg);
-  // the override in package.json points danfojs-node's tfjs-node at plain tfjs (no libtensorflow download)
-  if (name && name !== pkg) return `${pkg} not installed (the name is an alias of ${name})`;
+  const aliasProblem = nativeAliasProblem(pkg, resolvedPackageName(pkg));
+  if (aliasProblem) return aliasProblem;
   try {
     // an optional native package the user may have added: only a runtime require can ask whether it is there
     // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as tf from "@tensorflow/tfjs";
-import { initBackend, withoutRethrowingHandlers } from "../src/backend";
+import { initBackend, nativeAliasProblem, withoutRethrowingHandlers } from "../src/backend";
 import { loadBert } from "../src/bert";
 import { AdeflowError } from "../src/errors";
 import { tinyCheckpointDir } from "../src/paths";
@@ -34,6 +34,17 @@ test("initBackend picks the fastest loadable backend and explains why", async ()
   if (!tf.findBackendFactory("tensorflow")) {
     await assert.rejects(initBackend({ force: "tensorflow" }), /npm install @tensorflow\/tfjs-node/);
   }
+});
+
+test("an alias of plain tfjs is not a native backend; an alias of the other native package is", () => {
+  assert.equal(
+    nativeAliasProblem("@tensorflow/tfjs-node", "@tensorflow/tfjs"),
+    "@tensorflow/tfjs-node not installed (the name is an alias of @tensorflow/tfjs)",
+  );
+  // `"@tensorflow/tfjs-node": "npm:@tensorflow/tfjs-node-gpu"`, so that danfojs-node shares the GPU build
+  assert.equal(nativeAliasProblem("@tensorflow/tfjs-node", "@tensorflow/tfjs-node-gpu"), undefined);
+  assert.equal(nativeAliasProblem("@tensorflow/tfjs-node", "@tensorflow/tfjs-node"), undefined);
+  assert.equal(nativeAliasProblem("@tensorflow/tfjs-node-gpu", undefined), undefined, "not installed: require says so");
 });
 
 test("embedding gradients (UnsortedSegmentSum) agree on wasm and cpu and with a hand sum", async () => {

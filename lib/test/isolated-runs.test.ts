@@ -73,6 +73,13 @@ test("the plan: runs side by side, one thread each, within the memory; a lone be
     ...none,
   });
   assert.deepEqual([baseAlone.processes, baseAlone.threadsPerProcess], [1, 8], "a bert-base run takes every core");
+  // the reason says what the plan does, not the side-by-side rule it did not apply
+  assert.match(
+    baseAlone.why,
+    /^1 run at once in fresh processes, 8 threads each \(one run; .*data-parallel on 8 threads\)$/,
+  );
+  assert.doesNotMatch(baseAlone.why, /side by side/);
+  assert.match(baseShortOfMemory.why, /data-parallel on 2 threads/);
   const gpu = planIsolatedRuns({
     runs: 4,
     backend: "webgpu",
@@ -138,7 +145,8 @@ test("runs in fresh processes, two at once, in job order, with their output and 
   const lines: string[] = [];
   const finished: number[] = [];
   const jobs: { label: string; message: ProbeJob }[] = [
-    { label: "slow", message: { kind: "echo", value: 1, waitMs: 1500 } },
+    // the slow one waits long enough for two process starts on a loaded machine
+    { label: "slow", message: { kind: "echo", value: 1, waitMs: 5000 } },
     { label: "fast", message: { kind: "echo", value: 2 } },
     { label: "third", message: { kind: "echo", value: 3 } },
   ];
@@ -222,32 +230,40 @@ test("a run that fails or is killed is named; the others still finish and are ha
   assert.ok(lines.some((l) => /^\[with POS, seed 0\] failed: /.test(l)));
 });
 
-test("killing the parent (a kernel) stops its runs", async () => {
-  const script = `
+for (const [what, job] of [
+  ["waiting on a timer", { kind: "echo", value: 1, waitMs: 60000 }],
+  ["training, its awaits all microtasks (the event loop never runs)", { kind: "spin" }],
+] as const)
+  test(`killing the parent (a kernel) stops its runs: a run ${what}`, async () => {
+    const script = `
     const { runIsolated } = require(${JSON.stringify(path.join(__dirname, "..", "src", "experiment", "shared", "isolated-runs.js"))});
-    runIsolated(${JSON.stringify(PROBE)}, [{ label: "long", message: { kind: "echo", value: 1, waitMs: 60000 } }],
+    runIsolated(${JSON.stringify(PROBE)}, [{ label: "long", message: ${JSON.stringify(job)} }],
       { plan: { processes: 1, why: "test" }, backend: "cpu", log: (l) => console.log(l) });`;
-  const parent = spawn(process.execPath, ["-e", script], { stdio: ["ignore", "pipe", "inherit"] });
-  const childPid = await new Promise<number>((resolve, reject) => {
-    let text = "";
-    parent.stdout.on("data", (chunk: Buffer) => {
-      text += chunk.toString();
-      const m = /job echo pid (\d+)/.exec(text);
-      if (m) resolve(Number(m[1]));
+    const parent = spawn(process.execPath, ["-e", script], { stdio: ["ignore", "pipe", "inherit"] });
+    const childPid = await new Promise<number>((resolve, reject) => {
+      let text = "";
+      parent.stdout.on("data", (chunk: Buffer) => {
+        text += chunk.toString();
+        const m = /job \w+ pid (\d+)/.exec(text);
+        if (m) resolve(Number(m[1]));
+      });
+      parent.on("exit", () => reject(new Error(`the parent ended first: ${text}`)));
     });
-    parent.on("exit", () => reject(new Error(`the parent ended first: ${text}`)));
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    // let the spinning job get into its loop
+    await new Promise((r) => setTimeout(r, 500));
+    assert.ok(alive(childPid));
+    parent.kill("SIGKILL");
+    const deadline = Date.now() + 10_000;
+    while (alive(childPid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const outlived = alive(childPid);
+    if (outlived) process.kill(childPid, "SIGKILL");
+    assert.ok(!outlived, "the run's process outlived its parent");
   });
-  const alive = (pid: number) => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  assert.ok(alive(childPid));
-  parent.kill("SIGKILL");
-  const deadline = Date.now() + 10_000;
-  while (alive(childPid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  assert.ok(!alive(childPid), "the run's process outlived its parent");
-});

@@ -384,8 +384,8 @@ export function finishedFold(setup: BenchmarkSetup, fold: number, outDir: string
 
 /**
  * Every fold of the profile (or those asked for), from the same pretrained weights. By default
- * (`isolation: "process"`) each fold trains in a fresh child process, several side by side for a small model
- * (see planIsolatedRuns; `onPlan` receives the choice); `"none"` runs them here, one after another.
+ * (`isolation: "process"`) each fold trains in a fresh child process, several side by side, one thread each,
+ * within free memory (see planIsolatedRuns; `onPlan` receives the choice); `"none"` runs them here, one after another.
  */
 export async function runBenchmark(setup: BenchmarkSetup, options: BenchmarkOptions): Promise<FoldResult[]> {
   const folds = options.folds ?? setup.profile.benchmark.folds;

@@ -5,8 +5,9 @@
  *
  * - NER: one micro-batch of real training rows (the study's split) padded to 128 against the same rows padded to
  *   their longest (the bucketed batch; a length-grouped order makes batches shorter still);
- * - RE: one micro-batch of the RE model (encoder + head, 128 positions) with the per-direction BiLSTM against the
- *   fused one, and the BiLSTM's own share of the step (its forward and backward alone on features of that shape).
+ * - RE: one micro-batch of the RE model (encoder + head, 128 positions) with each of the three BiLSTM kernels
+ *   (per-direction, fused, bptt) against the per-direction one, and the BiLSTM's own share of the step (its
+ *   forward and backward alone on features of that shape).
  *
  * The encoder has the local profile's size with seeded random weights (the cost does not depend on the weights)
  * and the tiny checkpoint's tokenizer and vocabulary.

@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import * as path from "node:path";
 import { locateCorpus } from "../corpus/locate";
 import { AdeflowError } from "../errors";
-import { executeNotebook, selectNotebooks } from "../jupyter/execute";
+import { cellTimeoutSeconds, executeNotebook, selectNotebooks } from "../jupyter/execute";
 import { ensureJupyter, ensureKernel, jupyterEnv, registerKernel } from "../jupyter/jupyter";
 import { findJupyter, serverUi } from "../jupyter/python-env";
 import { notebooksDir, resultsDir } from "../paths";
@@ -42,6 +42,7 @@ export const reproduceCommand: Command = {
   },
   async run(flags) {
     const notebooks = notebooksForFlag(flags.values.get("only"));
+    cellTimeoutSeconds(); // a bad ADEFLOW_CELL_TIMEOUT is named before the corpus is fetched
     // fail before starting Jupyter when the corpus is not there; the kernel reads the very folder checked here
     const corpus = await locateCorpus({ corpusDir: flags.values.get("corpus-dir") });
     const env = jupyterEnv(kernelEnvironment({ ADE_CORPUS_DIR: corpus.dir }));

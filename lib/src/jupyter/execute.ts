@@ -79,8 +79,8 @@ const SHORT_CELL_LIMIT_SECONDS = 3600;
 /**
  * Seconds one cell may run before a headless run stops (0: no limit). ADEFLOW_CELL_TIMEOUT when set; otherwise an
  * hour for `smoke` and `local` (their longest cell takes about 16 minutes here, so an hour catches a hung cell),
- * and no limit for `quick` and `full`, whose ablation cell alone trains four bert-base models (about 2 hours on
- * 2 cores; the hour limit stopped it in its second run).
+ * and no limit for `quick` and `full`, whose ablation cell alone trains four bert-base models (74.5 min on 2
+ * cores, two runs side by side; the hour limit had stopped it in its second run).
  */
 export function cellTimeoutSeconds(env: NodeJS.ProcessEnv = process.env): number {
   const raw = setting("ADEFLOW_CELL_TIMEOUT", env);
@@ -108,6 +108,8 @@ export async function executeNotebook(
   } = {},
 ): Promise<ExecutedNotebook> {
   const log = options.log ?? ((line: string) => process.stderr.write(line + "\n"));
+  // a bad ADEFLOW_CELL_TIMEOUT is named before Jupyter is looked for or anything is written
+  const timeout = options.timeoutSeconds ?? cellTimeoutSeconds(options.env ?? process.env);
   const python = findJupyterPython();
   ensureKernel(log, python);
   // progress bars redraw one line with \r: in place on a terminal, as whole lines into a log or a caller's `log`
@@ -123,7 +125,6 @@ export async function executeNotebook(
   const executedCopy = path.join(outDir, `${stem}.ipynb`);
   const script = path.join(repoRoot(), "lib", "python", "execute_notebook.py");
   const started = Date.now();
-  const timeout = options.timeoutSeconds ?? cellTimeoutSeconds(options.env ?? process.env);
   const child = spawn(python, [script, notebook, executedCopy, KERNEL_NAME, String(timeout)], {
     env: options.env ? jupyterEnv(options.env, python) : jupyterEnv(undefined, python),
     stdio: ["ignore", "pipe", "pipe"],

@@ -41,8 +41,8 @@ export function workerBytesEstimate(parameters: number, rows: number): number {
  * Below this size the default is one thread: data-parallel threads did not make small models train faster
  * (measured on 2 cores: the tiny checkpoint 0.97x, the local profile's 4 x 128 BERT 1.08x for NER and 0.91x for
  * RE), because their steps are too short to pay for copying weights and gradients between threads; bert-base
- * (108 M) trained 1.74x faster on 2 (docs/cpu-parallel.md). Small models use the cores by running whole runs
- * side by side instead (experiment/shared/isolated-runs.ts).
+ * (108 M) trained 1.74x faster on 2, but its RE fine-tuning did not (docs/cpu-parallel.md). Notebooks with
+ * several runs use the cores by running whole runs side by side instead (experiment/shared/isolated-runs.ts).
  */
 export const LARGE_MODEL_PARAMETERS = 30e6;
 

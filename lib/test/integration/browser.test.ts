@@ -6,9 +6,13 @@ import * as path from "node:path";
 import { runNotebooksInBrowser, type BrowserRun } from "../../src/jupyter/browser-run";
 import { cellProblems } from "../../src/jupyter/expectations";
 import { listNotebooks } from "../../src/jupyter/execute";
-import { chooseJupyter, describeProbe } from "../../src/jupyter/python-env";
-import { findChromium } from "../../src/viz/save";
 import { testCorpusDir } from "../helpers";
+import {
+  browserTestMissing,
+  checkTrainingNotebook,
+  TRAINING_NOTEBOOKS,
+  type TrainingNotebook,
+} from "../support/notebook-artefacts";
 
 /**
  * Every notebook opened in headless Chromium against a real Jupyter server and run through the page, as a
@@ -16,23 +20,12 @@ import { testCorpusDir } from "../helpers";
  * highlighted prediction present) and a screenshot of the notebook is taken. Needs Chromium and JupyterLab 4
  * (`npm run setup` installs it into .venv/); without them the test is skipped with the reason, except under
  * CI, where `.ci/run` sets both up and a skip would hide a broken page.
+ * The training notebooks' metrics and files are checked on this run too (notebooks.test then skips its own
+ * headless runs of them, so each trains once per suite).
  * Screenshots go to a temporary folder, or to ADEFLOW_SCREENSHOTS_DIR when set (`adeflow screenshots`
  * writes the README's copies).
  */
-function missing(): string | undefined {
-  const reasons: string[] = [];
-  if (!findChromium()) reasons.push("no Chromium (apt-get install chromium, or set ADEFLOW_CHROMIUM)");
-  const rejected: string[] = [];
-  const jupyter = chooseJupyter("server", undefined, rejected);
-  if (!jupyter) reasons.push(`no JupyterLab 4 (run \`npm run setup\`; tried ${rejected.join("; ")})`);
-  else if (!jupyter.probe.jupyterlab)
-    reasons.push(`${jupyter.python} has Notebook 7 but not JupyterLab (${describeProbe(jupyter.probe)})`);
-  if (reasons.length === 0) return undefined;
-  if (process.env.CI) throw new Error(`browser test under CI: ${reasons.join("; ")}`);
-  return reasons.join("; ");
-}
-
-const skip = missing();
+const skip = browserTestMissing();
 if (skip) console.log(`browser test skipped: ${skip}`);
 
 test(
@@ -65,6 +58,10 @@ test(
       `${run.ui} UI, ${run.runs.length} notebooks in ${run.seconds.toFixed(1)} s; screenshots in ${screenshots}`,
     );
     assert.equal(run.ui, "lab", "the browser test drives JupyterLab");
+    // the checks below find the saved models as the kernels did
+    process.env.ADEFLOW_PROFILE = "smoke";
+    process.env.ADEFLOW_MODELS_DIR = env.ADEFLOW_MODELS_DIR;
+    delete process.env.ADEFLOW_MODEL;
 
     assert.deepEqual(
       run.runs.map((r) => r.notebook),
@@ -80,6 +77,15 @@ test(
         const shown = r.cells.reduce((n, c) => n + c.tables + c.charts.length + c.highlights, 0);
         assert.ok(shown > 0, `${r.notebook} displays no table, chart or highlight`);
         assert.ok(r.screenshot && fs.statSync(r.screenshot).size > 10_000, `${r.notebook}: a screenshot was written`);
+        // the training notebooks run only here when there is a browser (notebooks.test skips them): their
+        // metrics, records and files are checked on this run
+        const stem = path.basename(r.notebook, ".ipynb");
+        if ((TRAINING_NOTEBOOKS as readonly string[]).includes(stem))
+          checkTrainingNotebook(stem as TrainingNotebook, env.ADEFLOW_RESULTS_DIR as string, {
+            text: r.cells.map((c) => c.stdout).join(""),
+            charts: r.cells.reduce((n, c) => n + c.charts.length, 0),
+            highlights: r.cells.some((c) => c.highlights > 0),
+          });
       });
     }
     assert.deepEqual(run.blockedRequests, [], "no request leaves loopback");

@@ -109,6 +109,14 @@ test("adeflow itself: usage mistakes exit 2 before doing anything; --help lists 
     assert.match(r.stderr, /\nusage: adeflow /);
     assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace"); // a user's mistake is not a crash
   }
+  // a bad setting is named before the corpus is looked for (it would otherwise surface after Jupyter started)
+  const badLimit = adeflow(["reproduce", "--only", "02"], {
+    ADE_CORPUS_DIR: "/nonexistent-corpus",
+    ADEFLOW_CELL_TIMEOUT: "soon",
+  });
+  assert.equal(badLimit.status, 1, badLimit.stderr);
+  assert.match(badLimit.stderr, /ADEFLOW_CELL_TIMEOUT=soon: expected whole seconds/);
+  assert.doesNotMatch(badLimit.stderr, /nonexistent-corpus|\n\s+at /);
   const help = adeflow(["--help"]);
   assert.equal(help.status, 0);
   for (const name of ["ADE_CORPUS_DIR", "ADEFLOW_RESULTS_DIR", "ADEFLOW_MODELS_DIR", "ADEFLOW_PROFILE"])

@@ -6,9 +6,7 @@ import * as path from "node:path";
 import { executeNotebook, listNotebooks, selectNotebooks } from "../../src/jupyter/execute";
 import { findJupyterPython } from "../../src/jupyter/jupyter";
 import { readJson, testCorpusDir } from "../helpers";
-import { nerModelDir } from "../../src/experiment/ner/task";
-import { currentProfile } from "../../src/experiment/shared/profile";
-import { readAblationSummary, readMetricsFile, readRunSummary } from "../../src/experiment/report/records";
+import { browserTestMissing, checkTrainingNotebook, TRAINING_NOTEBOOKS } from "../support/notebook-artefacts";
 
 /**
  * Executes the notebooks headlessly through Jupyter and the tslab kernel, as `adeflow reproduce` does, into
@@ -122,206 +120,23 @@ test("notebook 01 runs headlessly and writes its summary and charts", { skip }, 
   );
 });
 
-test(
-  "notebook 04 trains NER (smoke profile) and writes metrics with the settings that made them",
-  { skip },
-  async () => {
-    const done = await executeNotebook(selectNotebooks("04")[0], { log: () => {} });
-    const outputs = assertCleanRun(done.executedCopy);
-    assert.ok(
-      outputs.flat().some((o) => html(o).includes("Plotly.newPlot")),
-      "charts are displayed",
-    );
-    const dir = path.join(resultsDir, "04-ner");
-    // the typed reader checks the run's record (profile, seed, model and its hash, backend, time) and every score
-    const metrics: any = readMetricsFile(path.join(dir, "metrics.json"));
-    assert.equal(metrics.profile, "smoke");
-    assert.equal(metrics.seed, 0);
-    assert.equal(metrics.metrics.length, 6, "token and entity scores on validation and test");
-    for (const row of metrics.metrics) {
-      for (const k of ["precision", "recall", "f1"])
-        assert.ok(row[k] >= 0 && row[k] <= 1, `${row.split} ${row.metric} ${k} = ${row[k]}`);
-    }
-    assert.equal(
-      metrics.metrics.find((r: any) => r.split === "test" && r.metric.startsWith("token")).reported_f1,
-      0.806,
-    );
-    const train = metrics.history.filter((h: any) => h.phase === "train");
-    assert.ok(
-      train[train.length - 1].trainLoss < train[0].trainLoss,
-      `training loss falls: ${train.map((h: any) => h.trainLoss.toFixed(3)).join(" -> ")}`,
-    );
-    for (const f of ["confusion.html", "loss.html", "class-weights.csv", "summary.json"])
-      assert.ok(fs.existsSync(path.join(dir, f)), f);
-    const saved = readJson(path.join(nerModelDir(currentProfile()), "model.json"));
-    assert.equal(saved.task, "ner");
-    assert.equal(
-      saved.baseModelDir,
-      path.join("lib", "test", "fixtures", "tiny-bert"),
-      "stored relative to the project",
-    );
-    assert.deepEqual(saved.labels, ["O", "B-Drug", "I-Drug", "B-Effect", "I-Effect"]);
-  },
-);
-
-test("notebook 05 trains RE (smoke profile) and writes metrics and parameter counts", { skip }, async () => {
-  const done = await executeNotebook(selectNotebooks("05")[0], { log: () => {} });
-  assertCleanRun(done.executedCopy);
-  const dir = path.join(resultsDir, "05-re");
-  const metrics: any = readMetricsFile(path.join(dir, "metrics.json"));
-  assert.equal(metrics.profile, "smoke");
-  assert.equal(metrics.backend.length > 0, true);
-  assert.equal(metrics.metrics.length, 4);
-  for (const row of metrics.metrics)
-    for (const k of ["precision", "recall", "f1"]) assert.ok(row[k] >= 0 && row[k] <= 1, `${row.metric} ${k}`);
-  assert.equal(metrics.metrics.find((r: any) => r.split === "test" && r.metric.startsWith("token")).reported_f1, 0.878);
-  const train = metrics.history.filter((h: any) => h.phase === "train");
-  assert.ok(train[train.length - 1].trainLoss < train[0].trainLoss, "training loss falls");
-  const summary: any = readRunSummary(path.join(dir, "summary.json"));
-  // flatten (128 x 2 x 128) -> 384: the study's dense layer whatever the encoder size
-  assert.equal(summary.parameters.dense, 128 * 256 * 384 + 384);
-});
-
-test(
-  "notebook 06 chains the saved NER and RE models, scores relations and highlights a pasted sentence",
-  { skip },
-  async () => {
-    const done = await executeNotebook(selectNotebooks("06")[0], { log: () => {} });
-    const outputs = assertCleanRun(done.executedCopy);
-    assert.ok(
-      outputs.flat().some((o) => html(o).includes("adeflow-extraction") && html(o).includes("<mark")),
-      "highlighted prediction displayed",
-    );
-    const dir = path.join(resultsDir, "06-end-to-end");
-    const metrics: any = readMetricsFile(path.join(dir, "metrics.json"));
-    assert.equal(metrics.profile, "smoke");
-    assert.match(metrics.model_hash, /^[0-9a-f]{16}$/, "the chain's record names the model it ran");
-    assert.equal(readRunSummary(path.join(dir, "summary.json")).notebook, "06-end-to-end");
-    for (const row of metrics.metrics)
-      for (const k of ["precision", "recall", "f1"]) assert.ok(row[k] >= 0 && row[k] <= 1);
-    const example = readJson(path.join(dir, "example-prediction.json"));
-    for (const e of example.entities)
-      assert.equal(example.text.slice(e.start, e.end), e.text, "offsets point at the entity text");
-  },
-);
-
-test(
-  "notebook 07 tags the RE rows, trains both arms on each seed and writes a computed conclusion",
-  { skip },
-  async () => {
-    const done = await executeNotebook(selectNotebooks("07")[0], { log: () => {} });
-    const outputs = assertCleanRun(done.executedCopy);
-    assert.ok(
-      outputs.flat().filter((o) => html(o).includes("Plotly.newPlot")).length >= 3,
-      "tag distribution, scores and cost charts displayed",
-    );
-    const dir = path.join(resultsDir, "07-pos-ablation");
-    const summary: any = readAblationSummary(path.join(dir, "summary.json"));
-    for (const field of [
-      "profile",
-      "seed",
-      "model",
-      "backend",
-      "seconds",
-      "seeds",
-      "pos_embedding_size",
-      "tagging",
-      "runs",
-      "summary",
-      "comparison",
-      "conclusion",
-    ]) {
-      assert.ok(field in summary, `summary.json has ${field}`);
-    }
-    const seeds: number[] = summary.seeds;
-    assert.equal(seeds.length, 2, "the smoke profile's two seeds");
-    assert.equal(summary.runs.length, 2 * seeds.length, "both arms on every seed");
-    for (const run of summary.runs) {
-      for (const k of ["test_token_f1", "test_relation_f1"])
-        assert.ok(run[k] >= 0 && run[k] <= 1, `${run.arm} seed ${run.seed} ${k}`);
-      assert.ok(run.train_seconds_per_epoch > 0 && run.inference_seconds_per_pass > 0);
-    }
-    const withPos = summary.runs.find((r: any) => r.arm === "with POS");
-    const without = summary.runs.find((r: any) => r.arm === "without POS");
-    assert.equal(
-      withPos.parameters_total - without.parameters_total,
-      19 * summary.pos_embedding_size + 2 * 4 * 128 * summary.pos_embedding_size,
-      "embedding table + wider LSTM input",
-    );
-    const token = summary.comparison.find((r: any) => r.measure === "token macro F1 (study)");
-    assert.equal(token.seeds, seeds.length);
-    assert.ok(Math.abs(token.mean_difference - (token.with_pos - token.without_pos)) < 1e-9);
-    assert.ok(
-      summary.conclusion.sentences.some((s: string) =>
-        s.includes(
-          token.mean_difference >= 0 ? `+${token.mean_difference.toFixed(3)}` : token.mean_difference.toFixed(3),
-        ),
-      ),
-      "the conclusion quotes the measured difference",
-    );
-    assert.equal(summary.tagging.words > 0 && summary.tagging.failedRows, 0);
-    for (const f of [
-      "runs.csv",
-      "summary.csv",
-      "comparison.csv",
-      "scores.html",
-      "cost.html",
-      "tag-distribution.html",
-      "tag-distribution.csv",
-      "tagging-counts.csv",
-      "mask-tags.csv",
-    ]) {
-      assert.ok(fs.existsSync(path.join(dir, f)), f);
-    }
-    assert.equal(
-      fs.readdirSync(path.join(dir, "runs")).filter((f) => f.endsWith(".json")).length,
-      2 * seeds.length,
-      "one file per finished run, to resume from",
-    );
-  },
-);
-
-test(
-  "notebook 08 runs the field's protocol on two folds (smoke) and sets it beside the published table",
-  { skip },
-  async () => {
-    const done = await executeNotebook(selectNotebooks("08")[0], { log: () => {} });
-    const outputs = assertCleanRun(done.executedCopy);
-    assert.ok(
-      outputs.flat().some((o) => html(o).includes("Plotly.newPlot")),
-      "the per-fold chart is displayed",
-    );
-    const text = outputs
-      .flat()
-      .map((o) => [o.text ?? ""].flat().join(""))
-      .join("");
-    assert.match(text, /this profile runs 2 of the 10 folds: 0, 1/);
-    assert.match(text, /ran 2 of 10 folds \(0, 1\)/);
-    const dir = path.join(resultsDir, "08-benchmark");
-    const summary = readJson(path.join(dir, "summary.json"));
-    assert.equal(summary.profile, "smoke");
-    assert.deepEqual(summary.folds_run, [0, 1]);
-    for (const field of ["seed", "model", "model_hash", "backend", "seconds", "split_seeds", "training_seed"])
-      assert.ok(field in summary, `summary.json has ${field}`);
-    const published = summary.comparison.filter((r: any) => r.source !== "measured here");
-    assert.deepEqual(
-      published.map((r: any) => [r.system, r.ner_macro_f1, r.re_macro_f1]),
-      [
-        ["SpERT", 89.28, 78.84],
-        ["PFN", 89.6, 80.0],
-      ],
-    );
-    assert.ok(published.every((r: any) => r.encoder === "bert-base-cased" && r.overlap && r.source));
-    for (const f of [
-      "per-fold.html",
-      "summary.csv",
-      "comparison.csv",
-      "folds/fold-0.predictions.json",
-      "folds/fold-1.json",
-    ])
-      assert.ok(fs.existsSync(path.join(dir, f)), f);
-  },
-);
+// The training notebooks run once per suite: in the browser (browser.test) where Chromium and JupyterLab are
+// here, which checks the same artefacts on its run; headlessly here otherwise.
+const inBrowser = browserTestMissing() === undefined;
+for (const notebook of TRAINING_NOTEBOOKS)
+  test(
+    `notebook ${notebook} runs headlessly on the smoke profile and writes its metrics, records and charts`,
+    { skip: skip ?? (inBrowser ? "run and checked in the browser by browser.test" : false) },
+    async () => {
+      const done = await executeNotebook(selectNotebooks(notebook)[0], { log: () => {} });
+      const outputs = assertCleanRun(done.executedCopy).flat();
+      checkTrainingNotebook(notebook, resultsDir, {
+        text: outputs.map((o) => [o.text ?? ""].flat().join("")).join(""),
+        charts: outputs.filter((o) => html(o).includes("Plotly.newPlot")).length,
+        highlights: outputs.some((o) => html(o).includes("adeflow-extraction") && html(o).includes("<mark")),
+      });
+    },
+  );
 
 test("a failing cell is reported with its number, source and error", { skip }, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "adeflow-nb-"));

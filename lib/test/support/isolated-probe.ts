@@ -7,7 +7,8 @@ export type ProbeJob =
   | { kind: "throw"; message: string }
   | { kind: "die" }
   | { kind: "env" }
-  | { kind: "allocate"; megabytes: number };
+  | { kind: "allocate"; megabytes: number }
+  | { kind: "spin" };
 
 // `node --test lib/dist/test/` also loads this file on its own, as a test file: then there is no parent to
 // serve, and the probe does nothing rather than fail the run.
@@ -29,6 +30,15 @@ if (process.send)
     if (job.kind === "allocate") {
       const buffer = Buffer.alloc(job.megabytes * 2 ** 20, 1);
       return { bytes: buffer.length };
+    }
+    if (job.kind === "spin") {
+      // like a training loop on the WebAssembly backend: its awaits (tensor reads) resolve as microtasks, so
+      // the event loop never gets a turn and no IPC event (such as "disconnect") is ever delivered
+      for (;;) {
+        const until = Date.now() + 20;
+        while (Date.now() < until);
+        await Promise.resolve();
+      }
     }
     console.error("about to be killed");
     process.kill(process.pid, "SIGKILL");

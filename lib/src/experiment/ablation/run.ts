@@ -256,8 +256,8 @@ const ARM_PROCESS = path.join(__dirname, "arm-process.js");
  * the machine in the same state). Returns the runs in that order.
  *
  * By default (`isolation: "process"`) each run trains in a fresh child process, so its WebAssembly heap (which
- * never shrinks) is returned when it ends and the whole ablation finishes in one kernel; small models train
- * several runs side by side (`planIsolatedRuns` says how many and why, and `onPlan` receives it). `"none"`
+ * never shrinks) is returned when it ends and the whole ablation finishes in one kernel; runs train side by
+ * side, one thread each, within free memory (`planIsolatedRuns` says how many and why, and `onPlan` receives it). `"none"`
  * trains in this process, one run after the other, from a snapshot of the encoder's weights.
  */
 export async function runPosAblation(

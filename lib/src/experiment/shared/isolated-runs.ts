@@ -14,11 +14,12 @@
  * a lone run of a large model still gets every core (docs/cpu-parallel.md has the measurements).
  *
  * The parent sends each child one job over the IPC channel; the child (see `serveIsolatedJob`) answers with its
- * result and its peak resident memory, or an error. A child whose parent goes away exits too, so killing the
- * kernel stops its runs.
+ * result and its peak resident memory, or an error. A child whose parent goes away exits too (a watcher thread
+ * sees it even while the run keeps the main thread busy), so killing the kernel stops its runs.
  */
 import { fork, type ChildProcess } from "node:child_process";
 import * as os from "node:os";
+import { Worker } from "node:worker_threads";
 import { AdeflowError } from "../../errors";
 import { setting } from "../../settings";
 import { LARGE_MODEL_PARAMETERS, parseWorkerCount, workerBytesEstimate } from "../../train/worker-count";
@@ -76,9 +77,12 @@ export function planIsolatedRuns(input: RunPlanInput): RunPlan {
     notes.push(`the ${input.backend} backend runs one at a time`);
   } else {
     processes = Math.min(runs, userThreads ? Math.max(1, Math.floor(cores / userThreads)) : cores);
-    notes.push(
-      `a model of ${(input.parameters / 1e6).toFixed(1)} M parameters: whole runs side by side use ${cores} core${cores === 1 ? "" : "s"} better than threads inside one run`,
-    );
+    if (processes > 1)
+      notes.push(
+        `a model of ${(input.parameters / 1e6).toFixed(1)} M parameters: whole runs side by side use ${cores} core${cores === 1 ? "" : "s"} better than threads inside one run`,
+      );
+    else if (runs === 1) notes.push("one run");
+    else notes.push(`ADEFLOW_WORKERS=${requestedThreads?.trim()} uses every core for one run`);
   }
   if (processes > 1) {
     const free = input.freeBytes ?? os.freemem();
@@ -94,9 +98,12 @@ export function planIsolatedRuns(input: RunPlanInput): RunPlan {
   let threadsPerProcess: number | undefined;
   if (userThreads) threadsPerProcess = userThreads;
   else if (input.backend === "wasm" || input.backend === "cpu")
-    // one thread per run, the other cores run other runs; a large model left alone (the last run, or memory for
-    // one only) takes the cores that no other run uses, as data-parallel threads
+    // one thread per run, the other cores run other runs; a large model in a plan of one run at a time (one run
+    // to train, or memory for one only) takes every core, as data-parallel threads. The plan is made once: the
+    // last of an odd number of runs still trains on one thread (for RE fine-tuning, two threads were no faster).
     threadsPerProcess = input.parameters >= LARGE_MODEL_PARAMETERS ? Math.max(1, Math.floor(cores / processes)) : 1;
+  if (!userThreads && threadsPerProcess && threadsPerProcess > 1)
+    notes.push(`a bert-base-sized model alone trains data-parallel on ${threadsPerProcess} threads`);
   const threads = threadsPerProcess ? `, ${threadsPerProcess} thread${threadsPerProcess === 1 ? "" : "s"} each` : "";
   return {
     processes,
@@ -256,6 +263,40 @@ export async function runIsolated<M, R>(
 }
 
 /**
+ * Kills this process when its parent goes away, from a thread of its own. "disconnect" alone is not enough: a
+ * training loop on the WebAssembly backend awaits only promises that resolve as microtasks (its tensor reads), so
+ * the main thread's event loop never gets a turn to deliver the event, and a killed kernel left its runs
+ * training, orphaned. The watcher checks the parent's pid, which changes when the process is re-parented, and
+ * that the parent still exists.
+ */
+function watchParent(): void {
+  const code = `
+    const { workerData } = require("node:worker_threads");
+    const gone = () => {
+      // re-parented (Linux, macOS), or no such process any more (Windows keeps the old parent id)
+      if (process.ppid !== workerData.parent) return true;
+      try {
+        process.kill(workerData.parent, 0);
+        return false;
+      } catch (e) {
+        return e.code === "ESRCH";
+      }
+    };
+    setInterval(() => {
+      if (gone()) process.kill(workerData.self, "SIGKILL");
+    }, 500);`;
+  const watcher = new Worker(code, {
+    eval: true,
+    workerData: { parent: process.ppid, self: process.pid },
+    // a thread that only polls needs little of the heap the run's own threads may want
+    resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 },
+  });
+  // without its watcher the run still trains, and "disconnect" still ends it whenever its event loop turns
+  watcher.on("error", () => {});
+  watcher.unref();
+}
+
+/**
  * The child's side: waits for its one job, runs `handler` on it, sends back the result with its peak memory,
  * and exits. Errors go back as one line (a user's mistake keeps its message; anything else its stack). A child
  * whose parent disappears exits at once.
@@ -267,6 +308,7 @@ export function serveIsolatedJob<M, R>(handler: (message: M, log: (line: string)
       process.send?.(reply, undefined, {}, () => resolve());
     });
   process.on("disconnect", () => process.exit(1));
+  watchParent();
   process.once("message", (incoming: { type: "job"; message: M }) => {
     void (async () => {
       try {
