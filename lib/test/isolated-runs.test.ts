@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import * as path from "node:path";
 import { spawn } from "node:child_process";
 import { planIsolatedRuns, runIsolated, type RunPlan } from "../src/experiment/shared/isolated-runs";
+import { processAlive } from "../src/io/atomic";
 import type { ProbeJob } from "./support/isolated-probe";
 
 const PROBE = path.join(__dirname, "support", "isolated-probe.js");
@@ -249,21 +250,13 @@ for (const [what, job] of [
       });
       parent.on("exit", () => reject(new Error(`the parent ended first: ${text}`)));
     });
-    const alive = (pid: number) => {
-      try {
-        process.kill(pid, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    };
     // let the spinning job get into its loop
     await new Promise((r) => setTimeout(r, 500));
-    assert.ok(alive(childPid));
+    assert.ok(processAlive(childPid));
     parent.kill("SIGKILL");
     const deadline = Date.now() + 10_000;
-    while (alive(childPid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    const outlived = alive(childPid);
+    while (processAlive(childPid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const outlived = processAlive(childPid);
     if (outlived) process.kill(childPid, "SIGKILL");
     assert.ok(!outlived, "the run's process outlived its parent");
   });

@@ -7,12 +7,7 @@ import { runNotebooksInBrowser, type BrowserRun } from "../../src/jupyter/browse
 import { cellProblems } from "../../src/jupyter/expectations";
 import { listNotebooks } from "../../src/jupyter/execute";
 import { testCorpusDir } from "../helpers";
-import {
-  browserTestMissing,
-  checkTrainingNotebook,
-  TRAINING_NOTEBOOKS,
-  type TrainingNotebook,
-} from "../support/notebook-artefacts";
+import { browserTestMissing, checkTrainingNotebook, isTrainingNotebook } from "../support/notebook-artefacts";
 
 /**
  * Every notebook opened in headless Chromium against a real Jupyter server and run through the page, as a
@@ -80,8 +75,8 @@ test(
         // the training notebooks run only here when there is a browser (notebooks.test skips them): their
         // metrics, records and files are checked on this run
         const stem = path.basename(r.notebook, ".ipynb");
-        if ((TRAINING_NOTEBOOKS as readonly string[]).includes(stem))
-          checkTrainingNotebook(stem as TrainingNotebook, env.ADEFLOW_RESULTS_DIR as string, {
+        if (isTrainingNotebook(stem))
+          checkTrainingNotebook(stem, env.ADEFLOW_RESULTS_DIR as string, {
             text: r.cells.map((c) => c.stdout).join(""),
             charts: r.cells.reduce((n, c) => n + c.charts.length, 0),
             highlights: r.cells.some((c) => c.highlights > 0),

@@ -40,6 +40,8 @@ export function browserTestMissing(): string | undefined {
 /** The notebooks whose runs train models: run once per suite, in the browser where there is one. */
 export const TRAINING_NOTEBOOKS = ["04-ner", "05-re", "06-end-to-end", "07-pos-ablation", "08-benchmark"] as const;
 export type TrainingNotebook = (typeof TRAINING_NOTEBOOKS)[number];
+export const isTrainingNotebook = (stem: string): stem is TrainingNotebook =>
+  (TRAINING_NOTEBOOKS as readonly string[]).includes(stem);
 
 const inRange = (row: Record<string, number>, what: string) => {
   for (const k of ["precision", "recall", "f1"]) assert.ok(row[k] >= 0 && row[k] <= 1, `${what} ${k} = ${row[k]}`);

@@ -19,10 +19,12 @@
  */
 import { fork, type ChildProcess } from "node:child_process";
 import * as os from "node:os";
+import * as path from "node:path";
 import { Worker } from "node:worker_threads";
 import { AdeflowError } from "../../errors";
 import { setting } from "../../settings";
 import { LARGE_MODEL_PARAMETERS, parseWorkerCount, workerBytesEstimate } from "../../train/worker-count";
+import type { ParentWatchData } from "./parent-watch";
 
 /** How many runs go at once and how many data-parallel threads each run trains on. */
 export interface RunPlan {
@@ -262,32 +264,12 @@ export async function runIsolated<M, R>(
   return outcomes as IsolatedOutcome<R>[];
 }
 
-/**
- * Kills this process when its parent goes away, from a thread of its own. "disconnect" alone is not enough: a
- * training loop on the WebAssembly backend awaits only promises that resolve as microtasks (its tensor reads), so
- * the main thread's event loop never gets a turn to deliver the event, and a killed kernel left its runs
- * training, orphaned. The watcher checks the parent's pid, which changes when the process is re-parented, and
- * that the parent still exists.
- */
+const PARENT_WATCH = path.join(__dirname, "parent-watch.js");
+
+/** Kills this process when its parent goes away, from a thread of its own (see parent-watch.ts for why). */
 function watchParent(): void {
-  const code = `
-    const { workerData } = require("node:worker_threads");
-    const gone = () => {
-      // re-parented (Linux, macOS), or no such process any more (Windows keeps the old parent id)
-      if (process.ppid !== workerData.parent) return true;
-      try {
-        process.kill(workerData.parent, 0);
-        return false;
-      } catch (e) {
-        return e.code === "ESRCH";
-      }
-    };
-    setInterval(() => {
-      if (gone()) process.kill(workerData.self, "SIGKILL");
-    }, 500);`;
-  const watcher = new Worker(code, {
-    eval: true,
-    workerData: { parent: process.ppid, self: process.pid },
+  const watcher = new Worker(PARENT_WATCH, {
+    workerData: { parent: process.ppid, self: process.pid } satisfies ParentWatchData,
     // a thread that only polls needs little of the heap the run's own threads may want
     resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 },
   });
