@@ -100,7 +100,9 @@ def main():
         emit(event="cell", cell=cell_index, code_cell=code_cells.index(cell_index) + 1, code_cells=len(code_cells),
              seconds=round(time.time() - started.get(cell_index, time.time()), 2), stream=text[-2000:])
 
-    client = StreamingClient(nb, kernel_name=kernel, timeout=limit, allow_errors=False,
+    # startup_timeout: nbclient's 60 s default was too short for tslab to start on a busy 2-core machine (a fresh
+    # clone's `npm start` beside a test run failed in 01's first cell with "Kernel didn't respond in 60 seconds")
+    client = StreamingClient(nb, kernel_name=kernel, timeout=limit, startup_timeout=300, allow_errors=False,
                             resources={"metadata": {"path": os.path.dirname(os.path.abspath(source))}},
                             on_cell_execute=on_start, on_cell_executed=on_executed)
     try:
