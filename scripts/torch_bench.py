@@ -2,7 +2,7 @@
 """PyTorch peer for `adeflow bench`: same BERT (scripts/torch_reference.py modules, float32),
 same token-classification training step (linear head, weighted CE, AdamW, clip 1.0).
 
-Usage: /usr/bin/python3 scripts/torch_bench.py --model tiny|base --batch B --seq T
+Usage: python3 scripts/torch_bench.py --model tiny|minilm|base --batch B --seq T
                                                [--iters N] [--train-iters N] [--threads K]
 Prints one JSON object: forward/train tokens per second, the CPU seconds of the timed training steps (all
 threads) and the process's peak RSS.
@@ -23,11 +23,13 @@ from torch_reference import Bert  # noqa: E402
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BASE = dict(vocab_size=28996, hidden_size=768, num_hidden_layers=12, num_attention_heads=12,
             intermediate_size=3072, max_position_embeddings=512, type_vocab_size=2, layer_norm_eps=1e-12)
+# all-MiniLM-L6-v2's shape (the default model): 6 layers of 384, 12 heads, uncased vocabulary
+MINILM = dict(BASE, vocab_size=30522, hidden_size=384, num_hidden_layers=6, intermediate_size=1536)
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--model", choices=["tiny", "base"], required=True)
+    ap.add_argument("--model", choices=["tiny", "minilm", "base"], required=True)
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--seq", type=int, default=128)
     ap.add_argument("--iters", type=int, default=3)
@@ -40,7 +42,7 @@ def main():
         with open(os.path.join(ROOT, "lib", "test", "fixtures", "tiny-bert", "config.json")) as f:
             cfg = json.load(f)
     else:
-        cfg = BASE
+        cfg = MINILM if a.model == "minilm" else BASE
     model = Bert(cfg)
     head = torch.nn.Linear(cfg["hidden_size"], 5)
     ids = torch.randint(0, cfg["vocab_size"], (a.batch, a.seq))

@@ -25,8 +25,10 @@
  * measured by `adeflow bench`: the wasm one reads the gradient out of the wasm heap and writes
  * the result back).
  */
+import { spawnSync } from "node:child_process";
 import * as os from "node:os";
 import * as fs from "node:fs";
+import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { AdeflowError } from "./errors";
 import { setting } from "./settings";
@@ -47,27 +49,48 @@ export interface BackendInfo {
   threads?: number;
   /** The WebGPU adapter (vendor, architecture, description), on the webgpu backend. */
   adapter?: WebGpuAdapter;
+  /** TensorFlow's version, on the native backend. */
+  tensorflow?: string;
+  /** Whether the native backend computes on a GPU. */
+  gpuDevice?: boolean;
   /** One line to print. */
   description: string;
 }
 
 const NATIVE = ["@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node"] as const;
+type NativePackage = (typeof NATIVE)[number];
 
-/** The name in the package.json that `pkg` resolves to: danfojs-node's `@tensorflow/tfjs-node` is plain tfjs here. */
-function resolvedPackageName(pkg: string): string | undefined {
+/** The folder of an installed npm package, or undefined when it is not installed. */
+export function packageDir(name: string): string | undefined {
   try {
-    const json = require.resolve(`${pkg}/package.json`);
-    return (JSON.parse(fs.readFileSync(json, "utf8")) as { name?: string }).name;
+    return path.dirname(require.resolve(`${name}/package.json`));
   } catch {
     return undefined;
   }
 }
 
 /**
+ * Where a tfjs-node package's loader looks for its compiled addon: `lib/napi-v<N>/tfjs_binding.node`, N the
+ * newest N-API version that both the package and this Node support (what `@mapbox/node-pre-gyp` computes).
+ */
+export function addonPath(pkgDir: string, nodeNapi: number = Number(process.versions.napi)): string {
+  const file = path.join(pkgDir, "package.json");
+  const pkg = JSON.parse(fs.readFileSync(file, "utf8")) as {
+    binary?: { module_path?: string; module_name?: string; napi_versions?: number[] };
+  };
+  const versions = (pkg.binary?.napi_versions ?? []).filter((v) => v <= nodeNapi);
+  if (!versions.length) throw new AdeflowError(`${file}: no N-API version that this Node (N-API ${nodeNapi}) runs`);
+  const modulePath = (pkg.binary?.module_path ?? "./lib/napi-v{napi_build_version}").replace(
+    "{napi_build_version}",
+    String(Math.max(...versions)),
+  );
+  return path.join(pkgDir, modulePath, `${pkg.binary?.module_name ?? "tfjs_binding"}.node`);
+}
+
+/**
  * Why `pkg`, installed under the package name `resolvedName`, is not a native backend, or undefined when it may
- * be one. The override in package.json points danfojs-node's tfjs-node at plain tfjs (no libtensorflow
- * download); an alias of the other native package (tfjs-node named for tfjs-node-gpu, so danfojs-node shares the
- * GPU build) is still native.
+ * be one: a name that resolves to plain tfjs is not native; an alias of the other native package (tfjs-node named
+ * for tfjs-node-gpu) is.
  */
 export function nativeAliasProblem(pkg: string, resolvedName: string | undefined): string | undefined {
   if (resolvedName && resolvedName !== pkg && !(NATIVE as readonly string[]).includes(resolvedName))
@@ -75,20 +98,56 @@ export function nativeAliasProblem(pkg: string, resolvedName: string | undefined
   return undefined;
 }
 
-function tryNative(pkg: string): string | undefined {
-  const aliasProblem = nativeAliasProblem(pkg, resolvedPackageName(pkg));
-  if (aliasProblem) return aliasProblem;
+/**
+ * Why a native package cannot be loaded, checked without loading it: requiring a package whose addon is missing
+ * registers its kernels for "tensorflow" and then throws, which leaves the other native package's kernels
+ * registered twice over a backend that never came.
+ */
+export function nativeProblem(pkg: string): string | undefined {
+  const dir = packageDir(pkg);
+  if (!dir) return `${pkg} not installed`;
+  const name = (JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as { name?: string }).name;
+  const alias = nativeAliasProblem(pkg, name);
+  if (alias) return alias;
+  if (!fs.existsSync(addonPath(dir)))
+    return `${pkg} not built (\`npm run setup\` builds it from PyPI's TensorFlow wheel; see ADEFLOW_NATIVE)`;
+  return undefined;
+}
+
+/** What the loaded addon says of itself. */
+interface NativeBinding {
+  TF_Version: string;
+  isUsingGpuDevice(): boolean;
+}
+
+let loadedNative: NativePackage | undefined;
+
+/** Load a native package (once per process: two would register the same kernels twice). */
+function loadNative(pkg: NativePackage): string | undefined {
+  if (loadedNative) return loadedNative === pkg ? undefined : `${pkg} not loaded (${loadedNative} already is)`;
+  const problem = nativeProblem(pkg);
+  if (problem) return problem;
   try {
-    // an optional native package the user may have added: only a runtime require can ask whether it is there
+    // an optional native package: only a runtime require can load it
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     require(pkg);
   } catch (e) {
-    const msg = (e as Error).message.split("\n")[0];
-    return /Cannot find module/.test(msg) ? `${pkg} not installed` : `${pkg} failed to load (${msg})`;
+    return `${pkg} failed to load (${(e as Error).message.split("\n")[0]})`;
   }
-  if (!tf.findBackendFactory("tensorflow"))
-    return `${pkg} loaded but registered no "tensorflow" backend (an alias of plain tfjs?)`;
+  if (!tf.findBackendFactory("tensorflow")) return `${pkg} loaded but registered no "tensorflow" backend`;
+  loadedNative = pkg;
   return undefined;
+}
+
+function nativeBinding(): NativeBinding | undefined {
+  const backend = tf.findBackend("tensorflow") as unknown as { binding?: NativeBinding } | null;
+  return backend?.binding;
+}
+
+/** TensorFlow's intra-op threads: TF_NUM_INTRAOP_THREADS, else one per CPU TensorFlow may use. */
+export function tensorflowThreads(env: NodeJS.ProcessEnv = process.env): number {
+  const set = Number.parseInt(env.TF_NUM_INTRAOP_THREADS ?? "", 10);
+  return set > 0 ? set : os.availableParallelism();
 }
 
 /** Scatter-add rows of x into numSegments rows (the gradient of an embedding lookup). */
@@ -196,6 +255,35 @@ async function useWebGpu(
   return setup;
 }
 
+/** Set a variable for this process and its children when the user has not (a library reads it itself). */
+function defaultEnv(name: string, value: string): void {
+  if (!process.env[name]?.trim()) process.env[name] = value;
+}
+
+/**
+ * WebGPU on a real GPU, with a native backend in mind. Dawn's OpenGL attempt loads Mesa's llvmpipe, whose LLVM
+ * crashes TensorFlow's library when both live in one process (a segmentation fault at TensorFlow's first op,
+ * reproduced here). So where a native backend is built, the adapters are asked in a child process first, and
+ * Dawn is loaded here only when a real GPU answered.
+ */
+async function useWebGpuBesideNative(): Promise<Awaited<ReturnType<typeof useWebGpu>>> {
+  if (NATIVE.every((pkg) => nativeProblem(pkg) !== undefined)) return useWebGpu(false);
+  const probe = probeWebGpuInChild();
+  if (!probe.ok) return probe;
+  return useWebGpu(false);
+}
+
+function probeWebGpuInChild(): { ok: true } | { ok: false; reason: string } {
+  const script = `require(${JSON.stringify(path.join(__dirname, "webgpu.js"))}).setupWebGpu({ allowCpuAdapter: false })
+    .then((r) => process.stdout.write(JSON.stringify(r.ok ? { ok: true } : r)), (e) => process.stdout.write(JSON.stringify({ ok: false, reason: String(e) })))`;
+  const r = spawnSync(process.execPath, ["-e", script], { encoding: "utf8", timeout: 60_000 });
+  try {
+    return JSON.parse(r.stdout.trim()) as { ok: true } | { ok: false; reason: string };
+  } catch {
+    return { ok: false, reason: `the WebGPU probe ended with ${r.signal ?? `exit ${r.status}`}` };
+  }
+}
+
 /** Choose and activate a backend (see module comment). */
 export async function initBackend(opts: { force?: string } = {}): Promise<BackendInfo> {
   const forced = (opts.force ?? setting("ADEFLOW_BACKEND") ?? "").trim().toLowerCase();
@@ -203,20 +291,41 @@ export async function initBackend(opts: { force?: string } = {}): Promise<Backen
     throw new AdeflowError(`ADEFLOW_BACKEND=${forced} is not one of ${BACKEND_NAMES.join(", ")}`);
   }
   const skipped: string[] = [];
-  const native = async (pkg: string): Promise<BackendInfo | undefined> => {
-    const problem = tryNative(pkg);
+  // a native package loads once per process: the GPU build first, and, loaded without a GPU device, it is the
+  // CPU's native backend too (after a real GPU through WebGPU)
+  const native = async (pkg: NativePackage, needGpu: boolean): Promise<BackendInfo | undefined> => {
+    // TensorFlow's own pooling allocator: with the default one every freed tensor went back to the system and the
+    // next one page-faulted its memory in again, a third of a MiniLM training step in system time (measured:
+    // 1,007 -> 683 ms forward + backward). Read by TensorFlow when it first allocates.
+    defaultEnv("TF_CPU_ALLOCATOR_USE_BFC", "true");
+    const problem = loadNative(pkg);
     if (problem) {
-      skipped.push(problem);
+      if (!skipped.includes(problem)) skipped.push(problem);
+      return undefined;
+    }
+    const binding = nativeBinding();
+    const gpu = Boolean(binding?.isUsingGpuDevice());
+    if (needGpu && !gpu) {
+      const note = `${pkg} found no GPU device`;
+      if (!skipped.includes(note)) skipped.push(note);
       return undefined;
     }
     await tf.setBackend("tensorflow");
-    return info("tensorflow", pkg, forced ? "forced by ADEFLOW_BACKEND" : "native backend available");
+    const version = binding ? `TensorFlow ${binding.TF_Version}` : "TensorFlow";
+    const device = gpu ? "on the GPU" : `${tensorflowThreads()} CPU threads`;
+    const why = forced ? "forced by ADEFLOW_BACKEND" : gpu ? "native, on a GPU" : "native (fastest on a CPU)";
+    const found = info("tensorflow", pkg, `${why}${skipped.length ? ` (${skipped.join("; ")})` : ""}`);
+    found.tensorflow = binding?.TF_Version;
+    found.gpuDevice = gpu;
+    found.threads = gpu ? undefined : tensorflowThreads();
+    found.description = `TensorFlow.js backend: tensorflow (${pkg}, ${version}, ${device}) — ${found.why}`;
+    return found;
   };
   const [nativeGpu, nativeCpu] = NATIVE;
   if (!forced) {
-    const gpu = await native(nativeGpu);
+    const gpu = await native(nativeGpu, true);
     if (gpu) return gpu;
-    const w = await useWebGpu(false);
+    const w = await useWebGpuBesideNative();
     if (w.ok)
       return info(
         "webgpu",
@@ -226,16 +335,16 @@ export async function initBackend(opts: { force?: string } = {}): Promise<Backen
         w.adapter,
       );
     skipped.push(w.reason);
-    const cpu = await native(nativeCpu);
+    const cpu = (await native(nativeGpu, false)) ?? (await native(nativeCpu, false));
     if (cpu) return cpu;
   }
   if (forced === "tensorflow" || forced === "native") {
     for (const pkg of NATIVE) {
-      const found = await native(pkg);
+      const found = await native(pkg, false);
       if (found) return found;
     }
     throw new AdeflowError(
-      `ADEFLOW_BACKEND=${forced} but no native backend loads: ${skipped.join("; ")}. Run \`npm install @tensorflow/tfjs-node\` on a machine with internet.`,
+      `ADEFLOW_BACKEND=${forced} but no native backend loads: ${skipped.join("; ")}. \`npm run setup\` builds @tensorflow/tfjs-node from PyPI's TensorFlow wheel (Linux x86_64).`,
     );
   }
   if (forced === "webgpu") {

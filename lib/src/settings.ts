@@ -51,6 +51,12 @@ export const SETTINGS = [
     meaning: "force a TensorFlow.js backend: tensorflow, webgpu, wasm or cpu",
   },
   {
+    name: "ADEFLOW_NATIVE",
+    default: "auto: setup builds the CPU native backend on Linux x86_64",
+    meaning:
+      "TensorFlow.js's native backend, built by setup from a pinned TensorFlow wheel on PyPI: auto, off, cpu or gpu (CUDA 12, from the tensorflow wheel and PyPI's nvidia-* wheels)",
+  },
+  {
     name: "ADEFLOW_WORKERS",
     default: "every core, within free memory and the rows of a micro-batch (1 on a native backend)",
     meaning: "threads that train data-parallel on WebAssembly or plain JavaScript",

@@ -3,27 +3,35 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as tf from "@tensorflow/tfjs";
-import { initBackend, nativeAliasProblem, withoutRethrowingHandlers } from "../src/backend";
+import * as path from "node:path";
+import {
+  addonPath,
+  initBackend,
+  nativeAliasProblem,
+  nativeProblem,
+  packageDir,
+  withoutRethrowingHandlers,
+} from "../src/backend";
 import { loadBert } from "../src/bert";
 import { AdeflowError } from "../src/errors";
-import { tinyCheckpointDir } from "../src/paths";
+import { repoRoot, tinyCheckpointDir } from "../src/paths";
+import { nativeUnavailable } from "./support/native";
 
 test("initBackend picks the fastest loadable backend and explains why", async () => {
   const auto = await initBackend({ force: "" });
   assert.ok(["tensorflow", "wasm", "cpu"].includes(auto.name));
   assert.equal(tf.getBackend(), auto.name);
   assert.match(auto.description, /^TensorFlow\.js backend: /);
-  if (auto.name !== "tensorflow") assert.match(auto.why, /tfjs-node/, "says why native was skipped");
-  // this repository's override makes danfojs-node's tfjs-node plain tfjs: said as that, not as a broken load
-  const aliased = (() => {
-    try {
-      return JSON.parse(fs.readFileSync(require.resolve("@tensorflow/tfjs-node/package.json"), "utf8")).name;
-    } catch {
-      return undefined;
-    }
-  })();
-  if (aliased === "@tensorflow/tfjs")
-    assert.match(auto.why, /@tensorflow\/tfjs-node not installed \(the name is an alias of @tensorflow\/tfjs\)/);
+  const missing = nativeUnavailable();
+  if (missing === undefined) {
+    // built by setup: picked on its own, naming TensorFlow's version and its threads
+    assert.equal(auto.name, "tensorflow");
+    assert.match(auto.description, /TensorFlow \d+\.\d+\.\d+, (\d+ CPU threads|on the GPU)/);
+    assert.match(auto.tensorflow ?? "", /^\d+\.\d+\.\d+/);
+  } else {
+    assert.match(auto.why, /tfjs-node/, "says why native was skipped");
+    await assert.rejects(initBackend({ force: "tensorflow" }), /npm run setup/);
+  }
   const cpu = await initBackend({ force: "cpu" });
   assert.equal(cpu.name, "cpu");
   assert.equal(tf.getBackend(), "cpu");
@@ -31,9 +39,31 @@ test("initBackend picks the fastest loadable backend and explains why", async ()
     initBackend({ force: "gpu2" }),
     (e: Error) => e instanceof AdeflowError && /ADEFLOW_BACKEND=gpu2/.test(e.message),
   );
-  if (!tf.findBackendFactory("tensorflow")) {
-    await assert.rejects(initBackend({ force: "tensorflow" }), /npm install @tensorflow\/tfjs-node/);
-  }
+});
+
+test("the real tfjs-node sits at its own name; danfojs-node gets the project's plain tfjs (the shim)", () => {
+  const name = (from: string, pkg: string) =>
+    JSON.parse(fs.readFileSync(require.resolve(`${pkg}/package.json`, { paths: [from] }), "utf8")).name;
+  assert.equal(name(repoRoot(), "@tensorflow/tfjs-node"), "@tensorflow/tfjs-node");
+  const danfo = path.dirname(require.resolve("danfojs-node/package.json", { paths: [repoRoot()] }));
+  assert.equal(name(danfo, "@tensorflow/tfjs-node"), "danfojs-tfjs");
+  // and the shim hands danfojs the very instance the library uses: no second engine, no backend switch
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const danfoTf = require(require.resolve("@tensorflow/tfjs-node", { paths: [danfo] }));
+  assert.equal(danfoTf.engine(), tf.engine());
+});
+
+test("a native package whose addon is not built is named as such, without loading it", () => {
+  const problem = nativeProblem("@tensorflow/tfjs-node-gpu");
+  const addon = addonPath(packageDir("@tensorflow/tfjs-node-gpu")!);
+  if (fs.existsSync(addon)) assert.equal(problem, undefined);
+  else assert.match(problem ?? "", /^@tensorflow\/tfjs-node-gpu not built \(`npm run setup`/);
+  assert.equal(
+    nativeProblem("@tensorflow/tfjs-node-nonexistent" as never),
+    "@tensorflow/tfjs-node-nonexistent not installed",
+  );
+  assert.match(addonPath(packageDir("@tensorflow/tfjs-node")!, 9), /lib[\\/]napi-v8[\\/]tfjs_binding\.node$/);
+  assert.match(addonPath(packageDir("@tensorflow/tfjs-node")!, 5), /napi-v5/);
 });
 
 test("an alias of plain tfjs is not a native backend; an alias of the other native package is", () => {
@@ -41,10 +71,8 @@ test("an alias of plain tfjs is not a native backend; an alias of the other nati
     nativeAliasProblem("@tensorflow/tfjs-node", "@tensorflow/tfjs"),
     "@tensorflow/tfjs-node not installed (the name is an alias of @tensorflow/tfjs)",
   );
-  // `"@tensorflow/tfjs-node": "npm:@tensorflow/tfjs-node-gpu"`, so that danfojs-node shares the GPU build
   assert.equal(nativeAliasProblem("@tensorflow/tfjs-node", "@tensorflow/tfjs-node-gpu"), undefined);
   assert.equal(nativeAliasProblem("@tensorflow/tfjs-node", "@tensorflow/tfjs-node"), undefined);
-  assert.equal(nativeAliasProblem("@tensorflow/tfjs-node-gpu", undefined), undefined, "not installed: require says so");
 });
 
 test("embedding gradients (UnsortedSegmentSum) agree on wasm and cpu and with a hand sum", async () => {

@@ -13,6 +13,7 @@ import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { RelationHead, setLstmKernel, setMatMulMode, type LstmKernel, type MatMulMode } from "../src/re";
 import { initBackend } from "../src/backend";
+import { nativeUnavailable } from "./support/native";
 import { AdeflowError } from "../src/errors";
 import { maxAbsDiff } from "./helpers";
 import { repoRoot } from "../src/paths";
@@ -116,6 +117,21 @@ for (const kernel of ["fused", "per-direction", "bptt"] as LstmKernel[]) {
     }
   });
 }
+
+for (const kernel of ["fused", "per-direction", "bptt"] as LstmKernel[])
+  test(`relation head (${kernel} BiLSTM) matches PyTorch on the native backend (where setup built it)`, async (t) => {
+    const missing = nativeUnavailable();
+    if (missing) return t.skip(`native backend not built: ${missing}`);
+    await initBackend({ force: "tensorflow" });
+    setLstmKernel(kernel);
+    try {
+      checkAgainstTorch(`tensorflow/auto/${kernel}`);
+      checkAgainstTorch(`tensorflow/auto/${kernel}, inputGradient false`, false);
+    } finally {
+      setLstmKernel("per-direction");
+      await tf.setBackend("cpu");
+    }
+  });
 
 test("relation head: wrong sequence length or feature size is an AdeflowError", async () => {
   await tf.setBackend("cpu");

@@ -5,16 +5,29 @@ import * as tf from "@tensorflow/tfjs";
 import { AdamW, linearScheduleFactor, clipByGlobalNorm } from "../src/train";
 import { computeClassWeights, sequenceClassWeights, weightedCrossEntropy } from "../src/bert";
 import { Rng } from "../src/random/rng";
+import { initBackend } from "../src/backend";
+import { nativeUnavailable } from "./support/native";
 
 const close = (a: ArrayLike<number>, b: ArrayLike<number>, tol: number, what: string) => {
   assert.equal(a.length, b.length, what);
   for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i] - b[i]) <= tol, `${what}[${i}]: ${a[i]} vs ${b[i]}`);
 };
 
-for (const hostState of [true, false])
-  test(`AdamW (${hostState ? "JS" : "tensor"} state) matches torch.optim.AdamW (decoupled weight decay, per-step lr)`, async () => {
+const ADAMW_MODES = [
+  { name: "JS state", backend: "cpu", opts: { hostState: true } },
+  { name: "tensor state", backend: "cpu", opts: { hostState: false } },
+  { name: "fused ResourceApplyAdam", backend: "tensorflow", opts: { fused: true } },
+];
+for (const mode of ADAMW_MODES)
+  test(`AdamW (${mode.name}) matches torch.optim.AdamW (decoupled weight decay, per-step lr)`, async (t) => {
+    if (mode.backend === "tensorflow") {
+      const missing = nativeUnavailable();
+      if (missing) return t.skip(`native backend not built: ${missing}`);
+    }
+    await initBackend({ force: mode.backend });
     const p = tf.variable(tf.tensor1d([0.5, -1.0, 2.0]));
-    const opt = new AdamW(new Map([["p", p]]), { lr: 0.01, weightDecay: 0.1, hostState });
+    const opt = new AdamW(new Map([["p", p]]), { lr: 0.01, weightDecay: 0.1, ...mode.opts });
+    assert.equal(opt.state, mode.opts.fused ? "fused" : mode.opts.hostState ? "host" : "tensor");
     // Values printed by torch 1.13 AdamW(lr per step 0.01, 0.005, 0.0025; betas .9/.999; eps 1e-8; wd 0.1), float64.
     const expected = [
       [0.4895000009999999, -0.9890000004999999, 1.9880000003333334],
@@ -32,9 +45,13 @@ for (const hostState of [true, false])
       close(p.dataSync(), expected[i], 2e-6, `step ${i + 1}`);
     }
     close((await opt.getState("p")).m, [0.0631, 0.1198, -0.0757], 1e-6, "exp_avg");
-    close((await opt.getState("p")).v, [0.00125973001, 0.00119976004, 0.00108982009], 1e-8, "exp_avg_sq");
+    // TensorFlow's kernel updates v as v + (g^2 - v)(1 - b2) in float32, which rounds differently from
+    // b2 v + (1 - b2) g^2: 1.3e-5 relative here, and the weights above still agree to 2e-6
+    const vTolerance = mode.opts.fused ? 5e-8 : 1e-8;
+    close((await opt.getState("p")).v, [0.00125973001, 0.00119976004, 0.00108982009], vTolerance, "exp_avg_sq");
     opt.dispose();
     p.dispose();
+    await tf.setBackend("cpu"); // the tests below compute on the cpu backend, as before
   });
 
 test("linear schedule with and without warm-up (transformers' formula)", () => {

@@ -9,21 +9,36 @@ import { notebooksDir, resultsDir } from "../paths";
 import { kernelEnvironment } from "../settings";
 import { CORPUS_DIR_FLAG } from "./data";
 import { UsageError, type Command } from "./command";
+import { ensureNativeBackend, nativeMode } from "../setup/native-backend";
 
 export const setupCommand: Command = {
   path: ["setup"],
   summary:
-    "find Jupyter (or install JupyterLab into .venv/), register the tslab kernel for this clone, fetch (or verify) the corpus",
+    "find Jupyter (or install JupyterLab into .venv/), register the tslab kernel for this clone, build the native backend from PyPI's TensorFlow wheel, fetch (or verify) the corpus",
   flags: {
     venv: {
       type: "boolean",
       description: "install JupyterLab into the project's .venv/ and use it even when another Jupyter is found",
     },
+    native: {
+      type: "string",
+      value: "auto|off|cpu|gpu",
+      description: "the native backend to build (default ADEFLOW_NATIVE, else auto: the CPU build on Linux x86_64)",
+    },
     "corpus-dir": CORPUS_DIR_FLAG,
   },
   async run(flags) {
+    const native = flags.values.get("native");
+    if (native !== undefined) {
+      if (!["auto", "off", "cpu", "gpu"].includes(native))
+        throw new UsageError(`--native ${native}: expected auto, off, cpu or gpu`);
+      process.env.ADEFLOW_NATIVE = native;
+    }
+    nativeMode(); // a bad ADEFLOW_NATIVE is named before anything is installed
     const jupyter = ensureJupyter({ forceVenv: flags.switches.has("venv") });
     registerKernel(undefined, jupyter.python);
+    const built = ensureNativeBackend({ python: jupyter.python, log: (line) => console.error(line) });
+    console.error(built.line);
     const location = await locateCorpus({ corpusDir: flags.values.get("corpus-dir") });
     console.error(`corpus: ${location.dir} (${location.origin}), checksums verified`);
   },

@@ -10,6 +10,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { readFloat32, sumOfSquares } from "../ops/read";
+import { adamStepScalars, applyAdam, nativeKernelBackend, NativeVariable } from "../ops/native-adam";
 
 export interface AdamWOptions {
   lr: number;
@@ -25,7 +26,16 @@ export interface AdamWOptions {
    * it is simply fewer allocations. Both paths are tested against torch.optim.AdamW.
    */
   hostState?: boolean;
+  /**
+   * On the native backend ("tensorflow"), keep the weights and moments in TensorFlow variables and update each
+   * parameter with one `ResourceApplyAdam` kernel (see ops/native-adam.ts). Default: true there; false elsewhere
+   * (other backends cannot). Tested against torch.optim.AdamW like the other two.
+   */
+  fused?: boolean;
 }
+
+/** Where the moments live and how the update runs. */
+export type AdamWState = "host" | "tensor" | "fused";
 
 export class AdamW {
   readonly beta1: number;
@@ -33,8 +43,14 @@ export class AdamW {
   readonly eps: number;
   readonly weightDecay: number;
   readonly hostState: boolean;
+  readonly state: AdamWState;
   /** Number of updates applied so far (t of the bias correction). */
   step = 0;
+  /** Fused state: TensorFlow variables for each parameter's weights, m and v, and the tfjs tensor last synced. */
+  private readonly native = new Map<
+    string,
+    { p: NativeVariable; m: NativeVariable; v: NativeVariable; synced?: unknown }
+  >();
   private readonly mT = new Map<string, tf.Variable>();
   private readonly vT = new Map<string, tf.Variable>();
   private readonly mH = new Map<string, Float32Array>();
@@ -48,9 +64,25 @@ export class AdamW {
     this.beta2 = opts.beta2 ?? 0.999;
     this.eps = opts.eps ?? 1e-8;
     this.weightDecay = opts.weightDecay ?? 0;
-    this.hostState = opts.hostState ?? ["wasm", "cpu"].includes(tf.getBackend());
+    const be = nativeKernelBackend();
+    if (opts.fused && !be) throw new Error("internal: fused AdamW needs the native backend");
+    this.state =
+      (opts.fused ?? (be !== undefined && opts.hostState === undefined))
+        ? "fused"
+        : (opts.hostState ?? ["wasm", "cpu"].includes(tf.getBackend()))
+          ? "host"
+          : "tensor";
+    this.hostState = this.state === "host";
     for (const [name, p] of params) {
-      if (this.hostState) {
+      if (this.state === "fused") {
+        const zeros = tf.zerosLike(p);
+        this.native.set(name, {
+          p: new NativeVariable(be!, p.shape, p),
+          m: new NativeVariable(be!, p.shape, zeros),
+          v: new NativeVariable(be!, p.shape, zeros),
+        });
+        zeros.dispose();
+      } else if (this.hostState) {
         this.mH.set(name, new Float32Array(p.size));
         this.vH.set(name, new Float32Array(p.size));
       } else {
@@ -68,11 +100,29 @@ export class AdamW {
 
   /** First and second moment of one parameter (copies). */
   async getState(name: string): Promise<{ m: Float32Array; v: Float32Array }> {
+    const n = this.native.get(name);
+    if (n) {
+      const [m, v] = [n.m.read(), n.v.read()];
+      try {
+        return { m: await readFloat32(m), v: await readFloat32(v) };
+      } finally {
+        tf.dispose([m, v]);
+      }
+    }
     if (this.hostState) return { m: this.mH.get(name)!.slice(), v: this.vH.get(name)!.slice() };
     return { m: await readFloat32(this.mT.get(name)!), v: await readFloat32(this.vT.get(name)!) };
   }
 
   setState(name: string, m: Float32Array, v: Float32Array): void {
+    const n = this.native.get(name);
+    if (n) {
+      const shape = this.params.get(name)!.shape;
+      tf.tidy(() => {
+        n.m.assign(tf.tensor(m, shape, "float32"));
+        n.v.assign(tf.tensor(v, shape, "float32"));
+      });
+      return;
+    }
     if (this.hostState) {
       this.mH.get(name)!.set(m);
       this.vH.get(name)!.set(v);
@@ -98,6 +148,10 @@ export class AdamW {
     const bc2 = 1 - this.beta2 ** t;
     const { beta1: b1, beta2: b2, eps } = this;
     const decay = 1 - lr * this.weightDecay;
+    if (this.state === "fused") {
+      this.applyFused(grads, lr, gradScale, decay);
+      return;
+    }
     for (const [name, p] of this.params) {
       const g0 = grads.get(name);
       if (!g0) continue;
@@ -130,7 +184,33 @@ export class AdamW {
     }
   }
 
+  /** One `ResourceApplyAdam` per parameter; the tfjs variables then read the updated weights. */
+  private applyFused(grads: Map<string, tf.Tensor>, lr: number, gradScale: number, decay: number): void {
+    const be = nativeKernelBackend();
+    if (!be) throw new Error("internal: fused AdamW state, but the native backend is no longer active");
+    const scalars = adamStepScalars(this.step, lr, this.beta1, this.beta2, this.eps);
+    try {
+      for (const [name, p] of this.params) {
+        const g0 = grads.get(name);
+        if (!g0) continue;
+        const n = this.native.get(name)!;
+        tf.tidy(() => {
+          // the weights were set from elsewhere (a restored checkpoint, `assign`) since the last update
+          if (n.synced !== (p as unknown as { dataId: unknown }).dataId) n.p.assign(p);
+          if (this.weightDecay !== 0) n.p.assign(tf.mul(n.p.read(), decay));
+          applyAdam(be, n.p, n.m, n.v, scalars, gradScale === 1 ? g0 : tf.mul(g0, gradScale));
+          p.assign(n.p.read());
+        });
+        n.synced = (p as unknown as { dataId: unknown }).dataId;
+      }
+    } finally {
+      tf.dispose(Object.values(scalars));
+    }
+  }
+
   dispose(): void {
+    for (const n of this.native.values()) for (const x of [n.p, n.m, n.v]) x.destroy();
+    this.native.clear();
     for (const x of this.mT.values()) x.dispose();
     for (const x of this.vT.values()) x.dispose();
     this.mH.clear();

@@ -31,7 +31,7 @@ export const LAYERS: readonly { name: string; folders: readonly string[] }[] = [
   // profiles, the study's NER / RE / end-to-end runs, the ablation, the benchmark, reports
   { name: "experiments", folders: ["experiment", "benchmark"] },
   // what people run: the command line, Jupyter, the notebooks' entry point
-  { name: "applications", folders: ["cli", "jupyter", "api", "index"] },
+  { name: "applications", folders: ["cli", "jupyter", "setup", "api", "index"] },
 ];
 
 /** The layer of a path relative to lib/src (e.g. "bert/encoder.ts" or "errors"), or undefined if none. */

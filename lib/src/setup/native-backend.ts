@@ -1,0 +1,401 @@
+/**
+ * TensorFlow.js's native backend, built from a package registry alone.
+ *
+ * `@tensorflow/tfjs-node` (and `-gpu`) is a small N-API addon over TensorFlow's C library. Its own install script
+ * downloads libtensorflow 2.9.1 from storage.googleapis.com, which firewalled networks (and this project's
+ * machines) cannot reach, so package.json denies that script and this module does the install instead:
+ *
+ *   1. `pip download` a pinned TensorFlow wheel from PyPI (version and SHA-256 below) with the project's Python:
+ *      `tensorflow-cpu` for the CPU, `tensorflow` (CUDA 12) plus the `nvidia-*` wheels of its `and-cuda` extra for
+ *      a GPU. The wheel carries the C API in `libtensorflow_cc.so.2` and its headers in `tensorflow/include/`.
+ *   2. Unpack the two libraries and the C API's headers into `data/native/<wheel>/` (the cache: a second setup,
+ *      or one after `npm ci` emptied node_modules, reuses it).
+ *   3. Point the addon's `deps/` at that folder (its binding.gyp links `-ltensorflow -ltensorflow_framework` from
+ *      `deps/lib` with rpath `$ORIGIN/../../deps/lib`) and compile it with node-gyp against the running Node's
+ *      headers, about 11 s; the compiled addon is cached beside the libraries.
+ *   4. Load it in a fresh process; only an addon that loads is left in place.
+ *
+ * The official download is never tried: it is an unpinned, unverified archive of an older TensorFlow (2.9.1)
+ * from a host many networks block, while the wheel is pinned by digest, comes through whatever PyPI mirror pip is
+ * configured for, and is the TensorFlow these figures were measured on. Where the build cannot be made (another
+ * platform, no compiler, no registry), setup says why in one line and the project runs on WebAssembly.
+ */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { AdeflowError } from "../errors";
+import { writeJsonAtomic } from "../io";
+import { extractFromWheel, fetchPinnedWheel, type PinnedWheel, type PipRunner } from "../io/wheel";
+import { dataDir, repoRoot } from "../paths";
+import { setting } from "../settings";
+
+export type NativeVariant = "cpu" | "gpu";
+
+/** A TensorFlow wheel and the addon package built against it. */
+export interface NativeBuildSpec {
+  variant: NativeVariant;
+  /** The npm package whose addon is built. */
+  binding: "@tensorflow/tfjs-node" | "@tensorflow/tfjs-node-gpu";
+  wheel: PinnedWheel;
+  /** Further wheels whose libraries the TensorFlow library loads at run time (CUDA), unpacked beside it. */
+  runtimeWheels: PinnedWheel[];
+}
+
+/**
+ * The pinned wheels. TensorFlow 2.21.0: every one of the 63 C functions the 4.22 addon calls is in its
+ * `libtensorflow_cc.so.2`, and it is the newest release for Python 3.11 on manylinux x86_64. The Python tag only
+ * names the wheel: the C library inside is the same for every Python.
+ */
+export const NATIVE_BUILDS: Record<NativeVariant, NativeBuildSpec> = {
+  cpu: {
+    variant: "cpu",
+    binding: "@tensorflow/tfjs-node",
+    wheel: {
+      name: "tensorflow-cpu",
+      version: "2.21.0",
+      file: "tensorflow_cpu-2.21.0-cp311-cp311-manylinux_2_27_x86_64.whl",
+      sha256: "2b847d217b02ee7731ed91431daf3250daa0196c3c94614d23be27232e6e5b6c",
+      bytes: 273_829_956,
+    },
+    runtimeWheels: [],
+  },
+  gpu: {
+    variant: "gpu",
+    binding: "@tensorflow/tfjs-node-gpu",
+    wheel: {
+      name: "tensorflow",
+      version: "2.21.0",
+      file: "tensorflow-2.21.0-cp311-cp311-manylinux_2_27_x86_64.whl",
+      sha256: "9056fbc9ba04235810b71ae6cbd958a196e8804fb53bbcffbf3e23b56155f124",
+      bytes: 572_440_367,
+    },
+    runtimeWheels: [],
+  },
+};
+
+/** The members of a TensorFlow wheel the addon needs: the two libraries and the C API's headers. */
+export const WHEEL_MEMBERS: [string, string][] = [
+  ["tensorflow/libtensorflow_cc.so.2", "lib/libtensorflow_cc.so.2"],
+  ["tensorflow/libtensorflow_framework.so.2", "lib/libtensorflow_framework.so.2"],
+  ["tensorflow/include/tensorflow/c/", "include/tensorflow/c/"],
+  ["tensorflow/include/tensorflow/core/platform/", "include/tensorflow/core/platform/"],
+  ["tensorflow/include/tsl/platform/", "include/tsl/platform/"],
+  ["tensorflow/include/xla/tsl/c/", "include/xla/tsl/c/"],
+];
+
+/** Written last into a finished library folder: a folder without it (a cut-off unpack) is made again. */
+const LIBS_MARKER = "adeflow-native.json";
+
+export interface NativeLibsRecord {
+  wheel: string;
+  sha256: string;
+  tensorflow: string;
+  source: string;
+  unpacked_at: string;
+}
+
+/** `ADEFLOW_NATIVE`: auto (the CPU build where it can be made), off, cpu or gpu. */
+export function nativeMode(env: NodeJS.ProcessEnv = process.env): "auto" | "off" | NativeVariant {
+  const raw = (setting("ADEFLOW_NATIVE", env) ?? "auto").toLowerCase();
+  if (raw === "auto" || raw === "off" || raw === "cpu" || raw === "gpu") return raw;
+  throw new AdeflowError(`ADEFLOW_NATIVE=${raw}: expected auto, off, cpu or gpu`);
+}
+
+/** Why this machine cannot have the build, or undefined when it can. */
+export function platformProblem(platform: string = process.platform, arch: string = process.arch): string | undefined {
+  if (platform === "linux" && arch === "x64") return undefined;
+  return `the TensorFlow wheels pinned here are for Linux x86_64, and this is ${platform} ${arch}`;
+}
+
+export const nativeRoot = (): string => path.join(dataDir(), "native");
+export const libsDir = (spec: NativeBuildSpec): string =>
+  path.join(nativeRoot(), `${spec.wheel.name}-${spec.wheel.version}`);
+
+/** The folder of an installed npm package (from the project root), or undefined when it is not installed. */
+export function packageDir(name: string, from: string = repoRoot()): string | undefined {
+  try {
+    return path.dirname(require.resolve(`${name}/package.json`, { paths: [from] }));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Where the addon's loader looks for it: `lib/napi-v<N>/tfjs_binding.node`, N the newest N-API both support. */
+export function addonPath(pkgDir: string, nodeNapi: number = Number(process.versions.napi)): string {
+  const pkg = JSON.parse(fs.readFileSync(path.join(pkgDir, "package.json"), "utf8")) as {
+    binary?: { module_path?: string; module_name?: string; napi_versions?: number[] };
+  };
+  const versions = (pkg.binary?.napi_versions ?? []).filter((v) => v <= nodeNapi);
+  if (!versions.length) throw new AdeflowError(`${pkgDir}/package.json: no N-API version this Node (${nodeNapi}) runs`);
+  const napi = Math.max(...versions);
+  const modulePath = (pkg.binary?.module_path ?? "./lib/napi-v{napi_build_version}").replace(
+    "{napi_build_version}",
+    String(napi),
+  );
+  return path.join(pkgDir, modulePath, `${pkg.binary?.module_name ?? "tfjs_binding"}.node`);
+}
+
+/** Node's own headers for node-gyp: `<prefix>/include/node` beside the running binary, where installers put them. */
+export function nodeHeadersDir(execPath: string = process.execPath): string | undefined {
+  const prefix = path.dirname(path.dirname(execPath));
+  return fs.existsSync(path.join(prefix, "include", "node", "node_api.h")) ? prefix : undefined;
+}
+
+export interface NativeBuildResult {
+  status: "ready" | "skipped" | "failed";
+  /** One line for the terminal. */
+  line: string;
+  tensorflow?: string;
+  seconds: number;
+}
+
+export interface NativeBuildOptions {
+  /** The Python whose pip fetches the wheel (the project's environment). */
+  python: string;
+  variant?: NativeVariant;
+  log?: (line: string) => void;
+  pip?: PipRunner;
+}
+
+const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+
+/**
+ * Make the native backend available, or say in one line why it is not. Never throws for a machine that cannot
+ * have it: the project then runs on WebAssembly. A `variant` asked for explicitly (ADEFLOW_NATIVE=cpu|gpu) that
+ * cannot be built is an error.
+ */
+export function ensureNativeBackend(opts: NativeBuildOptions): NativeBuildResult {
+  const started = Date.now();
+  const seconds = () => (Date.now() - started) / 1000;
+  const mode = nativeMode();
+  if (mode === "off") return { status: "skipped", line: "native backend: off (ADEFLOW_NATIVE=off)", seconds: 0 };
+  const variant = opts.variant ?? (mode === "auto" ? "cpu" : mode);
+  const explicit = opts.variant !== undefined || mode !== "auto";
+  const spec = NATIVE_BUILDS[variant];
+  try {
+    const tensorflow = buildNative(spec, opts);
+    return { status: "ready", line: tensorflow.line, tensorflow: tensorflow.version, seconds: seconds() };
+  } catch (err) {
+    if (!(err instanceof AdeflowError)) throw err;
+    const line = `native backend (${spec.binding}) not built: ${err.message}; the project runs on WebAssembly`;
+    if (explicit) throw new AdeflowError(line.replace(/; the project runs on WebAssembly$/, ""));
+    return { status: "failed", line, seconds: seconds() };
+  }
+}
+
+function buildNative(spec: NativeBuildSpec, opts: NativeBuildOptions): { line: string; version: string } {
+  const log = opts.log ?? (() => undefined);
+  const platform = platformProblem();
+  if (platform) throw new AdeflowError(platform);
+  const pkgDir = packageDir(spec.binding);
+  if (!pkgDir) throw new AdeflowError(`${spec.binding} is not installed (run \`npm ci\`)`);
+  const addon = addonPath(pkgDir);
+  const libs = libsDir(spec);
+  const cachedAddon = path.join(
+    libs,
+    "addons",
+    `${spec.binding.replace("/", "+")}-${packageVersion(pkgDir)}-${path.basename(path.dirname(addon))}.node`,
+  );
+  const started = Date.now();
+  let fetched = "";
+  if (!fs.existsSync(path.join(libs, LIBS_MARKER))) {
+    fetched = unpackWheel(spec, libs, opts);
+  }
+  linkDeps(pkgDir, libs);
+  let built = "";
+  if (!fs.existsSync(cachedAddon)) {
+    log(`compiling ${spec.binding}'s addon against TensorFlow ${spec.wheel.version} with node-gyp`);
+    compileAddon(pkgDir, addon);
+    fs.mkdirSync(path.dirname(cachedAddon), { recursive: true });
+    const tmp = `${cachedAddon}.tmp-${process.pid}`;
+    fs.copyFileSync(addon, tmp);
+    fs.renameSync(tmp, cachedAddon);
+    built = "compiled";
+  } else if (!sameFile(cachedAddon, addon)) {
+    fs.mkdirSync(path.dirname(addon), { recursive: true });
+    fs.copyFileSync(cachedAddon, addon);
+  }
+  const loaded = probeAddon(spec.binding);
+  if (!loaded.ok) {
+    fs.rmSync(addon, { force: true });
+    throw new AdeflowError(`the addon does not load (${loaded.reason})`);
+  }
+  const took = ((Date.now() - started) / 1000).toFixed(0);
+  const what =
+    fetched || built
+      ? [fetched, built].filter(Boolean).join(", ") + ` in ${took} s`
+      : `cached in ${path.relative(repoRoot(), libs)}`;
+  return {
+    line: `native backend: ${spec.binding} on TensorFlow ${loaded.version} from PyPI's ${spec.wheel.name} ${spec.wheel.version} (${what})`,
+    version: loaded.version,
+  };
+}
+
+function packageVersion(pkgDir: string): string {
+  return (JSON.parse(fs.readFileSync(path.join(pkgDir, "package.json"), "utf8")) as { version: string }).version;
+}
+
+function sameFile(a: string, b: string): boolean {
+  try {
+    const [x, y] = [fs.readFileSync(a), fs.readFileSync(b)];
+    return x.equals(y);
+  } catch {
+    return false;
+  }
+}
+
+/** Fetch, verify and unpack the wheel(s) into `libs`, through a temporary sibling renamed into place at the end. */
+function unpackWheel(spec: NativeBuildSpec, libs: string, opts: NativeBuildOptions): string {
+  const log = opts.log ?? (() => undefined);
+  const tmp = `${libs}.tmp-${process.pid}`;
+  const downloads = path.join(nativeRoot(), `downloads.tmp-${process.pid}`);
+  fs.rmSync(tmp, { recursive: true, force: true });
+  const needed = spec.wheel.bytes * 4.5 + spec.runtimeWheels.reduce((n, w) => n + w.bytes * 2.5, 0);
+  const free = freeBytes(nativeRoot());
+  if (free !== undefined && free < needed)
+    throw new AdeflowError(`${nativeRoot()} has ${mb(free)} free and the libraries need about ${mb(needed)}`);
+  try {
+    const started = Date.now();
+    log(
+      `fetching ${spec.wheel.name}==${spec.wheel.version} (${mb(spec.wheel.bytes)}) from the package registry with pip`,
+    );
+    const wheel = fetchPinnedWheel(spec.wheel, { python: opts.python, dir: downloads, pip: opts.pip });
+    const fetchSeconds = (Date.now() - started) / 1000;
+    log(`unpacking the TensorFlow C library and its headers into ${path.relative(repoRoot(), libs)}/`);
+    extractFromWheel(opts.python, wheel, tmp, WHEEL_MEMBERS);
+    fs.rmSync(wheel, { force: true });
+    for (const extra of spec.runtimeWheels) {
+      const file = fetchPinnedWheel(extra, { python: opts.python, dir: downloads, pip: opts.pip });
+      // the nvidia-* wheels hold nvidia/<library>/lib/*.so*; TensorFlow's rpath looks in $ORIGIN/../nvidia/...
+      extractFromWheel(opts.python, file, tmp, [["nvidia/", "nvidia/"]]);
+      fs.rmSync(file, { force: true });
+    }
+    // binding.gyp links -ltensorflow -ltensorflow_framework: the linker needs these unversioned names
+    fs.symlinkSync("libtensorflow_cc.so.2", path.join(tmp, "lib", "libtensorflow.so"));
+    fs.symlinkSync("libtensorflow_framework.so.2", path.join(tmp, "lib", "libtensorflow_framework.so"));
+    const record: NativeLibsRecord = {
+      wheel: spec.wheel.file,
+      sha256: spec.wheel.sha256,
+      tensorflow: spec.wheel.version,
+      source: `PyPI ${spec.wheel.name}==${spec.wheel.version}`,
+      unpacked_at: new Date().toISOString(),
+    };
+    writeJsonAtomic(path.join(tmp, LIBS_MARKER), record);
+    fs.rmSync(libs, { recursive: true, force: true });
+    fs.renameSync(tmp, libs);
+    return `fetched (${mb(spec.wheel.bytes)} in ${fetchSeconds.toFixed(0)} s, SHA-256 verified), unpacked`;
+  } catch (err) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw err;
+  } finally {
+    fs.rmSync(downloads, { recursive: true, force: true });
+  }
+}
+
+/** `<package>/deps` -> the unpacked libraries (what binding.gyp and the addon's rpath expect to find there). */
+function linkDeps(pkgDir: string, libs: string): void {
+  const deps = path.join(pkgDir, "deps");
+  let current: string | undefined;
+  try {
+    current = fs.readlinkSync(deps);
+  } catch {
+    current = undefined;
+  }
+  if (current === libs) return;
+  fs.rmSync(deps, { recursive: true, force: true });
+  fs.symlinkSync(libs, deps, "dir");
+}
+
+function nodeGypScript(): string {
+  try {
+    return require.resolve("node-gyp/bin/node-gyp.js", { paths: [repoRoot()] });
+  } catch {
+    throw new AdeflowError("node-gyp is not installed (an optional dependency: run `npm ci`)");
+  }
+}
+
+/** Compile the addon in its package folder with node-gyp; the objects are removed afterwards. */
+function compileAddon(pkgDir: string, addon: string): void {
+  const headers = nodeHeadersDir();
+  const napi = /napi-v(\d+)/.exec(addon)?.[1] ?? "8";
+  const args = [
+    nodeGypScript(),
+    "rebuild",
+    `--directory=${pkgDir}`,
+    "--module_name=tfjs_binding",
+    `--module_path=${path.dirname(addon)}`,
+    `--napi_build_version=${napi}`,
+    ...(headers ? [`--nodedir=${headers}`] : []),
+  ];
+  const r = spawnSync(process.execPath, args, { encoding: "utf8", maxBuffer: 64 * 1024 * 1024, env: process.env });
+  fs.rmSync(path.join(pkgDir, "build"), { recursive: true, force: true });
+  if (r.status !== 0 || !fs.existsSync(addon)) {
+    const out = `${r.stdout ?? ""}\n${r.stderr ?? ""}`;
+    throw new AdeflowError(`node-gyp could not compile it (${compileFailure(out, headers)})`);
+  }
+}
+
+/** The cause of a failed compile, in words: no compiler, no make, no Python for gyp, no Node headers. */
+export function compileFailure(output: string, headers: string | undefined): string {
+  if (/not found: make|make: not found|Can't find Python|find Python/i.test(output))
+    return "it needs make, a C++ compiler and Python 3 (on Debian/Ubuntu: apt-get install build-essential python3)";
+  if (/g\+\+: (not found|No such file)|c\+\+: (not found|No such file)|CXX.*not found/i.test(output))
+    return "no C++ compiler (on Debian/Ubuntu: apt-get install build-essential)";
+  if (!headers && /(getaddrinfo|ENOTFOUND|ECONNREFUSED|ETIMEDOUT|download)/i.test(output))
+    return `Node's headers are not installed beside ${process.execPath} and cannot be downloaded; install Node from nodejs.org or your distribution's nodejs headers, or set npm_config_nodedir`;
+  const lines = output
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(
+      (l) => /error/i.test(l) && !/^gyp (info|ERR! (stack|System|command|cwd|node -v|node-gyp -v|not ok))/.test(l),
+    );
+  return (
+    lines.slice(0, 2).join(" | ") || "see `node node_modules/node-gyp/bin/node-gyp.js rebuild` in the package folder"
+  );
+}
+
+const PROBE = `
+const binding = process.argv[1];
+const tf = require(binding);
+const be = tf.backend();
+process.stdout.write(JSON.stringify({ backend: tf.getBackend(), version: be.binding.TF_Version, gpu: be.isUsingGpuDevice }));
+`;
+
+/** Load the addon in a fresh process (a crash there cannot take this one down). */
+export function probeAddon(
+  binding: string,
+): { ok: true; version: string; gpu: boolean } | { ok: false; reason: string } {
+  const r = spawnSync(process.execPath, ["-e", PROBE, binding], {
+    encoding: "utf8",
+    cwd: repoRoot(),
+    timeout: 120_000,
+    // TensorFlow's start-up lines (oneDNN, CUDA probing) are not news here
+    env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: "2" },
+  });
+  try {
+    if (r.status === 0) {
+      const out = JSON.parse(r.stdout.trim()) as { backend: string; version: string; gpu: boolean };
+      if (out.backend === "tensorflow") return { ok: true, version: out.version, gpu: out.gpu };
+      return { ok: false, reason: `it registered backend "${out.backend}"` };
+    }
+  } catch {
+    // fall through to the process's own words
+  }
+  const why = (r.stderr || r.error?.message || `exit ${r.status ?? r.signal}`)
+    .split("\n")
+    .map((l) => l.trim())
+    .find((l) => /Error|error:/.test(l));
+  return { ok: false, reason: why ?? `exit ${r.status ?? r.signal}` };
+}
+
+/** Free bytes on the disk of `dir` (or its nearest existing parent); undefined when the system cannot say. */
+export function freeBytes(dir: string): number | undefined {
+  try {
+    let at = dir;
+    while (!fs.existsSync(at) && path.dirname(at) !== at) at = path.dirname(at);
+    const s = fs.statfsSync(at);
+    return s.bavail * s.bsize;
+  } catch {
+    return undefined;
+  }
+}
