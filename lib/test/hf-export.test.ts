@@ -183,6 +183,7 @@ test("round trip: predicting from the exported folders gives what the trained mo
     const a = await stored.extract(text);
     assert.deepEqual(await exported.extract(text), a, text.slice(0, 40));
     entities += a.entities.length;
+    if (text === long) assert.ok(a.windows > 2, `the long text is read in ${a.windows} windows`);
   }
   assert.ok(entities > 20, `the comparison covers entities (${entities})`);
   assert.equal(exported.ner.info.baseModel, stored.ner.info.baseModel, "an export answers to its trained model");
