@@ -47,7 +47,14 @@ export function writeFolderAtomic(dir: string, files: ReadonlyMap<string, string
     fs.renameSync(fresh, target);
   } catch (err) {
     fs.rmSync(fresh, { recursive: true, force: true });
-    if (movedAside && !fs.existsSync(target)) fs.renameSync(previous, target);
+    if (movedAside && !fs.existsSync(target)) {
+      try {
+        fs.renameSync(previous, target);
+      } catch {
+        // only when the parent folder changed under us: say where the previous folder is
+        throw new AdeflowError(`writing ${target} failed and the previous folder stays at ${previous}`);
+      }
+    }
     const line = describeFault(err);
     if (line === undefined) throw err;
     // the file that failed, named where it was going to be (the temporary folder is gone)
