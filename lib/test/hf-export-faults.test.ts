@@ -13,7 +13,7 @@ import { spawnSync } from "node:child_process";
 import { initBackend } from "../src/backend";
 import { loadBert } from "../src/bert/checkpoint";
 import { sha256 } from "../src/corpus/locate";
-import { exportTrainedModel } from "../src/experiment/export/export";
+import { exportReModel, exportTrainedModel } from "../src/experiment/export/export";
 import { EXPORT_MANIFEST } from "../src/experiment/export/guard";
 import { createNerModel, loadNerModel } from "../src/experiment/ner/task";
 import { loadReModel } from "../src/experiment/re/task";
@@ -21,6 +21,7 @@ import { readModelInfo } from "../src/experiment/shared/model-store";
 import { describeProfile, PROFILES } from "../src/experiment/shared/profile";
 import { writeMetricsFile, writeRunSummary, type RunRecord } from "../src/experiment/report/records";
 import { repoRoot, tinyCheckpointDir } from "../src/paths";
+import { RelationModel } from "../src/re/model";
 import { writeFixtureModels, type FixtureModels } from "./support/export-models";
 
 const ADEFLOW = path.join(repoRoot(), "lib", "bin", "adeflow.js");
@@ -125,7 +126,7 @@ test("a token classifier whose labels are not the study's is refused, naming the
   assert.ok(r.stderr.split("\n").pop()!.startsWith(`adeflow predict: ${named}`), r.stderr);
 });
 
-test("a folder that is not a NER model is refused as one: an RE export, a base checkpoint", async () => {
+test("a folder that is not a NER model is refused as one; an RE export gives fine-tuning its encoder only; a POS head is not exported", async () => {
   const { re, ner } = await models();
   await assert.rejects(loadNerModel(re.dir), /this is an exported RE model .*not a NER model/);
   await assert.rejects(
@@ -136,6 +137,25 @@ test("a folder that is not a NER model is refused as one: an RE export, a base c
     loadReModel(ner.dir),
     /has no "adeflow_relation_head" section, so it is not an exported RE model/,
   );
+  // fine-tuning NER from an RE export takes its encoder only, and says nothing of a classifier
+  const bert = await loadBert(re.dir);
+  const said: string[] = [];
+  createNerModel({ bert, profile: { ...PROFILES.smoke(), model: re.dir } }, (line) => said.push(line)).dispose();
+  assert.deepEqual(said, []);
+  // notebook 07's POS variant cannot be exported: its inputs need the tagger
+  const pos = new RelationModel(bert.encoder, {
+    seqLen: 16,
+    lstmUnits: 2,
+    denseUnits: 3,
+    posEmbeddingSize: 4,
+    posVocabSize: 19,
+  });
+  await assert.rejects(
+    exportReModel({ model: pos, bert, info: readModelInfo((await models()).reDir) }, path.join(tmp("pos"), "re")),
+    /this RE model has a part-of-speech embedding \(notebook 07's variant\)/,
+  );
+  pos.dispose();
+  bert.encoder.dispose();
 });
 
 test("adeflow export: a missing trained model, and usage mistakes, say what to do", async () => {
