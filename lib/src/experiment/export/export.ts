@@ -84,8 +84,6 @@ async function writeExport(
   card: (licence: ReturnType<typeof baseModelLicence>) => string,
 ): Promise<ExportedModel> {
   const dir = path.resolve(out);
-  // refused before anything is computed or written
-  checkExportTarget(dir);
   const files = new Map<string, string | Uint8Array>();
   files.set("config.json", JSON.stringify(config, null, 2) + "\n");
   // save_pretrained's metadata: transformers accepts a safetensors file only with format "pt" (or none)
@@ -116,6 +114,8 @@ export async function exportNerModel(
   out: string,
   options: ExportOptions = {},
 ): Promise<ExportedModel> {
+  // refused before anything is computed or written
+  checkExportTarget(path.resolve(out));
   const labels = trained.info.labels;
   if (labels.length !== trained.model.numLabels)
     throw new AdeflowError(
@@ -142,6 +142,7 @@ export async function exportReModel(
   out: string,
   options: ExportOptions = {},
 ): Promise<ExportedModel> {
+  checkExportTarget(path.resolve(out));
   const head = relationHeadConfig(trained.model);
   const config = reHfConfig(baseConfig(trained.bert), head);
   const scores = readRunScores(options.resultsDir ?? resultsDir(), NOTEBOOK.re, trained.info);
@@ -169,6 +170,7 @@ export async function exportTrainedModel(
 ): Promise<ExportedModel> {
   if (path.resolve(out) === path.resolve(modelDir))
     throw new AdeflowError(`${out} is the trained model's own folder: export to another folder (--out)`);
+  // before the model is loaded (a bert-base model takes seconds); exportNerModel/exportReModel check it again
   checkExportTarget(path.resolve(out));
   if (task === "ner") {
     const trained = await loadNerModel(modelDir);
