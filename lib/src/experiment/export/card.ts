@@ -142,7 +142,7 @@ function scoresSection(input: CardInput): string {
     out.push(
       `Beside the baseline (${task === "ner" ? "a dictionary of the training rows' strings" : "co-occurrence: every drug paired with every effect of its sentence"}), ` +
         "on the study's split and on the leak-free split (split by PubMed document before the augmentation, where " +
-        "a model of the same settings was trained). `strict_f1`: " +
+        "a model of the same settings was trained). Strict F1: " +
         (task === "ner" ? "entity-level strict F1 (micro)." : "relation-level strict F1 with the gold masks."),
       "",
       "| split | system | token macro F1 (study) | strict F1 (field) |",
@@ -187,7 +187,7 @@ const NOT_FOR = [
   "Research on text mining only. It must not be used to make or support clinical decisions (diagnosis, treatment,",
   "prescribing, whether a drug caused a patient's symptom), nor as a pharmacovigilance system without people who",
   "check every output: it was trained on sentences of published case reports, it misses and invents entities and",
-  "relations, and its scores were measured on a test split that shares sentences with its training split.",
+  "relations, and its scores on the study's split were measured on test sentences that also occur in training.",
 ].join("\n");
 
 function nerBody(input: CardInput): string {
