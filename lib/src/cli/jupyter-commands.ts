@@ -54,13 +54,20 @@ export const reproduceCommand: Command = {
       description: "one notebook: its number (02), name (preprocessing) or file name",
     },
     "corpus-dir": CORPUS_DIR_FLAG,
+    model: {
+      type: "string",
+      value: "ID|DIR",
+      description:
+        "base checkpoint of the training notebooks, as ADEFLOW_MODEL: a hub id or a folder (an exported NER model too)",
+    },
   },
   async run(flags) {
     const notebooks = notebooksForFlag(flags.values.get("only"));
     cellTimeoutSeconds(); // a bad ADEFLOW_CELL_TIMEOUT is named before the corpus is fetched
     // fail before starting Jupyter when the corpus is not there; the kernel reads the very folder checked here
     const corpus = await locateCorpus({ corpusDir: flags.values.get("corpus-dir") });
-    const env = jupyterEnv(kernelEnvironment({ ADE_CORPUS_DIR: corpus.dir }));
+    // --model reaches the kernel as ADEFLOW_MODEL (a relative folder made absolute, as the kernel works in notebooks/)
+    const env = jupyterEnv(kernelEnvironment({ ADE_CORPUS_DIR: corpus.dir, ADEFLOW_MODEL: flags.values.get("model") }));
     for (const nb of notebooks) {
       console.error(`running ${path.relative(process.cwd(), nb)}`);
       const done = await executeNotebook(nb, { env });

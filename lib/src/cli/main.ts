@@ -4,6 +4,7 @@ import { commandHelp, parseFlags, UsageError, usageLine, type Command } from "./
 import { dataExportCommand, dataStatsCommand } from "./data";
 import { labCommand, reproduceCommand, setupCommand } from "./jupyter-commands";
 import { predictCommand } from "./predict";
+import { exportCommand } from "./export";
 import { encodeCommand } from "./encode";
 import { benchCommand } from "./bench";
 import { resultsCommand } from "./results";
@@ -18,6 +19,7 @@ export const commands: Command[] = [
   reproduceCommand,
   labCommand,
   predictCommand,
+  exportCommand,
   encodeCommand,
   benchCommand,
   resultsCommand,

@@ -13,8 +13,16 @@ export const predictCommand: Command = {
   positionals: "TEXT",
   flags: {
     text: { type: "string", value: "TEXT", description: "the text (or give it as positional words)" },
-    ner: { type: "string", value: "DIR", description: "trained NER model folder (default: the current profile's)" },
-    re: { type: "string", value: "DIR", description: "trained RE model folder (default: the current profile's)" },
+    ner: {
+      type: "string",
+      value: "DIR",
+      description: "trained NER model folder, or its export (adeflow export) (default: the current profile's)",
+    },
+    re: {
+      type: "string",
+      value: "DIR",
+      description: "trained RE model folder, or its export (adeflow export) (default: the current profile's)",
+    },
   },
   async run(flags) {
     const text = flags.values.get("text") ?? flags.positional.join(" ");

@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { chooseJupyter, describeProbe } from "../../src/jupyter/python-env";
 import { findChromium } from "../../src/viz/save";
 import { nerModelDir } from "../../src/experiment/ner/task";
+import { reModelDir } from "../../src/experiment/re/task";
 import { currentProfile } from "../../src/experiment/shared/profile";
 import { readAblationSummary, readMetricsFile, readRunSummary } from "../../src/experiment/report/records";
 import { readJson } from "../helpers";
@@ -67,6 +68,18 @@ function checkNer(dir: string, shown: NotebookShown): void {
   assert.equal(saved.task, "ner");
   assert.equal(saved.baseModelDir, path.join("lib", "test", "fixtures", "tiny-bert"), "stored relative to the project");
   assert.deepEqual(saved.labels, ["O", "B-Drug", "I-Drug", "B-Effect", "I-Effect"]);
+  checkExport(`${nerModelDir(currentProfile())}-hf`, (config) => {
+    assert.deepEqual(config.architectures, ["BertForTokenClassification"]);
+    assert.deepEqual(Object.values(config.id2label), saved.labels);
+  });
+}
+
+/** The notebook's last cell exported its model beside the stored one, with a card that carries the run's scores. */
+function checkExport(dir: string, checkConfig: (config: any) => void): void {
+  checkConfig(readJson(path.join(dir, "config.json")));
+  for (const f of ["model.safetensors", "tokenizer.json", "adeflow-export.json"])
+    assert.ok(fs.existsSync(path.join(dir, f)), `${dir}/${f}`);
+  assert.match(fs.readFileSync(path.join(dir, "README.md"), "utf8"), /\| test \| token macro \(study\) \|/);
 }
 
 function checkRe(dir: string): void {
@@ -81,6 +94,10 @@ function checkRe(dir: string): void {
   const summary: any = readRunSummary(path.join(dir, "summary.json"));
   // flatten (128 x 2 x 128) -> 384: the study's dense layer whatever the encoder size
   assert.equal(summary.parameters.dense, 128 * 256 * 384 + 384);
+  checkExport(`${reModelDir(currentProfile())}-hf`, (config) => {
+    assert.equal(config.adeflow_relation_head.max_length, 128);
+    assert.equal(config.adeflow_relation_head.num_classes, 5);
+  });
 }
 
 function checkEndToEnd(dir: string, shown: NotebookShown): void {

@@ -1,3 +1,4 @@
+import * as tf from "@tensorflow/tfjs";
 import type { BackendInfo } from "../../backend";
 import type { LoadedBert } from "../../bert/checkpoint";
 import { NER_LABELS } from "../../pipeline/rows";
@@ -12,6 +13,7 @@ import { loadTaskModel, saveTaskModel, taskModelDir, type StoredModelInfo } from
 import { currentProfile, type Profile } from "../shared/profile";
 import type { SplitData, SplitName } from "../shared/splits";
 import type { LocalBert } from "../shared/local-bert";
+import { exportedClassifier, isHfFolder, loadExportedNer } from "../export/import";
 
 /** Everything a NER run starts from: settings, backend, base model, the study's rows and split. */
 export interface NerSetup {
@@ -37,9 +39,32 @@ export async function prepareNer(profile: Profile = currentProfile(), split: Spl
   );
 }
 
-/** BertForTokenClassification: the encoder plus dropout and a linear layer over the five labels, seeded. */
-export function createNerModel(setup: Pick<NerSetup, "bert" | "profile">): TokenClassifier {
-  return new TokenClassifier(setup.bert.encoder, NER_LABELS.length, setup.profile.seed);
+/**
+ * BertForTokenClassification: the encoder plus dropout and a linear layer over the five labels, seeded. When the
+ * base model is itself a token classifier with the study's labels (an exported NER model given as `ADEFLOW_MODEL`),
+ * training goes on from its classifier too; a token classifier with other labels is refused (import.ts).
+ */
+export function createNerModel(
+  setup: Pick<NerSetup, "bert" | "profile">,
+  log: (line: string) => void = (line) => console.log(line),
+): TokenClassifier {
+  const model = new TokenClassifier(setup.bert.encoder, NER_LABELS.length, setup.profile.seed);
+  let head: ReturnType<typeof exportedClassifier>;
+  try {
+    head = exportedClassifier(setup.bert);
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
+  if (head) {
+    const { weight, bias, file } = head;
+    tf.tidy(() => {
+      model.weight.assign(tf.tensor2d(weight.data, weight.shape as [number, number]));
+      model.bias.assign(tf.tensor1d(bias.data));
+    });
+    log(`NER classifier from ${file} (labels ${NER_LABELS.join(", ")}), the encoder from its bert.* tensors`);
+  }
+  return model;
 }
 
 export function nerModelDir(profile: Profile): string {
@@ -63,10 +88,11 @@ export async function saveNerModel(
   );
 }
 
-/** A trained NER model back from `models/`, ready to predict. */
+/** A trained NER model back from `models/`, or from a Hugging Face folder (an export), ready to predict. */
 export async function loadNerModel(
   dir: string,
 ): Promise<{ model: TokenClassifier; bert: LoadedBert; info: StoredModelInfo }> {
+  if (isHfFolder(dir)) return loadExportedNer(dir);
   return loadTaskModel(dir, (bert, info) => new TokenClassifier(bert.encoder, info.labels.length, 0));
 }
 

@@ -15,6 +15,7 @@ import { encodeReRows, RE_CLASSES, type ReExample } from "./data";
 import { scoresOf, type MetricRow } from "../report/run-record";
 import type { SplitData, SplitName } from "../shared/splits";
 import type { LocalBert } from "../shared/local-bert";
+import { isHfFolder, loadExportedRe } from "../export/import";
 
 /** Everything an RE run starts from. */
 export interface ReSetup {
@@ -136,25 +137,41 @@ export async function saveReModel(
     model.head.posEmbeddingSize > 0
       ? { pos_embedding_size: model.head.posEmbeddingSize, pos_vocab_size: model.head.posVocabSize }
       : {};
+  // the head's sizes, so that a head of any size loads back (models saved before this record the study's)
+  const head: StoredReHead = {
+    lstm_units: model.head.lstmUnits,
+    dense_units: model.head.denseUnits,
+    dropout: model.head.dropout,
+    max_length: model.head.seqLen,
+  };
   return await saveTaskModel(
     "re",
     setup,
     model.params(),
     labels,
-    { split: setup.data?.name ?? "study", layers: [...model.layers], ...pos, ...training },
+    { split: setup.data?.name ?? "study", layers: [...model.layers], head, ...pos, ...training },
     dir,
   );
 }
 
+/** The RE head's sizes as `model.json` records them. */
+export type StoredReHead = { lstm_units: number; dense_units: number; dropout: number; max_length: number };
+
+/** A trained RE model back from `models/`, or from an exported folder, ready to predict. */
 export async function loadReModel(
   dir: string,
 ): Promise<{ model: RelationModel; bert: LoadedBert; info: StoredModelInfo }> {
+  if (isHfFolder(dir)) return loadExportedRe(dir);
   return loadTaskModel(dir, (bert, info) => {
     const profile = info.profile as { max_length?: number };
+    const head = info.head as Partial<StoredReHead> | undefined;
     return new RelationModel(bert.encoder, {
       layers: info.layers as number[] | undefined,
-      seqLen: profile.max_length ?? 128,
+      seqLen: head?.max_length ?? profile.max_length ?? 128,
       numClasses: info.labels.length,
+      lstmUnits: head?.lstm_units,
+      denseUnits: head?.dense_units,
+      dropout: head?.dropout,
       posEmbeddingSize: (info.pos_embedding_size as number | undefined) ?? 0,
       posVocabSize: info.pos_vocab_size as number | undefined,
     });

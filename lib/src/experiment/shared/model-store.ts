@@ -2,7 +2,7 @@ import type { ProfileRecord } from "../report/records";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { readSafetensors, writeSafetensors } from "../../io/safetensors";
+import { readSafetensors, writeSafetensors, type TensorMap } from "../../io/safetensors";
 import { AdeflowError, InputFileError } from "../../errors";
 import { readJsonFile, writeJsonAtomic } from "../../io";
 import { readTensorMap } from "../../ops/read";
@@ -89,7 +89,14 @@ export function readModelInfo(dir: string): StoredModelInfo {
 /** Load saved parameters into a freshly built model of the same shape; lists every mismatch at once. */
 export function loadParams(dir: string, params: Map<string, tf.Variable>): void {
   const file = path.join(dir, "model.safetensors");
-  const saved = readSafetensors(file);
+  assignTensors(file, readSafetensors(file), params);
+}
+
+/**
+ * Give each variable the tensor of its name in `saved` (read from `file`, named in errors); lists every missing or
+ * mis-shaped tensor at once, before any variable changes.
+ */
+export function assignTensors(file: string, saved: TensorMap, params: Map<string, tf.Variable>): void {
   const problems: string[] = [];
   for (const [k, v] of params) {
     const t = saved.get(k);
