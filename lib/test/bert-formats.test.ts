@@ -1,8 +1,11 @@
 /** safetensors, config.json and weight-name mapping: formats and the errors users see. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { parseSafetensors, parseSafetensorsContents, serializeSafetensors, type TensorMap } from "../src/io";
-import { parseBertConfig, mapEncoderWeights, expectedEncoderShapes, canonicalName } from "../src/bert";
+import { parseBertConfig, mapEncoderWeights, expectedEncoderShapes, canonicalName, resolveModel } from "../src/bert";
 import { AdeflowError } from "../src/errors";
 
 function rawFile(header: object, data: Buffer): Buffer {
@@ -275,4 +278,20 @@ test("weights: a tensor the encoder needs but the reader skipped (not a float) i
         e.message,
       ) && !/missing/.test(e.message),
   );
+});
+
+test("a folder with only pytorch_model.bin says how to convert it", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "adeflow-bin-"));
+  try {
+    for (const f of ["config.json", "vocab.txt", "pytorch_model.bin"]) fs.writeFileSync(path.join(dir, f), "x");
+    await assert.rejects(resolveModel(dir), (e: Error) => {
+      assert.ok(e instanceof AdeflowError);
+      assert.match(e.message, /has pytorch_model\.bin but no model\.safetensors, and only safetensors are read/);
+      assert.ok(e.message.includes(`AutoModel.from_pretrained(${JSON.stringify(dir)}).save_pretrained(`), e.message);
+      assert.match(e.message, /safe_serialization=True\)/);
+      return true;
+    });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
