@@ -27,6 +27,9 @@ test("a hub id is fetched from env.remoteHost into env.cacheDir/<id>/ and reused
   const tr = await import("@huggingface/transformers");
   const saved = { host: tr.env.remoteHost, cache: tr.env.cacheDir, remote: tr.env.allowRemoteModels };
   const cache = fs.mkdtempSync(path.join(os.tmpdir(), "adeflow-hub-"));
+  // the setting would take precedence over transformers.js's cache folder this test points elsewhere
+  const savedSetting = process.env.ADEFLOW_MODEL_CACHE;
+  delete process.env.ADEFLOW_MODEL_CACHE;
   try {
     tr.env.remoteHost = `http://127.0.0.1:${port}/`;
     tr.env.cacheDir = cache;
@@ -49,6 +52,7 @@ test("a hub id is fetched from env.remoteHost into env.cacheDir/<id>/ and reused
     tr.env.remoteHost = saved.host;
     tr.env.cacheDir = saved.cache;
     tr.env.allowRemoteModels = saved.remote;
+    if (savedSetting !== undefined) process.env.ADEFLOW_MODEL_CACHE = savedSetting;
     server.close();
     fs.rmSync(cache, { recursive: true, force: true });
   }

@@ -258,7 +258,8 @@ test(
     const { entry, wheel } = tinyWheel();
     const hub = await silentHub();
     const tr = await import("@huggingface/transformers");
-    const saved = { host: tr.env.remoteHost, cache: tr.env.cacheDir, remote: tr.env.allowRemoteModels };
+    const saved = { host: tr.env.remoteHost, remote: tr.env.allowRemoteModels };
+    const savedCache = process.env.ADEFLOW_MODEL_CACHE;
     const cache = scratch();
     const lines: string[] = [];
     const registry = {
@@ -269,7 +270,8 @@ test(
     };
     try {
       tr.env.remoteHost = hub.url;
-      tr.env.cacheDir = cache;
+      // the models cache setting, which the hub and the registry share
+      process.env.ADEFLOW_MODEL_CACHE = cache;
       tr.env.allowRemoteModels = true;
       const started = Date.now();
       const first = await resolveModel(entry.id, { hubTimeoutMs: 300, registry });
@@ -322,8 +324,9 @@ test(
       assert.deepEqual(leftovers(path.join(cache, "adeflow-test")), [], "nothing half-written");
     } finally {
       tr.env.remoteHost = saved.host;
-      tr.env.cacheDir = saved.cache;
       tr.env.allowRemoteModels = saved.remote;
+      if (savedCache === undefined) delete process.env.ADEFLOW_MODEL_CACHE;
+      else process.env.ADEFLOW_MODEL_CACHE = savedCache;
       hub.close();
       fs.rmSync(cache, { recursive: true, force: true });
     }
