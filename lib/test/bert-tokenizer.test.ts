@@ -91,6 +91,32 @@ test("a folder with only vocab.txt gives the same ids as tokenizer.json", async 
   }
 });
 
+test("vocab.txt alone honours tokenizer_config.json: do_lower_case, strip_accents, and transformers' defaults", async () => {
+  const vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "cafe", "café", "Café", "##s", "CAFE"];
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "adeflow-case-"));
+  const ids = async (config: object | undefined, word: string) => {
+    fs.writeFileSync(path.join(tmp, "vocab.txt"), vocab.join("\n") + "\n");
+    if (config) fs.writeFileSync(path.join(tmp, "tokenizer_config.json"), JSON.stringify(config));
+    else fs.rmSync(path.join(tmp, "tokenizer_config.json"), { force: true });
+    return (await WordAlignedTokenizer.fromDirectory(tmp)).wordIds(word);
+  };
+  try {
+    // uncased (all-MiniLM-L6-v2's config): lower-cased, and accents go with it (strip_accents null)
+    assert.deepEqual(await ids({ do_lower_case: true, strip_accents: null }, "CAFÉs"), [5, 8]);
+    // lower-cased but accents kept when strip_accents is false
+    assert.deepEqual(await ids({ do_lower_case: true, strip_accents: false }, "CAFÉ"), [6]);
+    // cased: as written; accents stripped only when asked
+    assert.deepEqual(await ids({ do_lower_case: false }, "Café"), [7]);
+    assert.deepEqual(await ids({ do_lower_case: false, strip_accents: true }, "CAFÉ"), [9]);
+    // a config without do_lower_case lower-cases, as transformers' BertTokenizer does by default
+    assert.deepEqual(await ids({ tokenizer_class: "BertTokenizer" }, "CAFE"), [5]);
+    // no config at all: the project's cased default
+    assert.deepEqual(await ids(undefined, "CAFE"), [9]);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
 test("model references: missing folder files and offline hub ids give actionable errors", async () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "adeflow-model-"));
   try {

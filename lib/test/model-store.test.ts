@@ -78,6 +78,7 @@ test("a base model inside the project is stored relative to it, so a moved clone
     const info = JSON.parse(fs.readFileSync(path.join(saved, "model.json"), "utf8"));
     assert.equal(info.baseModelDir, path.join("lib", "test", "fixtures", "tiny-bert"));
     assert.equal(info.baseModelHash, bert.contentHash);
+    assert.equal(info.baseModelSource, "local");
     const loaded = await loadNerModel(saved);
     assert.equal(loaded.bert.model.dir, tinyCheckpointDir());
     bert.encoder.dispose();

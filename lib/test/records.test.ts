@@ -66,6 +66,10 @@ test("a missing or mistyped field is named with its file and path", () => {
   assert.throws(() => readRunSummary(nanSeconds), /field "seconds" must be number, found null/);
   const badDate = write("d.json", { ...ok, written_at: "yesterday" });
   assert.throws(() => readRunSummary(badDate), /field "written_at" is not a date \(yesterday\)/);
+  const badSource = write("f.json", { ...ok, model_source: 3 });
+  assert.throws(() => readRunSummary(badSource), /field "model_source" must be string, found number/);
+  // files written before the source was recorded still read
+  assert.equal(readRunSummary(write("g.json", { ...ok, model_source: undefined })).model_source, undefined);
   const array = write("e.json", [ok]);
   assert.throws(() => readRunSummary(array), /expected a JSON object, found array/);
 });

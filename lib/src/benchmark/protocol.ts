@@ -14,7 +14,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { createHash } from "node:crypto";
 import { initBackend, type BackendInfo } from "../backend";
-import type { LoadedBert } from "../bert/checkpoint";
+import { describeModelSource, type LoadedBert } from "../bert/checkpoint";
 import type { AlignedSequence } from "../bert/tokenizer";
 import {
   goldWordTags,
@@ -354,7 +354,12 @@ export async function runBenchmarkFold(
     predictions_file: predictionsFile,
     reused: false,
   };
-  writeJsonAtomic(file, { fingerprint, run: describeProfile(profile), result });
+  const run = {
+    ...describeProfile(profile),
+    model_hash: bert.contentHash.slice(0, 16),
+    model_source: describeModelSource(bert.model),
+  };
+  writeJsonAtomic(file, { fingerprint, run, result });
   // the fold's results are written: its training checkpoints are no longer needed
   fs.rmSync(checkpoints, { recursive: true, force: true });
   log(

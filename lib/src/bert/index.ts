@@ -18,6 +18,7 @@ export * from "./tokenizer";
 export * from "./wordpiece";
 export * from "./wordpiece-trainer";
 export * from "./checkpoint";
+export * from "./registry-mirror";
 export * from "./features";
 export * from "./loss";
 export * from "./token-classifier";

@@ -88,14 +88,20 @@ export class WordAlignedTokenizer {
     const tr = await import("@huggingface/transformers");
     if (!fs.existsSync(path.join(abs, "tokenizer.json"))) {
       // Only vocab.txt: wrap it as a BertTokenizerFast tokenizer.json in memory.
-      const { makeTokenizerJson, makeTokenizerConfig } = await import("./wordpiece.js");
+      const { makeTokenizerJson, makeTokenizerConfig, normalizationOf } = await import("./wordpiece.js");
       const vocab = fs
         .readFileSync(path.join(abs, "vocab.txt"), "utf8")
         .split("\n")
         .filter((l) => l.length > 0);
       const cfgFile = path.join(abs, "tokenizer_config.json");
-      const cfg = fs.existsSync(cfgFile) ? readJsonFile(cfgFile, "tokenizer configuration") : makeTokenizerConfig();
-      const hf = new tr.PreTrainedTokenizer(makeTokenizerJson(vocab), cfg) as unknown as HfTokenizer;
+      const cfg = (
+        fs.existsSync(cfgFile) ? readJsonFile(cfgFile, "tokenizer configuration") : makeTokenizerConfig()
+      ) as Record<string, unknown>;
+      // the config's do_lower_case / strip_accents decide the normaliser, as in transformers' BertTokenizer
+      const hf = new tr.PreTrainedTokenizer(
+        makeTokenizerJson(vocab, normalizationOf(cfg)),
+        cfg,
+      ) as unknown as HfTokenizer;
       return new WordAlignedTokenizer(hf, abs);
     }
     const prevRemote = tr.env.allowRemoteModels;

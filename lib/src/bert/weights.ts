@@ -8,7 +8,7 @@
  */
 import { AdeflowError } from "../errors";
 import type { BertConfig } from "./config";
-import type { NamedTensor, TensorMap } from "../io/safetensors";
+import type { NamedTensor, SkippedTensor, TensorMap } from "../io/safetensors";
 
 /** Canonical name -> expected shape, for every tensor the encoder needs. */
 export function expectedEncoderShapes(cfg: BertConfig): Map<string, number[]> {
@@ -50,14 +50,42 @@ export function hubName(canonical: string): string {
   return `bert.${canonical}`;
 }
 
+/** `[3, 82]` for flat index 1234 of a [16, 384] tensor: where a value sits, as a person counts it. */
+function positionOf(flat: number, shape: readonly number[]): string {
+  const at: number[] = [];
+  let rest = flat;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    at.unshift(rest % shape[d]);
+    rest = Math.floor(rest / shape[d]);
+  }
+  return `[${at.join(", ")}]`;
+}
+
 /**
- * Select and validate the encoder tensors of a checkpoint. Throws one AdeflowError listing
- * every missing and every mis-shaped tensor.
+ * The first NaN or infinite value of a tensor and how many there are, or undefined when all are finite. A
+ * checkpoint saved from a diverged run loads without complaint otherwise and trains to NaN losses much later.
+ */
+export function firstNonFinite(t: NamedTensor): { index: number; value: number; count: number } | undefined {
+  let first = -1;
+  let count = 0;
+  for (let i = 0; i < t.data.length; i++) {
+    if (!Number.isFinite(t.data[i])) {
+      if (first < 0) first = i;
+      count++;
+    }
+  }
+  return first < 0 ? undefined : { index: first, value: t.data[first], count };
+}
+
+/**
+ * Select and validate the encoder tensors of a checkpoint. Throws one AdeflowError listing every missing,
+ * mis-shaped, non-float (a tensor the reader skipped, see `SafetensorsContents`) and non-finite tensor.
  */
 export function mapEncoderWeights(
   tensors: TensorMap,
   cfg: BertConfig,
   file = "model.safetensors",
+  skipped: ReadonlyMap<string, SkippedTensor> = new Map(),
 ): Map<string, NamedTensor> {
   const expected = expectedEncoderShapes(cfg);
   const found = new Map<string, NamedTensor>();
@@ -69,20 +97,39 @@ export function mapEncoderWeights(
       sourceName.set(c, name);
     }
   }
+  const notFloat = new Map<string, string>();
+  for (const [name, t] of skipped) {
+    const c = canonicalName(name);
+    if (expected.has(c) && !found.has(c)) notFloat.set(c, `${name} is ${t.dtype}[${t.shape.join(",")}]`);
+  }
   const missing: string[] = [];
   const misshaped: string[] = [];
+  const nonFinite: string[] = [];
   for (const [c, shape] of expected) {
     const t = found.get(c);
-    if (!t) missing.push(c);
-    else if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+    if (!t) {
+      if (!notFloat.has(c)) missing.push(c);
+    } else if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
       misshaped.push(`${sourceName.get(c)} has shape [${t.shape.join(",")}], expected [${shape.join(",")}]`);
+    } else {
+      const bad = firstNonFinite(t);
+      if (bad) {
+        nonFinite.push(
+          `${sourceName.get(c)} holds ${bad.value} at index ${bad.index} ${positionOf(bad.index, t.shape)}` +
+            (bad.count > 1 ? ` (${bad.count} values are NaN or infinite)` : ""),
+        );
+      }
     }
   }
-  if (missing.length || misshaped.length) {
+  if (missing.length || misshaped.length || notFloat.size || nonFinite.length) {
     const parts: string[] = [];
     if (missing.length) parts.push(`missing ${missing.length} tensor(s): ${missing.join(", ")}`);
     if (misshaped.length) parts.push(`wrong shape: ${misshaped.join("; ")}`);
-    throw new AdeflowError(`${file}: checkpoint does not match config.json: ${parts.join("; ")}`);
+    if (notFloat.size) parts.push(`not floating point (F32, F16, BF16 or F64): ${[...notFloat.values()].join("; ")}`);
+    if (nonFinite.length) parts.push(`not finite: ${nonFinite.join("; ")}`);
+    // a missing or mis-shaped tensor is a mismatch with config.json; a bad value or dtype is the file's own fault
+    const what = missing.length || misshaped.length ? "checkpoint does not match config.json" : "unusable weights";
+    throw new AdeflowError(`${file}: ${what}: ${parts.join("; ")}`);
   }
   return found;
 }

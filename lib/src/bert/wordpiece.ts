@@ -80,8 +80,33 @@ export function buildWordPieceVocab(sentences: Iterable<string>, opts: VocabOpti
   return vocab;
 }
 
-/** `tokenizer.json` as written by BertTokenizerFast (tokenizers library) for a cased model. */
-export function makeTokenizerJson(vocab: string[]): object {
+/** How a BERT tokenizer normalises text, as tokenizer_config.json says (`do_lower_case`, `strip_accents`, ...). */
+export interface BertNormalization {
+  lowercase?: boolean;
+  /** null: strip accents exactly when lower-casing (what BERT's uncased models were trained with). */
+  stripAccents?: boolean | null;
+  handleChineseChars?: boolean;
+}
+
+/**
+ * The normalisation a tokenizer_config.json asks for, read as transformers' `BertTokenizer` reads it, defaults
+ * included: `do_lower_case` (default true), `strip_accents` (null: follows lower-casing),
+ * `tokenize_chinese_chars` (default true). A folder without a config gets `makeTokenizerConfig()`'s, cased.
+ */
+export function normalizationOf(config: Record<string, unknown>): BertNormalization {
+  return {
+    lowercase: config.do_lower_case !== false,
+    stripAccents: typeof config.strip_accents === "boolean" ? config.strip_accents : null,
+    handleChineseChars: config.tokenize_chinese_chars !== false,
+  };
+}
+
+/**
+ * `tokenizer.json` as written by BertTokenizerFast (tokenizers library): cased unless `normalization` says
+ * otherwise (an uncased checkpoint's tokenizer_config.json has `do_lower_case: true`; ignoring it would give
+ * [UNK] or other pieces for every capital letter).
+ */
+export function makeTokenizerJson(vocab: string[], normalization: BertNormalization = {}): object {
   const id = (t: string) => vocab.indexOf(t);
   const vocabObj: Record<string, number> = {};
   vocab.forEach((t, i) => (vocabObj[t] = i));
@@ -101,9 +126,9 @@ export function makeTokenizerJson(vocab: string[]): object {
     normalizer: {
       type: "BertNormalizer",
       clean_text: true,
-      handle_chinese_chars: true,
-      strip_accents: null,
-      lowercase: false,
+      handle_chinese_chars: normalization.handleChineseChars ?? true,
+      strip_accents: normalization.stripAccents ?? null,
+      lowercase: normalization.lowercase ?? false,
     },
     pre_tokenizer: { type: "BertPreTokenizer" },
     post_processor: {

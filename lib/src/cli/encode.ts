@@ -3,10 +3,11 @@
  * every hidden state of the encoder (index 0 = embeddings), printed as one JSON object.
  * Only the real (non-pad) positions are printed.
  */
+import { once } from "node:events";
 import * as tf from "@tensorflow/tfjs";
 import { AdeflowError } from "../errors";
 import { initBackend } from "../backend";
-import { loadBert } from "../bert";
+import { describeModelSource, loadBert } from "../bert";
 import { numberFlag, UsageError, type Command } from "./command";
 
 export const encodeCommand: Command = {
@@ -63,6 +64,8 @@ export const encodeCommand: Command = {
       const out = {
         model: bert.model.reference,
         model_dir: bert.model.dir,
+        model_source: describeModelSource(bert.model),
+        model_hash: bert.contentHash,
         backend: backend.name,
         text,
         max_length: maxLength,
@@ -74,7 +77,9 @@ export const encodeCommand: Command = {
         layers,
         hidden_states: hidden,
       };
-      process.stdout.write(JSON.stringify(out) + "\n");
+      // the caller ends with process.exit, which drops what a full pipe has not taken yet (64 KB arrived of
+      // all-MiniLM-L6-v2's output): wait for the pipe to drain
+      if (!process.stdout.write(JSON.stringify(out) + "\n")) await once(process.stdout, "drain");
     } finally {
       bert.encoder.dispose();
     }

@@ -2,19 +2,28 @@ import { spawnSync } from "node:child_process";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { setting } from "../settings";
 import { AdeflowError } from "../errors";
 import { writeFileAtomic } from "../io";
 import { repoRoot } from "../paths";
+import {
+  projectVenvDir,
+  projectVenvReady,
+  pythonCandidates,
+  venvPython,
+  VENV_READY_MARKER,
+  type PythonCandidate,
+} from "../python";
+
+export { projectVenvDir, projectVenvReady, venvPython };
 
 /**
  * Which Python runs Jupyter, and the project's own environment for it. Nobody has to activate anything:
  * every command finds the interpreter by the same search and starts Jupyter as `<python> -m ...`, which a
  * virtual environment's interpreter runs with its own packages.
  *
- * Search order: `ADEFLOW_PYTHON` (alone when set: an explicit choice that does not work is an error, not a
- * reason to quietly use another Python); the clone's `.venv/` when `adeflow setup` finished installing it;
- * `python3` on PATH; Debian's `/usr/bin/python3` (hidden behind pyenv or another venv on many machines).
+ * Search order (../python.ts, shared with the registry mirror's pip): `ADEFLOW_PYTHON` (alone when set: an
+ * explicit choice that does not work is an error, not a reason to quietly use another Python); the clone's
+ * `.venv/` when `adeflow setup` finished installing it; `python3` on PATH; Debian's `/usr/bin/python3`.
  */
 
 /** What one Python has of Jupyter: distribution versions, undefined when not installed. */
@@ -27,11 +36,8 @@ export interface JupyterProbe {
   notebook?: string;
 }
 
-export interface JupyterCandidate {
-  python: string;
-  /** Where it came from, for messages: "ADEFLOW_PYTHON", "the project's .venv", "python3 on PATH"... */
-  origin: string;
-}
+/** A Python to try, and where it came from (the shared search of ../python.ts). */
+export type JupyterCandidate = PythonCandidate;
 
 export interface JupyterChoice extends JupyterCandidate {
   probe: JupyterProbe;
@@ -47,15 +53,7 @@ export type JupyterNeed = "headless" | "server";
 export const jupyterRequirements = (): string => path.join(repoRoot(), "requirements", "jupyter.txt");
 export const referenceRequirements = (): string => path.join(repoRoot(), "requirements", "references.txt");
 
-/** The project's virtual environment; `ADEFLOW_VENV_DIR` moves it (tests use a temporary folder). */
-export const projectVenvDir = (env: NodeJS.ProcessEnv = process.env): string =>
-  setting("ADEFLOW_VENV_DIR", env) ?? path.join(repoRoot(), ".venv");
-
-export const venvPython = (dir: string): string =>
-  process.platform === "win32" ? path.join(dir, "Scripts", "python.exe") : path.join(dir, "bin", "python");
-
-/** Written into the venv after pip succeeded: a venv without it (an interrupted install) is made again. */
-const READY_MARKER = "adeflow-installed.json";
+const READY_MARKER = VENV_READY_MARKER;
 
 const major = (version: string | undefined): number => (version ? Number.parseInt(version, 10) : 0);
 
@@ -102,30 +100,8 @@ export function describeProbe(p: JupyterProbe | undefined): string {
   return parts.filter(Boolean).join(", ");
 }
 
-export function projectVenvReady(dir: string = projectVenvDir()): boolean {
-  return fs.existsSync(path.join(dir, READY_MARKER)) && fs.existsSync(venvPython(dir));
-}
-
-/** Where to look, in order (see the module comment). */
-export function jupyterCandidates(env: NodeJS.ProcessEnv = process.env): JupyterCandidate[] {
-  const explicit = setting("ADEFLOW_PYTHON", env);
-  if (explicit) return [{ python: explicit, origin: "ADEFLOW_PYTHON" }];
-  const venv = projectVenvDir(env);
-  return [
-    ...(projectVenvReady(venv)
-      ? [
-          {
-            python: venvPython(venv),
-            origin: `the project's environment (${path.relative(process.cwd(), venv) || venv})`,
-          },
-        ]
-      : []),
-    { python: "python3", origin: "python3 on PATH" },
-    ...(process.platform === "win32"
-      ? [{ python: "python", origin: "python on PATH" }]
-      : [{ python: "/usr/bin/python3", origin: "the system's /usr/bin/python3" }]),
-  ];
-}
+/** Where to look, in order: the project's one search for a Python (see ../python.ts). */
+export const jupyterCandidates = (env: NodeJS.ProcessEnv = process.env): JupyterCandidate[] => pythonCandidates(env);
 
 /** The first candidate that meets the need, or undefined; `rejected` collects why the others were passed over. */
 export function chooseJupyter(

@@ -59,6 +59,10 @@ test("benchmark run (smoke): two folds trained, predicted, mapped, scored and wr
   assert.deepEqual(summary.split_seeds, [0, 1]);
   assert.equal(summary.training_seed, 0);
   assert.equal(summary.profile, "smoke");
+  assert.equal(summary.model_source, "local", "where the base model came from, beside its hash");
+  const fold0 = readJson(path.join(out, "folds", "fold-0.json"));
+  assert.equal(fold0.run.model_hash, summary.model_hash);
+  assert.equal(fold0.run.model_source, "local");
   for (const f of ["summary.csv", "summary.md", "comparison.csv"]) assert.ok(fs.existsSync(path.join(out, f)), f);
   const ours = summary.comparison.filter((r: any) => r.source === "measured here");
   assert.deepEqual(

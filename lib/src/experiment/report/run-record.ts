@@ -2,7 +2,7 @@ import * as path from "node:path";
 import { saveTable } from "../../viz/table";
 import type { BackendInfo } from "../../backend";
 import { describeAdapter } from "../../webgpu";
-import type { LoadedBert } from "../../bert/checkpoint";
+import { describeModelSource, type LoadedBert } from "../../bert/checkpoint";
 import { describeProfile, type Profile } from "../shared/profile";
 import { writeMetricsFile, type MetricRow, type RunRecord } from "./records";
 
@@ -44,6 +44,7 @@ export function runRecord(
     ...describeProfile(setup.profile),
     model_dir: setup.bert.model.dir,
     model_hash: setup.bert.contentHash.slice(0, 16),
+    model_source: describeModelSource(setup.bert.model),
     backend: setup.backend.name,
     ...(setup.backend.adapter ? { adapter: describeAdapter(setup.backend.adapter) } : {}),
     seconds: Number(seconds.toFixed(1)),

@@ -9,7 +9,7 @@ import { readTensorMap } from "../../ops/read";
 import { repoRoot } from "../../paths";
 import { setting } from "../../settings";
 import type { BackendInfo } from "../../backend";
-import { loadBert, looksLikePath, modelContentHash, type LoadedBert } from "../../bert/checkpoint";
+import { describeModelSource, loadBert, looksLikePath, modelContentHash, type LoadedBert } from "../../bert/checkpoint";
 import { describeProfile, type Profile } from "./profile";
 
 /**
@@ -61,6 +61,8 @@ export interface StoredModelInfo {
   baseModelDir: string;
   /** sha256 of the base checkpoint's config.json and model.safetensors (see `modelContentHash`). */
   baseModelHash?: string;
+  /** Where the base checkpoint's files came from, as `describeModelSource` says (absent in older files). */
+  baseModelSource?: string;
   labels: string[];
   profile: ProfileRecord | Record<string, unknown>;
   [key: string]: unknown;
@@ -122,6 +124,7 @@ export async function saveTaskModel(
     baseModel: setup.profile.model,
     baseModelDir: storedFolder(setup.bert.model.dir),
     baseModelHash: setup.bert.contentHash,
+    baseModelSource: describeModelSource(setup.bert.model),
     labels,
     profile: describeProfile(setup.profile),
     backend: setup.backend.name,
