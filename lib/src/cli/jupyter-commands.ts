@@ -37,7 +37,7 @@ export const setupCommand: Command = {
     nativeMode(); // a bad ADEFLOW_NATIVE is named before anything is installed
     const jupyter = ensureJupyter({ forceVenv: flags.switches.has("venv") });
     registerKernel(undefined, jupyter.python);
-    const built = ensureNativeBackend({ python: jupyter.python, log: (line) => console.error(line) });
+    const built = await ensureNativeBackend({ python: jupyter.python, log: (line) => console.error(line) });
     console.error(built.line);
     const location = await locateCorpus({ corpusDir: flags.values.get("corpus-dir") });
     console.error(`corpus: ${location.dir} (${location.origin}), checksums verified`);

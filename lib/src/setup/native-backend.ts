@@ -259,7 +259,7 @@ const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
  * have it: the project then runs on WebAssembly. A `variant` asked for explicitly (ADEFLOW_NATIVE=cpu|gpu) that
  * cannot be built is an error.
  */
-export function ensureNativeBackend(opts: NativeBuildOptions): NativeBuildResult {
+export async function ensureNativeBackend(opts: NativeBuildOptions): Promise<NativeBuildResult> {
   const started = Date.now();
   const seconds = () => (Date.now() - started) / 1000;
   const mode = nativeMode();
@@ -268,7 +268,7 @@ export function ensureNativeBackend(opts: NativeBuildOptions): NativeBuildResult
   const explicit = opts.variant !== undefined || mode !== "auto";
   const spec = NATIVE_BUILDS[variant];
   try {
-    const tensorflow = buildNative(spec, opts);
+    const tensorflow = await buildNative(spec, opts);
     return { status: "ready", line: tensorflow.line, tensorflow: tensorflow.version, seconds: seconds() };
   } catch (err) {
     if (!(err instanceof AdeflowError)) throw err;
@@ -278,7 +278,10 @@ export function ensureNativeBackend(opts: NativeBuildOptions): NativeBuildResult
   }
 }
 
-function buildNative(spec: NativeBuildSpec, opts: NativeBuildOptions): { line: string; version: string } {
+async function buildNative(
+  spec: NativeBuildSpec,
+  opts: NativeBuildOptions,
+): Promise<{ line: string; version: string }> {
   const log = opts.log ?? (() => undefined);
   const platform = platformProblem();
   if (platform) throw new AdeflowError(platform);
@@ -296,7 +299,7 @@ function buildNative(spec: NativeBuildSpec, opts: NativeBuildOptions): { line: s
   let fetched = "";
   sweepDeadTemporaries(root); // what a setup killed mid-unpack left
   if (!fs.existsSync(path.join(libs, LIBS_MARKER))) {
-    fetched = unpackWheel(spec, libs, root, opts);
+    fetched = await unpackWheel(spec, libs, root, opts);
   }
   linkDeps(pkgDir, libs);
   let built = "";
@@ -342,7 +345,12 @@ function sameFile(a: string, b: string): boolean {
 }
 
 /** Fetch, verify and unpack the wheel(s) into `libs`, through a temporary sibling renamed into place at the end. */
-function unpackWheel(spec: NativeBuildSpec, libs: string, root: string, opts: NativeBuildOptions): string {
+async function unpackWheel(
+  spec: NativeBuildSpec,
+  libs: string,
+  root: string,
+  opts: NativeBuildOptions,
+): Promise<string> {
   const log = opts.log ?? (() => undefined);
   const tmp = `${libs}.tmp-${process.pid}`;
   const downloads = path.join(root, `downloads.tmp-${process.pid}`);
@@ -356,10 +364,10 @@ function unpackWheel(spec: NativeBuildSpec, libs: string, root: string, opts: Na
     log(
       `fetching ${spec.wheel.name}==${spec.wheel.version} (${mb(spec.wheel.bytes)}) from the package registry with pip`,
     );
-    const wheel = fetchPinnedWheel(spec.wheel, { python: opts.python, dir: downloads, pip: opts.pip });
+    const wheel = await fetchPinnedWheel(spec.wheel, { python: opts.python, dir: downloads, pip: opts.pip });
     const fetchSeconds = (Date.now() - started) / 1000;
     log(`unpacking the TensorFlow C library and its headers into ${path.relative(repoRoot(), libs)}/`);
-    extractFromWheel(opts.python, wheel, tmp, WHEEL_MEMBERS);
+    await extractFromWheel(opts.python, wheel, tmp, WHEEL_MEMBERS);
     fs.rmSync(wheel, { force: true });
     if (spec.runtimeWheels.length) {
       const total = spec.runtimeWheels.reduce((n, w) => n + w.bytes, 0);
@@ -368,9 +376,9 @@ function unpackWheel(spec: NativeBuildSpec, libs: string, root: string, opts: Na
       );
     }
     for (const extra of spec.runtimeWheels) {
-      const file = fetchPinnedWheel(extra, { python: opts.python, dir: downloads, pip: opts.pip });
+      const file = await fetchPinnedWheel(extra, { python: opts.python, dir: downloads, pip: opts.pip });
       // the nvidia-* wheels hold nvidia/<library>/lib/*.so*; TensorFlow's rpath looks in $ORIGIN/../nvidia/...
-      extractFromWheel(opts.python, file, tmp, CUDA_MEMBERS);
+      await extractFromWheel(opts.python, file, tmp, CUDA_MEMBERS);
       fs.rmSync(file, { force: true });
     }
     // binding.gyp links -ltensorflow -ltensorflow_framework: the linker needs these unversioned names
