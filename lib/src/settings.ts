@@ -123,7 +123,7 @@ export const SETTINGS = [
   },
   {
     name: "ADEFLOW_MODEL_CACHE",
-    default: "the @huggingface/transformers cache (node_modules/@huggingface/transformers/.cache/)",
+    default: "data/pretrained/",
     meaning:
       "where hub ids are downloaded and registry-mirrored models unpacked, one Hugging Face folder per id (<folder>/<id>/)",
     path: true,

@@ -10,7 +10,7 @@ import { tinyCheckpointDir } from "../src/paths";
 
 const DIR = tinyCheckpointDir();
 
-test("a hub id is fetched from env.remoteHost into env.cacheDir/<id>/ and reused offline", async () => {
+test("a hub id is fetched from env.remoteHost into ADEFLOW_MODEL_CACHE/<id>/ and reused offline", async () => {
   const requests: string[] = [];
   const server = http.createServer((req, res) => {
     requests.push(req.url!);
@@ -25,14 +25,12 @@ test("a hub id is fetched from env.remoteHost into env.cacheDir/<id>/ and reused
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const port = (server.address() as { port: number }).port;
   const tr = await import("@huggingface/transformers");
-  const saved = { host: tr.env.remoteHost, cache: tr.env.cacheDir, remote: tr.env.allowRemoteModels };
+  const saved = { host: tr.env.remoteHost, remote: tr.env.allowRemoteModels };
   const cache = fs.mkdtempSync(path.join(os.tmpdir(), "adeflow-hub-"));
-  // the setting would take precedence over transformers.js's cache folder this test points elsewhere
   const savedSetting = process.env.ADEFLOW_MODEL_CACHE;
-  delete process.env.ADEFLOW_MODEL_CACHE;
+  process.env.ADEFLOW_MODEL_CACHE = cache;
   try {
     tr.env.remoteHost = `http://127.0.0.1:${port}/`;
-    tr.env.cacheDir = cache;
     tr.env.allowRemoteModels = true;
     const first = await resolveModel("adeflow-test/tiny-bert");
     assert.equal(first.source, "hub");
@@ -50,9 +48,9 @@ test("a hub id is fetched from env.remoteHost into env.cacheDir/<id>/ and reused
     await assert.rejects(resolveModel("adeflow-test/missing"), /HTTP 404/);
   } finally {
     tr.env.remoteHost = saved.host;
-    tr.env.cacheDir = saved.cache;
     tr.env.allowRemoteModels = saved.remote;
     if (savedSetting !== undefined) process.env.ADEFLOW_MODEL_CACHE = savedSetting;
+    else delete process.env.ADEFLOW_MODEL_CACHE;
     server.close();
     fs.rmSync(cache, { recursive: true, force: true });
   }

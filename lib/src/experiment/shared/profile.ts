@@ -36,6 +36,12 @@ export interface Profile extends TrainingSettings {
    */
   localBert?: LocalBertProfile;
   /**
+   * Notebook 04's lesson on pretraining: the main model's fine-tuning repeated on the leak-free split from the same
+   * network's random weights (`randomWeights`) and from a small BERT built and MLM-pretrained on the corpus alone
+   * (`corpusBert`, see local-bert.ts).
+   */
+  initialisations?: { randomWeights: boolean; corpusBert?: LocalBertSettings };
+  /**
    * The field's benchmark (notebook 08): which of SpERT's ten folds run, and optionally a seeded sample of each
    * fold's training sentences and the first test sentences; 10 % of the training sentences are held out for the
    * validation loss. Training uses this profile's other settings, optionally with fewer epochs (as the ablation).
@@ -51,8 +57,8 @@ export interface Profile extends TrainingSettings {
 }
 
 export type LocalBertProfile = LocalBertSettings & {
+  /** Where fine-tuning of the corpus-made BERT starts: its MLM-pretrained weights or its random initial ones. */
   initialisation: "pretrained" | "random";
-  compareInitialisations: boolean;
 };
 
 /** The `model` of a profile whose BERT is built from the corpus (see local-bert.ts). */
@@ -100,7 +106,6 @@ const LOCAL_BERT: LocalBertProfile = {
   // within these budgets did not help, so fine-tuning starts from the random weights, and notebook 04 keeps
   // measuring the pretrained arm beside it
   initialisation: "random",
-  compareInitialisations: true,
 };
 const LOCAL_ROWS = { train: 600, val: 100, test: 300 };
 
