@@ -32,11 +32,13 @@ class AdeRelationModel(nn.Module):
         return x.view(-1, self.head["max_length"], self.head["num_classes"])
 
 
-def encode_words(tokenizer, words, max_length):
-    """[CLS], each word's pieces (the word tokenized alone), [SEP]; cut or padded to max_length."""
+def encode_words(tokenizer, words, max_length, mask_token_ids=None):
+    """[CLS], each word's pieces (the word tokenized alone), [SEP]; cut or padded to max_length.
+    mask_token_ids (the head's "mask_token_ids", for an uncased vocabulary): the DRUG and EFFECT masks' own ids."""
     ids, word_of = [tokenizer.cls_token_id], [None]
+    fixed = mask_token_ids or {}
     for i, word in enumerate(words):
-        pieces = tokenizer.encode(word, add_special_tokens=False)
+        pieces = [fixed[word]] if word in fixed else tokenizer.encode(word, add_special_tokens=False)
         ids, word_of = ids + pieces, word_of + [i] * len(pieces)
     ids, word_of = (ids + [tokenizer.sep_token_id])[:max_length], (word_of + [None])[:max_length]
     mask = [1] * len(ids) + [0] * (max_length - len(ids))
@@ -46,7 +48,7 @@ def encode_words(tokenizer, words, max_length):
 
 def associations(model, tokenizer, words):
     """Each word's association (the arg-max at its first piece): 0 outside any pair, k for the k-th pair."""
-    ids, mask, word_of = encode_words(tokenizer, words, model.head["max_length"])
+    ids, mask, word_of = encode_words(tokenizer, words, model.head["max_length"], model.head.get("mask_token_ids"))
     with torch.no_grad():
         best = model(ids, mask)[0].argmax(-1).tolist()
     out = [0] * len(words)

@@ -1,6 +1,7 @@
 /** The benchmark's chart: each fold's scores side by side, the field's measures next to the study's. */
 import { bar, COLORS, figure, type Figure } from "../viz/figure";
 import type { FoldResult } from "./protocol";
+import { foldHasRelations } from "./report";
 
 const SHOWN: { name: string; of: (r: FoldResult) => number; color: string }[] = [
   { name: "NER macro F1 (field, strict)", of: (r) => r.scores.all.ner.macro.f1, color: COLORS.drug },
@@ -10,8 +11,10 @@ const SHOWN: { name: string; of: (r: FoldResult) => number; color: string }[] = 
 
 export function benchmarkFoldFigure(results: readonly FoldResult[]): Figure {
   const folds = results.map((r) => `fold ${r.fold}`);
+  // a NER-only run has no relation scores to show
+  const shown = results.some(foldHasRelations) ? SHOWN : SHOWN.filter((m) => !m.name.startsWith("RE"));
   return figure(
-    SHOWN.map((m) =>
+    shown.map((m) =>
       bar(
         folds,
         results.map((r) => 100 * m.of(r)),

@@ -46,6 +46,7 @@ import { loadProfileBert } from "../experiment/shared/task";
 import { planSetupRuns, runIsolated, type RunPlan } from "../experiment/shared/isolated-runs";
 import type { LocalBert } from "../experiment/shared/local-bert";
 import { createReModel } from "../experiment/re/task";
+import { encodeReWords } from "../re/mask-ids";
 import { encodeReRows, RE_CLASSES } from "../experiment/re/data";
 
 /** The settings each fold trains with: the profile's, with the benchmark's epoch counts where it sets them. */
@@ -104,6 +105,8 @@ export interface FoldResult {
   /** The study's metric on the same NER predictions: token-level macro F1 over sub-tokens (5 classes, O included). */
   study_token: TokenScores["macro"] & { positions: number };
   mapping: MappingCounts;
+  /** What was trained: NER and RE (the chain), or NER alone (then every relation score is 0 and not a result). */
+  tasks?: "ner+re" | "ner";
   history: { ner: EpochRecord[]; re: EpochRecord[] };
   seconds: { ner_training: number; re_training: number; prediction: number; total: number };
   predictions_file: string;
@@ -240,7 +243,7 @@ async function trainAndLinkRe(
       progress: run.progress,
       checkpointDir: run.checkpointDir,
     });
-    const sequences = masked.map((m) => tokenizer.encodeWords(m.words, undefined, profile.maxLength));
+    const sequences = masked.map((m) => encodeReWords(tokenizer, m.words, undefined, profile.maxLength));
     const t0 = Date.now();
     const pieces = await predictSequences(model, sequences, profile, {
       log: run.log,
@@ -254,6 +257,16 @@ async function trainAndLinkRe(
     model.dispose();
     snapshot.restore(); // leave the encoder as loaded
   }
+}
+
+/** A fold's relations where no relation model is trained: none, in the shape the chain's results take. */
+function noRelations(masked: readonly MaskedForRe[]): {
+  fit?: { history: EpochRecord[]; seconds: number };
+  relations: ReturnType<typeof readRelations>[];
+  truncated: boolean[];
+  predictionSeconds: number;
+} {
+  return { relations: masked.map(() => []), truncated: masked.map(() => false), predictionSeconds: 0 };
 }
 
 /** One fold: train NER and RE on its training sentences, run the chain on its test sentences, map, score, write. */
@@ -277,7 +290,7 @@ export async function runBenchmarkFold(
     return done;
   }
   const pick = (ids: number[]) => ids.map((id) => data.sentences[id]);
-  const trainRows = studyRows(pick(plan.train), { augment: true, seed: plan.seed });
+  const trainRows = studyRows(pick(plan.train), { augment: profile.benchmark.augment ?? true, seed: plan.seed });
   const valRows = studyRows(pick(plan.val), { augment: false, seed: plan.seed });
   log(
     `fold ${fold}: ${plan.train.length} training sentences (${trainRows.counts.rows} rows + ${trainRows.counts.concatenations} concatenations), ${plan.val.length} validation (${valRows.counts.rows} rows), ${plan.test.length} test sentences`,
@@ -300,12 +313,15 @@ export async function runBenchmarkFold(
     label: `fold ${fold} NER on test sentences`,
   });
   const masked: MaskedForRe[] = inputs.map((inp, i) => maskPredictedEntities(inp.words, ner.tags[i]));
-  const re = await trainAndLinkRe(setup, profile, snapshot, { train: trainRows, val: valRows }, masked, {
-    log: trainingLog("RE"),
-    progress,
-    checkpointDir: path.join(checkpoints, "re"),
-    label: `fold ${fold} RE on test sentences`,
-  });
+  const withRe = (profile.benchmark.tasks ?? "ner+re") === "ner+re";
+  const re = withRe
+    ? await trainAndLinkRe(setup, profile, snapshot, { train: trainRows, val: valRows }, masked, {
+        log: trainingLog("RE"),
+        progress,
+        checkpointDir: path.join(checkpoints, "re"),
+        label: `fold ${fold} RE on test sentences`,
+      })
+    : noRelations(masked);
   const mapped: MappedPrediction[] = inputs.map((inp, i) => {
     const entities = masked[i].entityAt.filter((e): e is Entity => e !== undefined);
     return predictionOnTokens(inp.gold, inp.text, entities, re.relations[i]);
@@ -344,10 +360,11 @@ export async function runBenchmarkFold(
         0,
       ),
     },
-    history: { ner: ner.fit.history, re: re.fit.history },
+    tasks: withRe ? "ner+re" : "ner",
+    history: { ner: ner.fit.history, re: re.fit?.history ?? [] },
     seconds: {
       ner_training: ner.fit.seconds,
-      re_training: re.fit.seconds,
+      re_training: re.fit?.seconds ?? 0,
       prediction: ner.predictionSeconds + re.predictionSeconds,
       total: (Date.now() - started) / 1000,
     },
@@ -363,7 +380,7 @@ export async function runBenchmarkFold(
   // the fold's results are written: its training checkpoints are no longer needed
   fs.rmSync(checkpoints, { recursive: true, force: true });
   log(
-    `fold ${fold}: NER macro F1 ${result.scores.all.ner.macro.f1.toFixed(4)}, RE strict macro F1 ${result.scores.all.relationStrict.macro.f1.toFixed(4)} (${result.seconds.total.toFixed(1)} s)`,
+    `fold ${fold}: NER macro F1 ${result.scores.all.ner.macro.f1.toFixed(4)}, ${withRe ? `RE strict macro F1 ${result.scores.all.relationStrict.macro.f1.toFixed(4)}` : "no RE model (NER only)"} (${result.seconds.total.toFixed(1)} s)`,
   );
   return result;
 }

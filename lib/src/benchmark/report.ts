@@ -33,24 +33,35 @@ export const PUBLISHED_BENCHMARK = [
 ] as const;
 
 /** One measure of every fold, by name, for the summary and the per-fold chart. */
-export const BENCHMARK_MEASURES: { measure: string; of: (r: FoldResult) => number }[] = [
+export const BENCHMARK_MEASURES: { measure: string; of: (r: FoldResult) => number; relations?: true }[] = [
   { measure: "NER macro F1", of: (r) => r.scores.all.ner.macro.f1 },
   { measure: "NER micro F1", of: (r) => r.scores.all.ner.micro.f1 },
-  { measure: "RE strict macro F1", of: (r) => r.scores.all.relationStrict.macro.f1 },
-  { measure: "RE boundaries macro F1", of: (r) => r.scores.all.relationBoundaries.macro.f1 },
+  { measure: "RE strict macro F1", of: (r) => r.scores.all.relationStrict.macro.f1, relations: true },
+  { measure: "RE boundaries macro F1", of: (r) => r.scores.all.relationBoundaries.macro.f1, relations: true },
   { measure: "NER macro F1, no overlap", of: (r) => r.scores.withoutOverlap.ner.macro.f1 },
-  { measure: "RE strict macro F1, no overlap", of: (r) => r.scores.withoutOverlap.relationStrict.macro.f1 },
+  {
+    measure: "RE strict macro F1, no overlap",
+    of: (r) => r.scores.withoutOverlap.relationStrict.macro.f1,
+    relations: true,
+  },
   { measure: "NER token macro F1 (study)", of: (r) => r.study_token.f1 },
 ];
 
-/** Mean and sample standard deviation over the folds run, in %, one row per measure. */
+/** Whether a fold trained a relation model (folds written before the NER-only option did). */
+export const foldHasRelations = (r: FoldResult): boolean => (r.tasks ?? "ner+re") === "ner+re";
+
+/**
+ * Mean and sample standard deviation over the folds run, in %, one row per measure. Relation measures count only
+ * the folds that trained a relation model; with none, they are left out.
+ */
 export function summarizeBenchmark(
   results: readonly FoldResult[],
 ): { measure: string; folds: number; mean: number; sd: number; per_fold: string }[] {
-  return BENCHMARK_MEASURES.map(({ measure, of }) => {
-    const values = results.map((r) => 100 * of(r));
+  return BENCHMARK_MEASURES.flatMap(({ measure, of, relations }) => {
+    const values = results.filter((r) => !relations || foldHasRelations(r)).map((r) => 100 * of(r));
+    if (values.length === 0) return [];
     const { n, mean, std } = meanStd(values);
-    return { measure, folds: n, mean, sd: std, per_fold: values.map((v) => v.toFixed(2)).join(" ") };
+    return [{ measure, folds: n, mean, sd: std, per_fold: values.map((v) => v.toFixed(2)).join(" ") }];
   });
 }
 
@@ -59,8 +70,10 @@ export function benchmarkComparison(
   results: readonly FoldResult[],
   profile: Pick<Profile, "name" | "model">,
 ): Record<string, string | number>[] {
-  const ms = (of: (r: FoldResult) => number) => {
-    const { mean, std } = meanStd(results.map((r) => 100 * of(r)));
+  const ms = (of: (r: FoldResult) => number, relations = false) => {
+    const counted = results.filter((r) => !relations || foldHasRelations(r));
+    if (counted.length === 0) return "not trained (NER only)";
+    const { mean, std } = meanStd(counted.map((r) => 100 * of(r)));
     return `${mean.toFixed(2)} ± ${Number.isNaN(std) ? "n/a" : std.toFixed(2)}`;
   };
   const differences = [
@@ -72,7 +85,7 @@ export function benchmarkComparison(
     encoder: path.basename(profile.model),
     overlap: label,
     ner_macro_f1: ms((r) => r.scores[overlap].ner.macro.f1),
-    re_macro_f1: ms((r) => r.scores[overlap].relationStrict.macro.f1),
+    re_macro_f1: ms((r) => r.scores[overlap].relationStrict.macro.f1, true),
     source: "measured here",
     protocol: differences.length
       ? `not the published protocol: ${differences.join(", ")}`

@@ -55,6 +55,7 @@ export function splitWords(text: string): string[] {
 export class WordAlignedTokenizer {
   private readonly cache = new Map<string, number[]>();
   private readonly idToToken: string[];
+  private tokenToId: Map<string, number> | undefined;
   readonly clsId: number;
   readonly sepId: number;
   readonly padId: number;
@@ -127,6 +128,12 @@ export class WordAlignedTokenizer {
     return this.idToToken[id] ?? "[UNK]";
   }
 
+  /** The id of a vocabulary token (a piece as the vocabulary writes it, `##ing`, `[unused0]`), if it has one. */
+  idOf(token: string): number | undefined {
+    if (!this.tokenToId) this.tokenToId = new Map(this.idToToken.map((t, i) => [t, i]));
+    return this.tokenToId.get(token);
+  }
+
   /**
    * Sub-token ids of one word (memoised). A word the tokenizer reduces to nothing (only
    * control or zero-width characters) yields no sub-token and so no position, exactly as the
@@ -142,8 +149,16 @@ export class WordAlignedTokenizer {
     return ids;
   }
 
-  /** Encode pre-split words (labels optional, one per word). */
-  encodeWords(words: string[], labels: number[] | undefined, maxLength: number): AlignedSequence {
+  /**
+   * Encode pre-split words (labels optional, one per word). `fixed` gives some whole words ids of their own,
+   * instead of what the tokenizer makes of them (the relation model's masks on an uncased vocabulary, re/mask-ids.ts).
+   */
+  encodeWords(
+    words: string[],
+    labels: number[] | undefined,
+    maxLength: number,
+    fixed?: ReadonlyMap<string, readonly number[]>,
+  ): AlignedSequence {
     if (labels && labels.length !== words.length) {
       throw new AdeflowError(`${words.length} words but ${labels.length} labels`);
     }
@@ -152,7 +167,7 @@ export class WordAlignedTokenizer {
     const lab: number[] = [IGNORE_INDEX];
     const widx: number[] = [-1];
     words.forEach((w, i) => {
-      for (const id of this.wordIds(w)) {
+      for (const id of fixed?.get(w) ?? this.wordIds(w)) {
         ids.push(id);
         lab.push(labels ? labels[i] : IGNORE_INDEX);
         widx.push(i);

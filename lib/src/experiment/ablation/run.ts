@@ -49,7 +49,9 @@ export function tagExamples(examples: readonly ReExample[], tagger: WordTagger):
 
 /** The RE setup of notebook 05 with every row POS-tagged. */
 export async function preparePosAblation(profile: Profile = currentProfile()): Promise<PosAblationSetup> {
-  const re = await prepareRe(profile);
+  // the ablation's own row counts where the profile sets them (its runs are many): the RE rows of notebook 05 otherwise
+  const rows = profile.ablation.maxRows;
+  const re = await prepareRe(rows ? { ...profile, re: { ...profile.re, maxRows: rows } } : profile);
   const tagger = new WordTagger();
   return {
     ...re,

@@ -2,6 +2,7 @@ import { relationScores, type Prf, type Relation } from "../../metrics/entity";
 import { tokenScores, type TokenScores } from "../../metrics/token";
 import type { StudyPipelineOutput } from "../../pipeline/study-pipeline";
 import { goldRelations } from "./chain";
+import { encodeReWords } from "../../re/mask-ids";
 import { nerWordsAndTags } from "../ner/data";
 import type { AdePredictor } from "./predictor";
 
@@ -39,7 +40,8 @@ export async function evaluateEndToEnd(
     examples.push({ row, words, gold: g.relations, predicted: out.relations });
     // as the study's test_final: the RE logits on the chained input against the gold RE labels, position-wise
     const re = pipeline.re[row];
-    const goldSeq = predictor.re.bert.tokenizer.encodeWords(
+    const goldSeq = encodeReWords(
+      predictor.re.bert.tokenizer,
       re.maskedText.split(" "),
       re.annotatedText,
       predictor.maxLength,

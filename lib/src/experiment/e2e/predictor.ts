@@ -7,6 +7,7 @@ import type { TokenClassifier } from "../../bert/token-classifier";
 import { maskPredictedEntities, readRelations, type MaskedForRe } from "./chain";
 import { bestWindowPerWord, codePointOffsets, wordWindows } from "./windows";
 import { wordTagsFromPieces } from "../ner/data";
+import { encodeReWords, reWordPieces } from "../../re/mask-ids";
 import { firstPieceLabels } from "../shared/pieces";
 import { loadNerModel } from "../ner/task";
 import { loadReModel } from "../re/task";
@@ -81,7 +82,7 @@ export class AdePredictor {
     const nerPred = await this.ner.model.predict(stackSequences([nerSeq], nerSeq.length));
     const tags = wordTagsFromPieces(nerSeq, nerPred, words.length);
     const masked = maskPredictedEntities(words, tags);
-    const reSeq = this.re.bert.tokenizer.encodeWords(masked.words, undefined, this.maxLength);
+    const reSeq = encodeReWords(this.re.bert.tokenizer, masked.words, undefined, this.maxLength);
     const rePred = await this.re.model.predict(stackSequences([reSeq], this.maxLength));
     const associations = firstPieceLabels(reSeq, rePred, masked.words.length);
     return {
@@ -125,7 +126,7 @@ export class AdePredictor {
   async relationsOfLongText(masked: MaskedForRe): Promise<{ relations: Relation[]; truncated: boolean }> {
     const tok = this.re.bert.tokenizer;
     const windows = wordWindows(
-      masked.words.map((w) => tok.wordIds(w).length),
+      masked.words.map((w) => reWordPieces(tok, w)),
       this.maxLength - 2,
     );
     const seen = new Set<string>();
@@ -136,7 +137,7 @@ export class AdePredictor {
         words: masked.words.slice(w.start, w.end),
         entityAt: masked.entityAt.slice(w.start, w.end),
       };
-      const seq = tok.encodeWords(part.words, undefined, this.maxLength);
+      const seq = encodeReWords(tok, part.words, undefined, this.maxLength);
       truncated ||= seq.truncated;
       const associations = firstPieceLabels(
         seq,

@@ -143,7 +143,7 @@ export async function exportReModel(
   options: ExportOptions = {},
 ): Promise<ExportedModel> {
   checkExportTarget(path.resolve(out));
-  const head = relationHeadConfig(trained.model);
+  const head = relationHeadConfig(trained.model, trained.bert.tokenizer);
   const config = reHfConfig(baseConfig(trained.bert), head);
   const scores = readRunScores(options.resultsDir ?? resultsDir(), NOTEBOOK.re, trained.info);
   const module = fs.readFileSync(RELATION_MODULE_FILE(), "utf8");

@@ -7,6 +7,8 @@
 import { AdeflowError } from "../../errors";
 import type { RelationModel } from "../../re/model";
 import { DRUG_MASK, EFFECT_MASK } from "../../pipeline/rows";
+import type { WordAlignedTokenizer } from "../../bert/tokenizer";
+import { reMaskIds } from "../../re/mask-ids";
 
 /** The config key of the RE head's description. */
 export const RELATION_HEAD_KEY = "adeflow_relation_head";
@@ -33,6 +35,11 @@ export type RelationHeadConfig = {
   /** The words that replace a whole drug and a whole effect in the (lower-cased) input. */
   drug_mask: string;
   effect_mask: string;
+  /**
+   * Where the vocabulary is uncased, the ids the masks take instead of their pieces (re/mask-ids.ts: "DRUG" would
+   * read as the word "drug"), by mask word; absent for a cased vocabulary.
+   */
+  mask_token_ids?: Record<string, number>;
   lowercase: true;
 };
 
@@ -82,7 +89,7 @@ export function nerHfConfig(base: Record<string, unknown>, labels: readonly stri
 }
 
 /** The head section of an RE export, from the model itself. */
-export function relationHeadConfig(model: RelationModel): RelationHeadConfig {
+export function relationHeadConfig(model: RelationModel, tokenizer?: WordAlignedTokenizer): RelationHeadConfig {
   const head = model.head;
   if (head.posEmbeddingSize > 0)
     throw new AdeflowError(
@@ -99,8 +106,14 @@ export function relationHeadConfig(model: RelationModel): RelationHeadConfig {
     num_classes: head.numClasses,
     drug_mask: DRUG_MASK,
     effect_mask: EFFECT_MASK,
+    ...maskTokenIds(tokenizer),
     lowercase: true,
   };
+}
+
+function maskTokenIds(tokenizer: WordAlignedTokenizer | undefined): { mask_token_ids?: Record<string, number> } {
+  const ids = tokenizer && reMaskIds(tokenizer);
+  return ids ? { mask_token_ids: Object.fromEntries([...ids].map(([word, [id]]) => [word, id])) } : {};
 }
 
 /** `config.json` of an RE export: the base's fields and the head's description. */
@@ -154,6 +167,14 @@ export function readRelationHeadConfig(config: Record<string, unknown>, file: st
     problems.push(
       `"drug_mask" and "effect_mask" must be "${DRUG_MASK}" and "${EFFECT_MASK}", the masks it was trained with`,
     );
+  const ids = head.mask_token_ids;
+  if (
+    ids !== undefined &&
+    (!ids ||
+      typeof ids !== "object" ||
+      [DRUG_MASK, EFFECT_MASK].some((m) => !Number.isInteger((ids as Record<string, unknown>)[m])))
+  )
+    problems.push(`"mask_token_ids" must give an integer id for "${DRUG_MASK}" and "${EFFECT_MASK}"`);
   if (problems.length) throw new AdeflowError(`${file}: field "${RELATION_HEAD_KEY}": ${problems.join("; ")}`);
   return head as RelationHeadConfig;
 }

@@ -1,5 +1,6 @@
 import type { AlignedSequence, WordAlignedTokenizer } from "../../bert/tokenizer";
 import type { ReRow } from "../../pipeline/rows";
+import { encodeReWords } from "../../re/mask-ids";
 
 /** RE inputs as the study builds them: masked words, one association label per word copied to its sub-tokens. */
 export interface ReExample {
@@ -26,6 +27,6 @@ export function encodeReRows(
     for (const l of labels)
       if (!(l >= 0 && l < RE_CLASSES))
         throw new RangeError(`RE row ${row}: association label ${l} outside 0..${RE_CLASSES - 1}`);
-    return { row, words, labels, sequence: tokenizer.encodeWords(words, labels, maxLength) };
+    return { row, words, labels, sequence: encodeReWords(tokenizer, words, labels, maxLength) };
   });
 }

@@ -30,6 +30,11 @@ export type ProfileRecord = {
   ablation_epochs: string;
   /** The RE model's epochs where the profile gives it its own (notebook 05), e.g. "1 + 1 final". */
   re_epochs?: string;
+  /** The RE model's rows (train / validation / test) where the profile gives it its own; and the ablation's. */
+  re_rows?: string;
+  ablation_rows?: string;
+  /** Notebook 04's lesson on pretraining: which starting points it compares. */
+  initialisations?: string;
   /** How training batches are ordered (the study's shuffle, or grouped by length). */
   batch_order?: string;
   /** A corpus-made BERT (`local` profile): its size and its pretraining budget. */
@@ -40,6 +45,9 @@ export type ProfileRecord = {
   benchmark_train_sentences: number | "all";
   benchmark_test_sentences: number | "all";
   benchmark_epochs: string;
+  /** "none" when the benchmark's training rows are not augmented; "NER only" when no relation model is trained. */
+  benchmark_augmentation?: string;
+  benchmark_tasks?: string;
 };
 
 /** How a result was made. */

@@ -22,13 +22,20 @@ export interface Profile extends TrainingSettings {
    * The POS-embedding ablation (notebook 07): seeds per arm (seed, seed + 1, ...), the embedding width, and
    * optionally fewer epochs than the profile's own (its runs otherwise train exactly as notebook 05).
    */
-  ablation: { seeds: number; posEmbeddingSize: number; epochs?: number; finalEpochs?: number };
+  ablation: {
+    seeds: number;
+    posEmbeddingSize: number;
+    epochs?: number;
+    finalEpochs?: number;
+    /** Rows of each split part for its runs, where fewer than notebook 05's. */
+    maxRows?: Profile["maxRows"];
+  };
   /**
    * The RE model's own epoch counts (notebook 05 and its leak-free twin), where the profile sets them: on a CPU its
    * BiLSTM over 128 positions makes an RE epoch about 3.5 times an NER epoch of the same rows. `prepareRe` applies
    * them (`reTaskProfile`), so `setup.profile` is what RE trains with.
    */
-  re?: { epochs?: number; finalEpochs?: number };
+  re?: { epochs?: number; finalEpochs?: number; maxRows?: Profile["maxRows"] };
   /**
    * The model is built from the corpus (vocabulary, size, MLM pretraining budget) when `model` is
    * `LOCAL_MODEL`. `initialisation` is where fine-tuning starts: the MLM-pretrained weights or the same model's
@@ -53,6 +60,10 @@ export interface Profile extends TrainingSettings {
     validationFraction: number;
     epochs?: number;
     finalEpochs?: number;
+    /** The study's concatenation augmentation of the training rows (default true, as the study). */
+    augment?: boolean;
+    /** "ner+re" (default): the chain of notebook 06; "ner": entities only, no relation model trained. */
+    tasks?: "ner+re" | "ner";
   };
 }
 
@@ -218,7 +229,12 @@ export function fitProfileToBackend(profile: Profile, backendName: string): stri
 export function reTaskProfile(profile: Profile): Profile {
   if (!profile.re) return profile;
   const { re, ...rest } = profile;
-  return { ...rest, epochs: re.epochs ?? profile.epochs, finalEpochs: re.finalEpochs ?? profile.finalEpochs };
+  return {
+    ...rest,
+    epochs: re.epochs ?? profile.epochs,
+    finalEpochs: re.finalEpochs ?? profile.finalEpochs,
+    maxRows: re.maxRows ?? profile.maxRows,
+  };
 }
 
 export function currentProfile(env: NodeJS.ProcessEnv = process.env): Profile {
@@ -230,6 +246,8 @@ export function currentProfile(env: NodeJS.ProcessEnv = process.env): Profile {
   if (model) profile.model = model;
   return profile;
 }
+
+const rowsText = (rows: Profile["maxRows"]) => `${rows.train ?? "all"} / ${rows.val ?? "all"} / ${rows.test ?? "all"}`;
 
 /** Settings as a flat record, for printing and for every result file. */
 export function describeProfile(p: Profile): ProfileRecord {
@@ -252,9 +270,24 @@ export function describeProfile(p: Profile): ProfileRecord {
     pos_embedding_size: p.ablation.posEmbeddingSize,
     ablation_epochs: `${p.ablation.epochs ?? p.epochs} + ${p.ablation.finalEpochs ?? p.finalEpochs} final`,
     ...(p.re ? { re_epochs: `${p.re.epochs ?? p.epochs} + ${p.re.finalEpochs ?? p.finalEpochs} final` } : {}),
+    ...(p.re?.maxRows ? { re_rows: rowsText(p.re.maxRows) } : {}),
+    ...(p.ablation.maxRows ? { ablation_rows: rowsText(p.ablation.maxRows) } : {}),
     batch_order: p.lengthBuckets
       ? `shuffled, then sorted by length within windows of ${p.lengthBuckets} batches`
       : "shuffled (the study's)",
+    ...(p.initialisations
+      ? {
+          initialisations: [
+            "the pretrained checkpoint",
+            ...(p.initialisations.randomWeights ? ["its random twin"] : []),
+            ...(p.initialisations.corpusBert
+              ? [
+                  `a corpus-made BERT (${p.initialisations.corpusBert.layers} x ${p.initialisations.corpusBert.hiddenSize}, MLM within ${p.initialisations.corpusBert.pretraining.maxSeconds} s)`,
+                ]
+              : []),
+          ].join(", "),
+        }
+      : {}),
     ...(p.localBert && p.model === LOCAL_MODEL
       ? {
           local_bert: `${p.localBert.layers} layers x ${p.localBert.hiddenSize} (${p.localBert.heads} heads, ${p.localBert.intermediateSize} intermediate), vocabulary ${p.localBert.vocabSize}`,
@@ -265,5 +298,7 @@ export function describeProfile(p: Profile): ProfileRecord {
     benchmark_train_sentences: p.benchmark.trainSentences ?? "all",
     benchmark_test_sentences: p.benchmark.testSentences ?? "all",
     benchmark_epochs: `${p.benchmark.epochs ?? p.epochs} + ${p.benchmark.finalEpochs ?? p.finalEpochs} final`,
+    ...(p.benchmark.augment === false ? { benchmark_augmentation: "none" } : {}),
+    ...(p.benchmark.tasks === "ner" ? { benchmark_tasks: "NER only" } : {}),
   };
 }
