@@ -24,8 +24,10 @@ export const SETTINGS = [
   },
   {
     name: "ADEFLOW_MODEL",
-    default: "the profile's (bert-base-cased; smoke: the tiny test checkpoint)",
-    meaning: "base BERT checkpoint: a hub id or a local folder in the Hugging Face layout",
+    default:
+      "the profile's (local: sentence-transformers/all-MiniLM-L6-v2; quick and full: bert-base-cased; smoke: the tiny test checkpoint)",
+    meaning:
+      "base BERT checkpoint: a hub id, a local folder in the Hugging Face layout, or local-bert (a small BERT built from the corpus)",
   },
   {
     name: "ADE_CORPUS_DIR",

@@ -5,6 +5,7 @@ import { nerWordsAndTags, wordTagsFromPieces } from "../src/experiment/ner/data"
 import { pooledClassWeights } from "../src/train/class-weights";
 import { computeClassWeights } from "../src/bert/loss";
 import { currentProfile, fitProfileToBackend, LOCAL_MODEL } from "../src/experiment/shared/profile";
+import { registryModel } from "../src/bert/registry-mirror";
 import { wordsWithOffsets } from "../src/experiment/e2e/predictor";
 import { extractionHtml } from "../src/viz/extraction";
 import type { AlignedSequence } from "../src/bert/tokenizer";
@@ -68,10 +69,12 @@ test("final-epoch weights are pooled in proportion to the set sizes", () => {
 });
 
 test("profiles: ADEFLOW_PROFILE picks one, ADEFLOW_MODEL overrides its model, a typo is an error", () => {
-  // the default needs no hub: a BERT built from the corpus, in the study's batch order only where it is `full`
+  // the default fine-tunes a real pretrained BERT, which the package registry carries where the hub is unreachable
   const local = currentProfile({});
   assert.equal(local.name, "local");
-  assert.equal(local.model, LOCAL_MODEL);
+  assert.equal(local.model, "sentence-transformers/all-MiniLM-L6-v2");
+  assert.ok(registryModel(local.model), "the default model is in the registry mirror's table");
+  assert.equal(currentProfile({ ADEFLOW_MODEL: LOCAL_MODEL }).model, LOCAL_MODEL, "the corpus-made BERT on request");
   assert.equal(currentProfile({ ADEFLOW_PROFILE: "full" }).lengthBuckets, undefined);
   const full = currentProfile({ ADEFLOW_PROFILE: "full" });
   assert.deepEqual(

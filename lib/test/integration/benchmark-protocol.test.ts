@@ -144,7 +144,7 @@ test("benchmark commands refuse unknown flags and bad values with the usage", as
   );
 });
 
-test("a local profile's benchmark trains from the BERT built from the corpus, not from a hub id", async () => {
+test("with ADEFLOW_MODEL=local-bert the benchmark trains from the BERT built from the corpus, not from a hub id", async () => {
   process.env.ADE_CORPUS_DIR ??= testCorpusDir();
   const cache = fs.mkdtempSync(path.join(os.tmpdir(), "adeflow-local-bert-"));
   process.env.ADEFLOW_LOCAL_BERT_DIR = cache;
@@ -152,6 +152,7 @@ test("a local profile's benchmark trains from the BERT built from the corpus, no
     const local = PROFILES.local();
     const profile = {
       ...local,
+      model: LOCAL_MODEL,
       localBert: {
         ...local.localBert!,
         vocabSize: 200,
