@@ -330,9 +330,17 @@ export function pretrainingEffect(rows: readonly SystemScoreRow[], base: string)
     return "No comparison of starting points in this profile (ADEFLOW_PROFILE=local runs it).";
   const f = (x: number) => x.toFixed(3);
   const d = (a: number, b: number) => `${a - b >= 0 ? "+" : ""}${f(a - b)}`;
-  const parts = [`entity-level strict F1 on the leak-free split ${f(main.strict_f1)} from ${base}'s pretrained weights`];
-  if (random) parts.push(`${f(random.strict_f1)} from the same network's random weights (${d(main.strict_f1, random.strict_f1)})`);
-  if (corpus) parts.push(`${f(corpus.strict_f1)} from a small BERT pretrained on the corpus alone (${d(main.strict_f1, corpus.strict_f1)})`);
+  const parts = [
+    `entity-level strict F1 on the leak-free split ${f(main.strict_f1)} from ${base}'s pretrained weights`,
+  ];
+  if (random)
+    parts.push(
+      `${f(random.strict_f1)} from the same network's random weights (${d(main.strict_f1, random.strict_f1)})`,
+    );
+  if (corpus)
+    parts.push(
+      `${f(corpus.strict_f1)} from a small BERT pretrained on the corpus alone (${d(main.strict_f1, corpus.strict_f1)})`,
+    );
   const others = [random, corpus].filter((r): r is SystemScoreRow => r !== undefined);
   const best = Math.max(...others.map((r) => r.strict_f1));
   const verdict =

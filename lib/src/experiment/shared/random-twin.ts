@@ -31,7 +31,10 @@ export function ensureRandomTwin(base: Pick<LoadedBert, "model" | "config">, see
   for (const [canonical, t] of BertEncoder.randomTensors(base.config, seed)) tensors.set(hubName(canonical), t);
   const files = new Map<string, string | Uint8Array>();
   files.set("config.json", fs.readFileSync(path.join(base.model.dir, "config.json")));
-  files.set("model.safetensors", serializeSafetensors(tensors, { format: "pt", adeflow: `random twin of ${hash}, seed ${seed}` }));
+  files.set(
+    "model.safetensors",
+    serializeSafetensors(tensors, { format: "pt", adeflow: `random twin of ${hash}, seed ${seed}` }),
+  );
   for (const f of TOKENIZER_FILES) {
     const file = path.join(base.model.dir, f);
     if (fs.existsSync(file)) files.set(f, fs.readFileSync(file));
