@@ -124,7 +124,7 @@ export function summaryLines(
     "",
     head,
     "",
-    "test scores (as `adeflow results` prints them):",
+    "test scores in results/, as `adeflow results` prints them (each row names the run that made it):",
     results.table,
     "",
     "time per notebook:",
