@@ -231,6 +231,17 @@ test("a run that fails or is killed is named; the others still finish and are ha
   assert.ok(lines.some((l) => /^\[with POS, seed 0\] failed: /.test(l)));
 });
 
+test("a run past its time limit is stopped and named as such", async () => {
+  await assert.rejects(
+    runIsolated<ProbeJob, unknown>(PROBE, [{ label: "measurement", message: { kind: "spin" } }], {
+      plan: { processes: 1, why: "test" },
+      backend: "cpu",
+      timeoutMs: 1500,
+    }),
+    /^AdeflowError: 1 of 1 run failed \(the others were saved\): measurement: took longer than 1\.5 s and was stopped$/,
+  );
+});
+
 for (const [what, job] of [
   ["waiting on a timer", { kind: "echo", value: 1, waitMs: 60000 }],
   ["training, its awaits all microtasks (the event loop never runs)", { kind: "spin" }],

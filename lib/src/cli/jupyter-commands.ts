@@ -1,8 +1,8 @@
 import { spawn } from "node:child_process";
-import * as path from "node:path";
 import { locateCorpus } from "../corpus/locate";
 import { AdeflowError } from "../errors";
-import { cellTimeoutSeconds, executeNotebook, selectNotebooks } from "../jupyter/execute";
+import { cellTimeoutSeconds, executeNotebook, selectNotebooks, type ExecutedNotebook } from "../jupyter/execute";
+import { shortPath } from "../experiment/plan/model-origin";
 import { ensureJupyter, ensureKernel, jupyterEnv, registerKernel } from "../jupyter/jupyter";
 import { findJupyter, serverUi } from "../jupyter/python-env";
 import { notebooksDir, resultsDir } from "../paths";
@@ -10,6 +10,9 @@ import { kernelEnvironment } from "../settings";
 import { CORPUS_DIR_FLAG } from "./data";
 import { UsageError, type Command } from "./command";
 import { ensureNativeBackend, nativeMode } from "../setup/native-backend";
+import { collectLastRun, lastRunMarkdown } from "../experiment/report/last-run";
+import { RunNarrator, summaryLines } from "./narration";
+import { planReproduce } from "./run-plan";
 
 export const setupCommand: Command = {
   path: ["setup"],
@@ -68,14 +71,36 @@ export const reproduceCommand: Command = {
     const corpus = await locateCorpus({ corpusDir: flags.values.get("corpus-dir") });
     // --model reaches the kernel as ADEFLOW_MODEL (a relative folder made absolute, as the kernel works in notebooks/)
     const env = jupyterEnv(kernelEnvironment({ ADE_CORPUS_DIR: corpus.dir, ADEFLOW_MODEL: flags.values.get("model") }));
-    for (const nb of notebooks) {
-      console.error(`running ${path.relative(process.cwd(), nb)}`);
-      const done = await executeNotebook(nb, { env });
-      console.error(`  -> ${path.relative(process.cwd(), done.executedCopy)} (${done.seconds.toFixed(1)} s)`);
+    const log = (line: string) => console.error(line);
+    const plan = await planReproduce(notebooks, env, { log });
+    const narrator = new RunNarrator(plan.stems, plan.work, plan.estimates);
+    for (const [i, nb] of notebooks.entries()) {
+      log(narrator.starting(i));
+      const started = Date.now();
+      let executed: ExecutedNotebook;
+      try {
+        executed = await executeNotebook(nb, { env });
+      } catch (err) {
+        narrator.failed(i, (Date.now() - started) / 1000, (err as Error).message);
+        for (const line of summaryLines(narrator, lastRunResults(), { failed: true })) log(line);
+        throw err;
+      }
+      log(narrator.done(i, (Date.now() - started) / 1000, shortPath(executed.executedCopy)));
     }
-    console.error(`results in ${resultsDir()}`);
+    for (const line of summaryLines(narrator, lastRunResults(), { failed: false })) log(line);
   },
 };
+
+/** The table `adeflow results` prints, and where it reads from; a results file it cannot read is named instead. */
+function lastRunResults(): { table: string; dir: string } {
+  const dir = resultsDir();
+  try {
+    return { table: lastRunMarkdown(collectLastRun(dir)), dir };
+  } catch (err) {
+    if (!(err instanceof AdeflowError)) throw err;
+    return { table: `(no table: ${err.message})`, dir };
+  }
+}
 
 /** Run a child to its end; resolves to its exit status, or to the signal that ended it. */
 export function waitForChild(

@@ -28,18 +28,54 @@ const HOW_TO_GET =
   `Get the files from ${CORPUS_BASE_URL}/ (DRUG-AE.rel, ADE-NEG.txt, DRUG-DOSE.rel), ` +
   "or point ADE_CORPUS_DIR (or --corpus-dir) at a folder holding a copy.";
 
+/** The bytes with every CRLF pair turned into LF (a lone CR stays). */
+export function crlfToLf(bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(bytes.length);
+  let n = 0;
+  for (let i = 0; i < bytes.length; i++) if (!(bytes[i] === 13 && bytes[i + 1] === 10)) out[n++] = bytes[i];
+  return out.subarray(0, n);
+}
+
+/**
+ * Why `bytes` are not the file whose SHA-256 is `expected`, in one sentence, or undefined when they are; `file`
+ * names it in the command that fixes it. Line endings are the usual cause on Windows (a checkout with git's
+ * core.autocrlf, an editor that saved the file): when the bytes with every CRLF turned into LF have the expected
+ * digest, or the file holds CRLF at all, the sentence says so and how to get LF endings back.
+ */
+export function checksumProblem(bytes: Uint8Array, expected: string, file: string): string | undefined {
+  const actual = sha256(bytes);
+  if (actual === expected) return undefined;
+  const lf = crlfToLf(bytes);
+  const crlf = lf.length < bytes.length;
+  const digests = `(expected ${expected}, found ${actual})`;
+  if (crlf && sha256(lf) === expected)
+    return (
+      `SHA-256 checksum mismatch ${digests} because the file has Windows line endings (CRLF), as a Windows ` +
+      `checkout or an editor writes them; with LF endings it is the right file. Convert it back with ` +
+      `\`dos2unix ${file}\` (or \`sed -i 's/\\r$//' ${file}\`), or copy the corpus again with LF endings ` +
+      `(for a git checkout: \`git config core.autocrlf false\`, then check it out again)`
+    );
+  const why = crlf
+    ? "It has Windows line endings (CRLF), but with LF endings it still differs: it is not the public ADE Corpus V2 file either way; replace it with a fresh copy."
+    : "The file is not the public ADE Corpus V2 file the method was run on; replace it with a fresh copy.";
+  return `SHA-256 checksum mismatch ${digests}. ${why}`;
+}
+
 /** Check one file's checksum; the error says which file, what was expected and what was found. */
 export function verifyCorpusFile(dir: string, name: CorpusFileName): void {
   const file = path.join(dir, name);
   if (!fs.existsSync(file)) throw new AdeflowError(`${file}: missing corpus file. ${HOW_TO_GET}`);
-  const actual = sha256(fs.readFileSync(file));
-  const expected = CORPUS_FILES[name].sha256;
-  if (actual !== expected) {
-    throw new AdeflowError(
-      `${file}: SHA-256 checksum mismatch (expected ${expected}, found ${actual}). ` +
-        "The file is not the public ADE Corpus V2 file the method was run on; replace it with a fresh copy.",
-    );
-  }
+  const problem = checksumProblem(fs.readFileSync(file), CORPUS_FILES[name].sha256, file);
+  if (problem) throw new AdeflowError(`${file}: ${problem}`);
+}
+
+/** A corpus setting that names a file: it wants the folder that holds the three files (perhaps this file's). */
+function notAFolder(file: string, origin: string): string {
+  const name = path.basename(file);
+  const hint = (CORPUS_FILE_NAMES as string[]).includes(name)
+    ? `; ${name} is one of the corpus files, so ${origin} should name its folder, ${path.dirname(file)}`
+    : `; it should name the folder that holds ${CORPUS_FILE_NAMES.join(", ")}`;
+  return `${file} (from ${origin}) is a file, not a folder${hint}`;
 }
 
 export interface LocateOptions {
@@ -62,6 +98,7 @@ export async function locateCorpus(options: LocateOptions = {}): Promise<CorpusL
     const dir = path.resolve(explicit);
     const origin = options.corpusDir ? "--corpus-dir" : "ADE_CORPUS_DIR";
     if (!fs.existsSync(dir)) throw new AdeflowError(`${dir} (from ${origin}): folder does not exist. ${HOW_TO_GET}`);
+    if (!fs.statSync(dir).isDirectory()) throw new AdeflowError(notAFolder(dir, origin));
     for (const name of CORPUS_FILE_NAMES) verifyCorpusFile(dir, name);
     return { dir, origin };
   }

@@ -94,6 +94,24 @@ test("a checksum mismatch names the file and both digests", () => {
   );
 });
 
+test("a corpus file with Windows line endings is named as such, with the command that converts it back", () => {
+  const dir = tempCopyOfCorpus();
+  const file = path.join(dir, "DRUG-AE.rel");
+  fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace(/\n/g, "\r\n"));
+  assert.throws(
+    () => verifyCorpusFile(dir, "DRUG-AE.rel"),
+    (err: Error) => {
+      assert.match(err.message, /DRUG-AE\.rel: SHA-256 checksum mismatch \(expected 542cdc48/);
+      assert.match(
+        err.message,
+        /because the file has Windows line endings \(CRLF\).*with LF endings it is the right file/,
+      );
+      assert.ok(err.message.includes(`dos2unix ${file}`));
+      return true;
+    },
+  );
+});
+
 test("a missing file says how to get it", async () => {
   const dir = tempCopyOfCorpus();
   fs.rmSync(path.join(dir, "DRUG-DOSE.rel"));

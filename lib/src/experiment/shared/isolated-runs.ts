@@ -162,6 +162,8 @@ export interface RunIsolatedOptions<R> {
   onDone?: (job: number, outcome: IsolatedOutcome<R>) => void;
   /** Extra environment for the children. */
   env?: NodeJS.ProcessEnv;
+  /** Milliseconds a job may take before its process is killed and the job fails (default: no limit). */
+  timeoutMs?: number;
 }
 
 type ChildReply<R> =
@@ -199,6 +201,13 @@ export async function runIsolated<M, R>(
       const started = performance.now();
       const child = fork(entry, [], { env, execArgv: [], stdio: ["ignore", "pipe", "pipe", "ipc"] });
       children.add(child);
+      const timer =
+        options.timeoutMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              reported ??= `took longer than ${options.timeoutMs! / 1000} s and was stopped`;
+              child.kill();
+            }, options.timeoutMs);
       const tail: string[] = [];
       const forward = (text: string) => {
         for (const line of text.split(/\r?\n|\r/)) {
@@ -236,6 +245,7 @@ export async function runIsolated<M, R>(
         reported ??= `could not start the run's process: ${err.message}`;
       });
       child.on("close", (code, signal) => {
+        if (timer) clearTimeout(timer);
         children.delete(child);
         if (pending.trim()) forward(pending);
         if (!outcomes[index]) {
