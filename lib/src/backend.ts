@@ -31,7 +31,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { AdeflowError } from "./errors";
-import { setting } from "./settings";
+import { defaultSetting, setting } from "./settings";
 import { describeAdapter, setupWebGpu, type WebGpuAdapter } from "./webgpu";
 
 export type BackendName = "tensorflow" | "webgpu" | "wasm" | "cpu";
@@ -146,7 +146,7 @@ function nativeBinding(): NativeBinding | undefined {
 
 /** TensorFlow's intra-op threads: TF_NUM_INTRAOP_THREADS, else one per CPU TensorFlow may use. */
 export function tensorflowThreads(env: NodeJS.ProcessEnv = process.env): number {
-  const set = Number.parseInt(env.TF_NUM_INTRAOP_THREADS ?? "", 10);
+  const set = Number.parseInt(setting("TF_NUM_INTRAOP_THREADS", env) ?? "", 10);
   return set > 0 ? set : os.availableParallelism();
 }
 
@@ -255,11 +255,6 @@ async function useWebGpu(
   return setup;
 }
 
-/** Set a variable for this process and its children when the user has not (a library reads it itself). */
-function defaultEnv(name: string, value: string): void {
-  if (!process.env[name]?.trim()) process.env[name] = value;
-}
-
 /**
  * WebGPU on a real GPU, with a native backend in mind. Dawn's OpenGL attempt loads Mesa's llvmpipe, whose LLVM
  * crashes TensorFlow's library when both live in one process (a segmentation fault at TensorFlow's first op,
@@ -297,7 +292,7 @@ export async function initBackend(opts: { force?: string } = {}): Promise<Backen
     // TensorFlow's own pooling allocator: with the default one every freed tensor went back to the system and the
     // next one page-faulted its memory in again, a third of a MiniLM training step in system time (measured:
     // 1,007 -> 683 ms forward + backward). Read by TensorFlow when it first allocates.
-    defaultEnv("TF_CPU_ALLOCATOR_USE_BFC", "true");
+    defaultSetting("TF_CPU_ALLOCATOR_USE_BFC", "true");
     const problem = loadNative(pkg);
     if (problem) {
       if (!skipped.includes(problem)) skipped.push(problem);

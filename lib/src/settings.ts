@@ -59,6 +59,17 @@ export const SETTINGS = [
       "TensorFlow.js's native backend, built by setup from a pinned TensorFlow wheel on PyPI: auto, off, cpu or gpu (CUDA 12, from the tensorflow wheel and PyPI's nvidia-* wheels)",
   },
   {
+    name: "TF_NUM_INTRAOP_THREADS",
+    default: "every core",
+    meaning: "TensorFlow's threads for one operation, on the native backend (TensorFlow reads it)",
+  },
+  {
+    name: "TF_CPU_ALLOCATOR_USE_BFC",
+    default: "true (set when unset)",
+    meaning:
+      "TensorFlow's pooling allocator on the native backend: without it every freed tensor's memory went back to the system and was page-faulted in again",
+  },
+  {
     name: "ADEFLOW_WORKERS",
     default: "every core, within free memory and the rows of a micro-batch (1 on a native backend)",
     meaning: "threads that train data-parallel on WebAssembly or plain JavaScript",

@@ -11,7 +11,7 @@ import { encodeNerRows } from "../../src/experiment/ner/data";
 import { PROFILES, TINY_CHECKPOINT } from "../../src/experiment/shared/profile";
 import { readCorpus } from "../../src/corpus/load";
 import { runStudyPipeline } from "../../src/pipeline/study-pipeline";
-import { exampleDropout } from "../../src/ops/example-dropout";
+import { dropoutMasks, exampleDropout } from "../../src/ops/example-dropout";
 import { TokenClassifier } from "../../src/bert/token-classifier";
 import { Trainer } from "../../src/train/trainer";
 import { DataParallelGroup, shardRows, sliceBatch } from "../../src/train/data-parallel";
@@ -58,12 +58,31 @@ test("a row's dropout masks depend on the seed and its row only: a shard called 
   assert.ok(kept.some((v) => v === 0) && kept.some((v) => v === 2));
   // rows differ from each other (a mask per row, not one repeated)
   assert.notDeepEqual(kept.slice(0, 24), kept.slice(24, 48));
-  // one row is exactly tf.dropout with the site's seed
-  const one = tf.slice(x, [0, 0, 0], [1, 4, 6]);
-  assert.deepEqual(
-    [...(exampleDropout(one, 0.5, 100, site).dataSync() as Float32Array)],
-    [...(tf.dropout(one, 0.5, undefined, site(100)).dataSync() as Float32Array)],
-  );
+  // the same seed draws the same mask; another draws another
+  const again = [...(exampleDropout(x, 0.5, 100, site).dataSync() as Float32Array)];
+  assert.deepEqual(again, kept);
+  assert.notDeepEqual([...(exampleDropout(x, 0.5, 200, site).dataSync() as Float32Array)], kept);
+});
+
+test("dropout keeps 1 - rate of the values, uniformly over positions, scaled by 1 / (1 - rate) in float32", () => {
+  for (const rate of [0.1, 0.4]) {
+    const masks = dropoutMasks(8, [128, 64], [128, 64], rate, (b) => 1000 + b);
+    const keptShare = masks.reduce((n, v) => n + (v > 0 ? 1 : 0), 0) / masks.length;
+    // 65,536 values: a binomial share within 5 standard deviations of 1 - rate
+    const sd = Math.sqrt((rate * (1 - rate)) / masks.length);
+    assert.ok(Math.abs(keptShare - (1 - rate)) < 5 * sd, `rate ${rate}: kept ${keptShare}`);
+    assert.ok(masks.every((v) => v === 0 || v === Math.fround(1 / Math.fround(1 - rate))));
+    // the first and the last positions are kept as often as the middle ones
+    const column = (j: number) =>
+      Array.from({ length: 8 * 128 }, (_, r) => masks[r * 64 + j] > 0).filter(Boolean).length;
+    for (const j of [0, 63])
+      assert.ok(Math.abs(column(j) / 1024 - (1 - rate)) < 5 * Math.sqrt((rate * (1 - rate)) / 1024));
+  }
+  // a mask drawn longer and cut is the long mask's first positions
+  const long = dropoutMasks(2, [6, 3], [6, 3], 0.5, (b) => 7 + b);
+  const cut = dropoutMasks(2, [4, 3], [6, 3], 0.5, (b) => 7 + b);
+  for (let b = 0; b < 2; b++)
+    assert.deepEqual([...cut.subarray(b * 12, b * 12 + 12)], [...long.subarray(b * 18, b * 18 + 12)]);
 });
 
 test("shards are contiguous rows, the first ones one row longer, and slicing keeps each row's data", () => {

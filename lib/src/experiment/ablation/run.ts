@@ -49,9 +49,7 @@ export function tagExamples(examples: readonly ReExample[], tagger: WordTagger):
 
 /** The RE setup of notebook 05 with every row POS-tagged. */
 export async function preparePosAblation(profile: Profile = currentProfile()): Promise<PosAblationSetup> {
-  // the ablation's own row counts where the profile sets them (its runs are many): the RE rows of notebook 05 otherwise
-  const rows = profile.ablation.maxRows;
-  const re = await prepareRe(rows ? { ...profile, re: { ...profile.re, maxRows: rows } } : profile);
+  const re = await prepareRe(ablationDataProfile(profile));
   const tagger = new WordTagger();
   return {
     ...re,
@@ -107,6 +105,15 @@ export interface PosAblationOptions {
   isolation?: "process" | "none";
   /** Receives how many runs go at once, and why, before they start (isolated runs only). */
   onPlan?: (plan: RunPlan) => void;
+}
+
+/**
+ * The profile whose RE rows the ablation reads: its own row counts where the profile sets them (its runs are many),
+ * notebook 05's RE rows otherwise.
+ */
+export function ablationDataProfile(profile: Profile): Profile {
+  const rows = profile.ablation.maxRows;
+  return rows ? { ...profile, re: { ...profile.re, maxRows: rows } } : profile;
 }
 
 /** The settings one ablation run trains with: the profile's, on `seed`, with the ablation's epoch counts. */

@@ -32,7 +32,7 @@
  * - **Not counted.** Checkpoints that a rerun resumes, finished ablation runs and benchmark folds read back: a
  *   rerun takes less than estimated, and the correction catches up as notebooks finish.
  */
-import { ablationRunProfile, ablationSeeds } from "../ablation/run";
+import { ablationDataProfile, ablationRunProfile, ablationSeeds } from "../ablation/run";
 import { benchmarkRunProfile } from "../../benchmark/protocol";
 import { LOCAL_MODEL, reTaskProfile, type Profile } from "../shared/profile";
 
@@ -72,6 +72,9 @@ export const SPLIT_ROWS = {
 /** SpERT's ADE folds: sentences per fold and what the study's rows make of them (see the module comment). */
 export const BENCHMARK_SENTENCES = { train: 3845, test: 427 } as const;
 export const BENCHMARK_ROWS_PER_SENTENCE = { train: 3.0, val: 1.55 } as const;
+
+/** The corpus-made BERT's fine-tuning in notebook 04's lesson, as a share of one fine-tuning of the main model. */
+export const CORPUS_ARM_SHARE = 0.15;
 
 /**
  * Seconds of each notebook that no training step explains, measured on `smoke` runs here (2 cores, quiet):
@@ -173,9 +176,11 @@ export function notebookWork(stem: string, profile: Profile, options: WorkloadOp
       const study = fitOn(profile, "study");
       const leakFree = fitOn(profile, "leak-free");
       const lesson = profile.initialisations;
-      const arms = (lesson?.randomWeights ? 1 : 0) + (lesson?.corpusBert && !local ? 1 : 0);
+      const corpusArm = lesson?.corpusBert !== undefined && !local;
+      // the corpus-made BERT is small (4 x 128 against MiniLM's 6 x 384): its fine-tuning counts for a fraction
+      const arms = (lesson?.randomWeights ? 1 : 0) + (corpusArm ? CORPUS_ARM_SHARE : 0);
       const pretraining =
-        (lesson?.corpusBert && !local ? lesson.corpusBert.pretraining.maxSeconds : 0) +
+        (corpusArm ? lesson!.corpusBert!.pretraining.maxSeconds + LOCAL_VOCABULARY_SECONDS : 0) +
         (local && profile.localBert?.initialisation === "pretrained" ? profile.localBert.pretraining.maxSeconds : 0);
       const ner = [
         add(fitWork(study), predict(study.val + rows(profile, "study", "test"))),
@@ -186,7 +191,7 @@ export function notebookWork(stem: string, profile: Profile, options: WorkloadOp
         ...base,
         ner,
         fixedSeconds: fixed + vocabulary + pretraining,
-        summary: `${s(2 + arms, "NER model")}, ${study.train} training rows, ${s(study.epochs, "epoch")} + ${study.finalEpochs} final`,
+        summary: `${s(2 + (lesson?.randomWeights ? 1 : 0) + (corpusArm ? 1 : 0), "NER model")}, ${study.train} training rows, ${s(study.epochs, "epoch")} + ${study.finalEpochs} final`,
       };
     }
     case "05": {
@@ -216,7 +221,7 @@ export function notebookWork(stem: string, profile: Profile, options: WorkloadOp
     case "07": {
       const runs = 2 * ablationSeeds(profile).length;
       // the runs train with notebook 05's settings (its RE epochs), then the ablation's own epoch counts
-      const fit = fitOn(ablationRunProfile(reTaskProfile(profile), profile.seed), "study");
+      const fit = fitOn(ablationRunProfile(reTaskProfile(ablationDataProfile(profile)), profile.seed), "study");
       const atOnce = Math.max(1, Math.min(runs, options.runsAtOnce?.(runs) ?? 1));
       return {
         ...base,
@@ -235,8 +240,12 @@ export function notebookWork(stem: string, profile: Profile, options: WorkloadOp
       );
       const valSentences = Math.ceil(sentences * profile.benchmark.validationFraction);
       const test = Math.min(profile.benchmark.testSentences ?? BENCHMARK_SENTENCES.test, BENCHMARK_SENTENCES.test);
+      const augmented = profile.benchmark.augment ?? true;
+      const withRe = (profile.benchmark.tasks ?? "ner+re") === "ner+re";
       const fit: Fit = {
-        train: Math.round((sentences - valSentences) * BENCHMARK_ROWS_PER_SENTENCE.train),
+        train: Math.round(
+          (sentences - valSentences) * BENCHMARK_ROWS_PER_SENTENCE[augmented ? "train" : "val"],
+        ),
         val: Math.round(valSentences * BENCHMARK_ROWS_PER_SENTENCE.val),
         epochs: run.epochs,
         finalEpochs: run.finalEpochs,
@@ -248,10 +257,10 @@ export function notebookWork(stem: string, profile: Profile, options: WorkloadOp
       return {
         ...base,
         ner: times(perFold, folds),
-        re: times(perFold, folds),
+        re: withRe ? times(perFold, folds) : NONE,
         runsAtOnce: atOnce,
         fixedSeconds: fixed + vocabulary + Math.ceil(folds / atOnce) * PROCESS_START_SECONDS,
-        summary: `${s(folds, "fold")} x (NER + RE), about ${fit.train} training rows each, ${s(fit.epochs, "epoch")} + ${fit.finalEpochs} final, ${atOnce} at a time`,
+        summary: `${s(folds, "fold")} x (${withRe ? "NER + RE" : "NER only"}), about ${fit.train} training rows each${augmented ? "" : " (not augmented)"}, ${s(fit.epochs, "epoch")} + ${fit.finalEpochs} final, ${atOnce} at a time`,
       };
     }
     default:
