@@ -39,3 +39,11 @@ export const tinyCheckpointDir = (): string => path.join(repoRoot(), "lib", "tes
  */
 export const sharedCorpusDir = (): string =>
   setting("ADE_CORPUS_DIR") ?? path.resolve(repoRoot(), "..", "shared", "data", "ade-corpus-v2");
+
+/** The project's virtual environment (Jupyter, and PyTorch for the references); `ADEFLOW_VENV_DIR` moves it. */
+export const projectVenvDir = (env: NodeJS.ProcessEnv = process.env): string =>
+  setting("ADEFLOW_VENV_DIR", env) ?? path.join(repoRoot(), ".venv");
+
+/** The interpreter of a virtual environment. */
+export const venvPython = (dir: string): string =>
+  process.platform === "win32" ? path.join(dir, "Scripts", "python.exe") : path.join(dir, "bin", "python");

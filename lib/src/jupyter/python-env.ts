@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { setting } from "../settings";
 import { AdeflowError } from "../errors";
 import { writeFileAtomic } from "../io";
-import { repoRoot } from "../paths";
+import { projectVenvDir, repoRoot, venvPython } from "../paths";
 
 /**
  * Which Python runs Jupyter, and the project's own environment for it. Nobody has to activate anything:
@@ -47,12 +47,8 @@ export type JupyterNeed = "headless" | "server";
 export const jupyterRequirements = (): string => path.join(repoRoot(), "requirements", "jupyter.txt");
 export const referenceRequirements = (): string => path.join(repoRoot(), "requirements", "references.txt");
 
-/** The project's virtual environment; `ADEFLOW_VENV_DIR` moves it (tests use a temporary folder). */
-export const projectVenvDir = (env: NodeJS.ProcessEnv = process.env): string =>
-  setting("ADEFLOW_VENV_DIR", env) ?? path.join(repoRoot(), ".venv");
-
-export const venvPython = (dir: string): string =>
-  process.platform === "win32" ? path.join(dir, "Scripts", "python.exe") : path.join(dir, "bin", "python");
+// where the project's environment is lives in paths.ts (the bench looks for PyTorch there too); kept here by name
+export { projectVenvDir, venvPython } from "../paths";
 
 /** Written into the venv after pip succeeded: a venv without it (an interrupted install) is made again. */
 const READY_MARKER = "adeflow-installed.json";
