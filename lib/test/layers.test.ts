@@ -1,13 +1,14 @@
 /**
- * The library's layers point one way: foundation -> data -> models -> training -> experiments -> applications.
- * A module may import from its own layer and the ones below it, never from a layer above. This test reads every
- * relative import of lib/src (static, dynamic and require) and fails naming the file, the import and both layers.
+ * The library's layers point one way: foundation -> data -> models -> training -> experiments -> benches ->
+ * applications. A module may import from its own layer and the ones below it, never from a layer above. This test
+ * reads every relative import of lib/src (static, dynamic and require) and fails naming the file, the import and
+ * both layers. Within a layer, modules do not import each other in a circle either.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { LAYERS, layerOf, relativeImports } from "./support/layers";
+import { LAYERS, importCircles, layerOf, relativeImports } from "./support/layers";
 import { repoRoot } from "../src/paths";
 
 const SRC = path.join(repoRoot(), "lib", "src");
@@ -41,6 +42,47 @@ test("no module imports from a layer above its own", () => {
     }
   }
   assert.deepEqual(violations, []);
+});
+
+/** The module a relative import names: `<spec>.ts` or `<spec>/index.ts`, undefined outside lib/src's sources. */
+function resolveImport(file: string, spec: string): string | undefined {
+  const base = path.resolve(path.dirname(file), spec);
+  return [`${base}.ts`, path.join(base, "index.ts")].find((f) => fs.existsSync(f));
+}
+
+test("no modules of lib/src import each other in a circle", () => {
+  const graph = new Map(
+    sourceFiles(SRC).map((file) => [
+      path.relative(SRC, file),
+      relativeImports(fs.readFileSync(file, "utf8")).flatMap((spec) => {
+        const target = resolveImport(file, spec);
+        return target ? [path.relative(SRC, target)] : [];
+      }),
+    ]),
+  );
+  const circles = importCircles(graph).map((c) => [...c, c[0]].join(" -> "));
+  assert.deepEqual(circles, [], `import circles: ${circles.join("; ")}`);
+});
+
+test("the circle check finds a circle through several modules and a module importing itself, and nothing else", () => {
+  const graph = new Map<string, string[]>([
+    ["cli/bench.ts", ["bench/run.ts"]],
+    ["bench/run.ts", ["bench/workers.ts", "bench/models.ts"]],
+    ["bench/workers.ts", ["bench/models.ts", "bench/run.ts"]],
+    ["bench/models.ts", ["bert/index.ts"]],
+    ["bert/index.ts", []],
+    ["self.ts", ["self.ts"]],
+  ]);
+  assert.deepEqual(importCircles(graph), [["bench/run.ts", "bench/workers.ts"], ["self.ts"]]);
+  graph.set("bench/workers.ts", ["bench/models.ts"]);
+  graph.set("self.ts", []);
+  assert.deepEqual(importCircles(graph), []);
+});
+
+test("the benches sit between the experiments and the applications", () => {
+  const layer = (name: string) => LAYERS.findIndex((l) => l.name === name);
+  assert.equal(layerOf("bench/run.ts"), layer("benches"));
+  assert.ok(layer("experiments") < layer("benches") && layer("benches") < layer("applications"));
 });
 
 test("the layer check sees static, dynamic and require imports, and ignores packages", () => {

@@ -1,15 +1,16 @@
-/** `adeflow encode` and `adeflow bench` (tiny model only) print what they promise. */
+/** `adeflow encode` and `adeflow bench` (the tiny model, and its native row) print what they promise. */
 import { test } from "node:test";
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import assert from "node:assert/strict";
 import { encodeCommand } from "../../src/cli/encode";
-import { benchCommand, addRatios, type BenchRow } from "../../src/cli/bench";
-import { benchTagging } from "../../src/cli/bench-tagging";
+import { benchCommand } from "../../src/cli/bench";
+import { addRatios, benchTagging, type BenchRow } from "../../src/bench";
 import { testCorpusDir } from "../helpers";
 import { parseFlags } from "../../src/cli/command";
 import { AdeflowError } from "../../src/errors";
 import { repoRoot, tinyCheckpointDir } from "../../src/paths";
+import { nativeUnavailable } from "../support/native";
 
 const DIR = tinyCheckpointDir();
 
@@ -99,6 +100,35 @@ test("bench (tiny, one backend) prints a table and JSON rows with throughput", a
   }
   assert.equal(json.rows[1].ratio_peer, "tfjs cpu");
   assert.equal(json.rows[1].forward_ratio, 1);
+});
+
+test("bench native rows: the tiny model trains on TensorFlow in a process of its own, on the threads asked for", async (t) => {
+  const missing = nativeUnavailable();
+  if (missing) return t.skip(missing);
+  const run = async (args: string[]) => {
+    const text = await capture(() => benchCommand.run(parseFlags(benchCommand, args)!));
+    return { text, json: JSON.parse(text.slice(text.indexOf("\n{") + 1)) };
+  };
+  const { text, json } = await run([
+    ...["--models", "native", "--native-models", "tiny", "--native-iters", "2", "--native-threads", "1", "--no-torch"],
+  ]);
+  assert.equal(json.native.length, 1);
+  const row = json.native[0];
+  assert.match(row.engine, /^tfjs tensorflow \(TensorFlow \d+\.\d+/);
+  assert.deepEqual([row.model, row.batch, row.seq, row.steps, row.step_s.length], ["tiny", 8, 128, 2, 2]);
+  assert.equal(row.threads, 1, "TF_NUM_INTRAOP_THREADS reached the measuring process");
+  assert.ok(row.train_tokens_per_s > 0 && row.user_s_per_step > 0, JSON.stringify(row));
+  // the measuring process's peak (VmHWM): TensorFlow's library alone keeps over 100 MB resident
+  assert.ok(row.peak_rss_mb > 100, JSON.stringify(row));
+  assert.equal(row.torch_ratio, null, "no peer with --no-torch");
+  assert.equal(json.torch_peer, null);
+  assert.match(text, /^\(no BERT rows/);
+  assert.match(text, /engine \(training, native rows\)/);
+  assert.match(text, /native rows: 8x128 tokens, 1 thread on both sides/);
+
+  const without = await run(["--models", "native", "--backends", "wasm", "--no-torch"]);
+  assert.deepEqual(without.json.native, []);
+  assert.match(without.text, /native rows skipped: tensorflow is not in --backends/);
 });
 
 test("ratios use pytorch as the peer when present", () => {

@@ -10,6 +10,7 @@ import { POS_VOCAB } from "../pos/tags";
 import { RelationHead, type FeatureBatch } from "../re/head";
 import { Trainer } from "../train/trainer";
 import { Rng } from "../random/rng";
+import { fmt, textTable } from "./text-table";
 
 export interface PosHeadBenchRow {
   engine: string;
@@ -115,4 +116,28 @@ export async function benchPosHead(
       a.head.dispose();
     }
   }
+}
+
+export function posHeadTable(rows: PosHeadBenchRow[]): string {
+  const head = [
+    "engine",
+    "RE head (bert-base features)",
+    "tokens",
+    "parameters",
+    "fwd tok/s",
+    "train tok/s",
+    "fwd ratio",
+    "train ratio",
+  ];
+  const body = rows.map((r) => [
+    r.engine,
+    `${r.arm}${r.pos_embedding_size ? ` (E=${r.pos_embedding_size})` : ""}`,
+    `${r.batch}x${r.seq}`,
+    String(r.parameters),
+    fmt(r.forward_tokens_per_s),
+    fmt(r.train_tokens_per_s),
+    fmt(r.forward_ratio, 3),
+    fmt(r.train_ratio, 3),
+  ]);
+  return textTable(head, body);
 }

@@ -1,28 +1,14 @@
-import { setting } from "../settings";
 /**
  * `adeflow bench --models workers`: training throughput of data-parallel WebAssembly workers on 1, 2, ... N
  * threads, for the tiny checkpoint and a bert-base-sized model, against PyTorch on the same number of threads.
- *
- * Each measurement runs in a process of its own (this file, run as a script), so that its peak resident
- * memory (the kernel's VmHWM: the main thread and its workers together) is its own: a WebAssembly heap never
- * shrinks, so a second measurement in the same process would inherit the first one's.
- *
- * One training step is the study's micro-batch step: token-classification head, weighted CE, backward, the
- * gradients of every thread summed, global-norm clip, AdamW (accumulation 1, so the serial optimizer update
- * and the weight copy to the workers count in every step: the worst case for scaling). One warm-up step (it
- * allocates AdamW's state and loads the workers' weights), then `iters` timed steps.
+ * Each measurement runs in a process of its own (workers-child.ts), for its own peak resident memory.
  */
-import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { execFileSync } from "node:child_process";
-import * as tf from "@tensorflow/tfjs";
-import { repoRoot } from "../paths";
 import { AdeflowError } from "../errors";
-import { initBackend } from "../backend";
-import { BertEncoder, BERT_BASE_CASED_CONFIG, TokenClassifier } from "../bert";
-import { Trainer, DataParallelGroup, workerRecipeFor } from "../train";
-import { randomBatch, tinyEncoder } from "./bench";
+import { fmt, textTable } from "./text-table";
+import { runTorchBench, type PythonCandidate } from "./torch-peer";
 
 export interface WorkerBenchRow {
   engine: string;
@@ -57,56 +43,9 @@ export interface WorkerPlan {
   iters: number;
 }
 
-/** Peak resident memory of this process in MB (VmHWM), or null where /proc is not there. */
-function peakRssMb(): number | null {
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync("/proc/self/status", "utf8"));
-    return m ? Number(m[1]) / 1024 : null;
-  } catch {
-    return null;
-  }
-}
-
-/** The measurement itself, in the child process. */
-async function measure(plan: WorkerPlan): Promise<WorkerBenchRow> {
-  const backend = await initBackend({ force: "wasm" });
-  const enc = plan.model === "tiny" ? tinyEncoder() : BertEncoder.random(BERT_BASE_CASED_CONFIG, 1);
-  const clf = new TokenClassifier(enc, 5, 1);
-  const batch = randomBatch(enc.config, plan.batch, plan.seq, 7);
-  const trainer = new Trainer(clf.params(), { totalSteps: 100, accumulationSteps: 1 });
-  const group =
-    plan.threads > 1
-      ? DataParallelGroup.start(clf.params(), workerRecipeFor(clf)!, { threads: plan.threads, backend: backend.name })
-      : undefined;
-  const step = () =>
-    group
-      ? group.microBatch(trainer, batch, undefined, (shard, seed) => clf.loss(shard, undefined, true, seed))
-      : trainer.microBatch((seed) => clf.loss(batch, undefined, true, seed));
-  try {
-    await step();
-    const cpu = process.cpuUsage();
-    const t = performance.now();
-    for (let i = 0; i < plan.iters; i++) await step();
-    const seconds = (performance.now() - t) / 1000;
-    const used = process.cpuUsage(cpu);
-    const cpuSeconds = (used.user + used.system) / 1e6;
-    return {
-      engine: "tfjs wasm, data-parallel workers",
-      ...plan,
-      train_tokens_per_s: (plan.batch * plan.seq * plan.iters) / seconds,
-      tokens_per_cpu_s: (plan.batch * plan.seq * plan.iters) / cpuSeconds,
-      peak_rss_mb: peakRssMb(),
-      load_average: os.loadavg()[0],
-      note: `${tf.getBackend()} backend in every thread`,
-    };
-  } finally {
-    await group?.close();
-  }
-}
-
 function runChild(plan: WorkerPlan, log: (s: string) => void): WorkerBenchRow | undefined {
   try {
-    const out = execFileSync(process.execPath, [__filename, JSON.stringify(plan)], {
+    const out = execFileSync(process.execPath, [path.join(__dirname, "workers-child.js"), JSON.stringify(plan)], {
       encoding: "utf8",
       timeout: 900_000,
       stdio: ["ignore", "pipe", "pipe"],
@@ -118,27 +57,9 @@ function runChild(plan: WorkerPlan, log: (s: string) => void): WorkerBenchRow | 
   }
 }
 
-function runTorch(plan: WorkerPlan, log: (s: string) => void): WorkerBenchRow | undefined {
-  const script = path.join(repoRoot(), "scripts", "torch_bench.py");
-  const python = setting("ADEFLOW_PYTHON") ?? "/usr/bin/python3";
+function runTorch(peer: PythonCandidate, plan: WorkerPlan, log: (s: string) => void): WorkerBenchRow | undefined {
   try {
-    const args = [
-      script,
-      "--model",
-      plan.model,
-      "--batch",
-      String(plan.batch),
-      "--seq",
-      String(plan.seq),
-      "--iters",
-      "1",
-      "--train-iters",
-      String(plan.iters),
-      "--threads",
-      String(plan.threads),
-    ];
-    const out = execFileSync(python, args, { encoding: "utf8", timeout: 900_000, stdio: ["ignore", "pipe", "pipe"] });
-    const j = JSON.parse(out.trim().split("\n").pop()!);
+    const j = runTorchBench(peer, { ...plan, iters: 1, trainIters: plan.iters });
     const perCpu = j.train_cpu_s ? (plan.batch * plan.seq * plan.iters) / j.train_cpu_s : null;
     return {
       engine: j.engine,
@@ -178,7 +99,8 @@ export interface WorkerBenchOptions {
   /** Thread counts (default 1 .. the cores). */
   threads?: number[];
   models?: ("tiny" | "base")[];
-  torch?: boolean;
+  /** The PyTorch peer (none: no PyTorch rows). */
+  torch?: PythonCandidate;
   /** Timed steps: tiny (default 5) and base (default 1). */
   tinyIters?: number;
   baseIters?: number;
@@ -215,8 +137,8 @@ export function benchWorkers(options: WorkerBenchOptions, log: (s: string) => vo
           `  tfjs wasm ${model} ${batch}x128, ${n} thread${n === 1 ? "" : "s"}: train ${r.train_tokens_per_s?.toFixed(1)} tokens/s, peak RSS ${r.peak_rss_mb?.toFixed(0)} MB`,
         );
       }
-      if (options.torch !== false) {
-        const t = runTorch(plan, log);
+      if (options.torch) {
+        const t = runTorch(options.torch, plan, log);
         if (t) {
           rows.push(t);
           log(`  ${t.engine} ${model}: train ${t.train_tokens_per_s?.toFixed(1)} tokens/s`);
@@ -228,15 +150,34 @@ export function benchWorkers(options: WorkerBenchOptions, log: (s: string) => vo
   return rows;
 }
 
-if (require.main === module) {
-  measure(JSON.parse(process.argv[2]) as WorkerPlan).then(
-    (row) => {
-      process.stdout.write(JSON.stringify(row) + "\n");
-      process.exit(0);
-    },
-    (e) => {
-      process.stderr.write(`${(e as Error).message}\n`);
-      process.exit(1);
-    },
-  );
+export function workersTable(rows: WorkerBenchRow[]): string {
+  const head = [
+    "engine (training, data-parallel)",
+    "model",
+    "threads",
+    "tokens",
+    "train tok/s",
+    "speed-up",
+    "efficiency",
+    "vs pytorch, same threads",
+    "tok/CPU-s",
+    "CPU efficiency",
+    "peak RSS MB",
+    "load avg",
+  ];
+  const body = rows.map((r) => [
+    r.engine,
+    r.model,
+    String(r.threads),
+    `${r.batch}x${r.seq}`,
+    fmt(r.train_tokens_per_s),
+    fmt(r.speedup, 2),
+    fmt(r.efficiency, 2),
+    r.torch_ratio === undefined ? "-" : fmt(r.torch_ratio, 3),
+    fmt(r.tokens_per_cpu_s),
+    fmt(r.cpu_efficiency, 2),
+    fmt(r.peak_rss_mb, 0),
+    fmt(r.load_average, 1),
+  ]);
+  return textTable(head, body);
 }

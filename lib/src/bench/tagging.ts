@@ -9,6 +9,7 @@ import { loadCorpus } from "../corpus/load";
 import { TINY_CHECKPOINT } from "../experiment/shared/profile";
 import { runStudyPipeline } from "../pipeline/study-pipeline";
 import { WordTagger } from "../pos/tagger";
+import { fmt, textTable } from "./text-table";
 
 export interface TaggingBenchRow {
   engine: string;
@@ -41,4 +42,19 @@ export async function benchTagging(log: (s: string) => void = () => {}): Promise
     log(`  ${engine}: ${rows.length} rows, ${words} words in ${s.toFixed(2)} s`);
     return { engine, rows: rows.length, words, seconds: s, words_per_s: words / s, ratio: words / s / peer };
   });
+}
+
+export function taggingTable(rows: TaggingBenchRow[]): string {
+  const head = ["engine (RE rows of the corpus)", "rows", "words", "seconds", "words/s", "ratio"];
+  return textTable(
+    head,
+    rows.map((r) => [
+      r.engine,
+      String(r.rows),
+      String(r.words),
+      fmt(r.seconds, 2),
+      fmt(r.words_per_s, 0),
+      fmt(r.ratio, 3),
+    ]),
+  );
 }
