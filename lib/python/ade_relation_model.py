@@ -26,7 +26,9 @@ class AdeRelationModel(nn.Module):
 
     def forward(self, input_ids, attention_mask):
         out = self.bert(input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=True)
-        x = self.dropout(torch.cat([out.hidden_states[i] for i in self.head["hidden_states"]], dim=-1))
+        x = torch.cat([out.hidden_states[i] for i in self.head["hidden_states"]], dim=-1)
+        # no features at padding: the LSTM reads zeros there, as adeflow trained it
+        x = self.dropout(x * attention_mask.unsqueeze(-1).to(x.dtype))
         x, _ = self.lstm(x)  # over every position, padding included (no packing), as it was trained
         x = F.gelu(self.classifier(self.dense(x.flatten(1))))  # exact (erf) GELU
         return x.view(-1, self.head["max_length"], self.head["num_classes"])

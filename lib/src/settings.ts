@@ -206,7 +206,7 @@ export function kernelEnvironment(
   return env;
 }
 
-/** The table as Markdown, for the README (between its markers) and `adeflow --help`. */
+/** The table as Markdown, for docs/settings.md (between its markers). */
 export function settingsMarkdown(): string {
   const rows = SETTINGS.map((s) => `| \`${s.name}\` | ${s.default} | ${s.meaning} |`);
   return ["| variable | default | meaning |", "| --- | --- | --- |", ...rows].join("\n");
@@ -223,7 +223,7 @@ export const README_SETTINGS_END = "<!-- adeflow:settings:end -->";
 
 /**
  * The README's text with the settings table between its markers replaced by `settingsMarkdown()`, or undefined
- * when a marker is missing (`scripts/write-readme-settings.js` writes it; a test checks it is current).
+ * when a marker is missing (`scripts/write-settings-doc.js` writes docs/settings.md; a test checks it is current).
  */
 export function readmeWithSettings(readme: string): string | undefined {
   const a = readme.indexOf(README_SETTINGS_START);

@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { estimateRun, type StepSpeeds } from "../src/experiment/plan/estimate";
 import type { ProbeResult } from "../src/experiment/plan/probe";
 import { runWork } from "../src/experiment/plan/workload";
-import { PROFILES } from "../src/experiment/shared/profile";
+import { PROFILES, type Profile } from "../src/experiment/shared/profile";
 import { AdeflowError } from "../src/errors";
 import { estimateLine, RunNarrator, summaryLines } from "../src/cli/narration";
 import { planReproduce } from "../src/cli/run-plan";
@@ -17,13 +17,25 @@ const SPEEDS: StepSpeeds = {
 const STEMS = ["02-preprocessing", "04-ner", "05-re"];
 
 /** A clock the test moves by hand. */
+/** A profile frozen here (the real ones are resized by measurement): 600 / 100 / 300 rows, NER 2 + 1 epochs, RE 1 + 1. */
+const FIXED_PROFILE: Profile = {
+  ...PROFILES.smoke(),
+  model: "some-hub/model",
+  maxRows: { train: 600, val: 100, test: 300 },
+  epochs: 2,
+  finalEpochs: 1,
+  batchSize: 8,
+  accumulationSteps: 4,
+  re: { epochs: 1, finalEpochs: 1 },
+};
+
 function clock() {
   let t = 1_000_000;
   return { now: () => t, advance: (seconds: number) => (t += seconds * 1000) };
 }
 
 test("each notebook gets a line as it starts and as it ends, with the time elapsed and the corrected time left", () => {
-  const work = runWork(STEMS, PROFILES.local(), { localBertCached: true });
+  const work = runWork(STEMS, FIXED_PROFILE, { localBertCached: true });
   const estimates = estimateRun(work, SPEEDS);
   const c = clock();
   const narrator = new RunNarrator(STEMS, work, estimates, c.now);
@@ -70,7 +82,7 @@ test("a run that finishes says so with its estimate and points at the next step;
   const summary = summaryLines(narrator, { table: "_none_", dir: "/r" }, { failed: false }).join("\n");
   assert.match(summary, /adeflow reproduce: 1 notebook done in 9 s \(estimated about 10 s\)/);
   assert.match(summary, /next: `npm run lab`/);
-  const training = runWork(STEMS, PROFILES.local());
+  const training = runWork(STEMS, FIXED_PROFILE);
   assert.equal(
     estimateLine(estimateRun(training, undefined), STEMS, "bert-large is not on this machine yet"),
     "none for the notebooks that train (bert-large is not on this machine yet); 02 5 s, 04 ?, 05 ?",

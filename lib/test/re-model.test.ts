@@ -4,6 +4,7 @@
  * seeding, loss decreasing under AdamW, no tensor leak across steps).
  */
 import { test } from "node:test";
+import { longestRow } from "../src/re/model";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { loadBert, type AlignedBatch } from "../src/bert";
@@ -103,8 +104,14 @@ test("full model on the tiny checkpoint: shapes, features, dropout seeding, trai
       const hs = bert.encoder.forward(ids, mask);
       const f = model.features(ids, mask);
       assert.deepEqual(f.shape, [2, 128, 128]);
-      const expected = tf.concat([hs[1], hs[0], hs[0], hs[0]], 2);
+      // zero at padding: the LSTM reads no features there
+      const real = tf.expandDims(tf.cast(mask, "float32"), 2);
+      const expected = tf.mul(tf.concat([hs[1], hs[0], hs[0], hs[0]], 2), real);
       assert.equal(tf.max(tf.abs(tf.sub(f, expected))).dataSync()[0], 0);
+      // the encoder run only as far as the longest row gives the same features
+      const longest = longestRow(batch);
+      assert.ok(longest < 128);
+      assert.ok(tf.max(tf.abs(tf.sub(model.features(ids, mask, false, 0, longest), f))).dataSync()[0] < 1e-5);
       const logits = model.logits(ids, mask, false);
       assert.deepEqual(logits.shape, [2, 128, 5]);
       // Same as the head on (cached) features.

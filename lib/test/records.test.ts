@@ -12,7 +12,7 @@ import {
   writeRunSummary,
   type RunRecord,
 } from "../src/experiment/report/records";
-import { describeProfile, PROFILES, reTaskProfile } from "../src/experiment/shared/profile";
+import { type Profile, describeProfile, PROFILES, reTaskProfile } from "../src/experiment/shared/profile";
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "records-"));
 const record = (): RunRecord => ({
@@ -96,17 +96,18 @@ test("an ablation summary needs its seeds and per-arm rows; one seed's spread ma
   assert.throws(() => readAblationSummary(file), /field "seeds" must be array/);
 });
 
-test("a profile's RE epochs: applied by reTaskProfile once, recorded, and absent where a profile sets none", () => {
-  const local = PROFILES.local();
+test("a profile's RE settings: applied by reTaskProfile once, recorded, and absent where a profile sets none", () => {
+  const local: Profile = { ...PROFILES.local(), re: { epochs: 1, finalEpochs: 1, maxRows: { train: 10, val: 2 } } };
   const re = reTaskProfile(local);
-  assert.deepEqual([re.epochs, re.finalEpochs], [local.re?.epochs, local.re?.finalEpochs]);
-  assert.notDeepEqual(
-    [re.epochs, re.finalEpochs],
-    [local.epochs, local.finalEpochs],
-    "local's RE trains its own epochs",
-  );
+  assert.deepEqual([re.epochs, re.finalEpochs, re.maxRows], [1, 1, { train: 10, val: 2 }]);
+  assert.notDeepEqual([re.epochs, re.finalEpochs], [local.epochs, local.finalEpochs], "RE trains its own epochs");
   assert.deepEqual(reTaskProfile(re), re, "applying it twice changes nothing");
-  assert.equal(describeProfile(local).re_epochs, `${local.re?.epochs} + ${local.re?.finalEpochs} final`);
+  assert.equal(describeProfile(local).re_epochs, "1 + 1 final");
+  assert.equal(describeProfile(local).re_rows, "10 / 2 / all");
+  // the local profile's RE reads its own, fewer rows, with the NER epochs
+  const real = reTaskProfile(PROFILES.local());
+  assert.equal(real.epochs, PROFILES.local().epochs);
+  assert.ok(real.maxRows.train! < PROFILES.local().maxRows.train!);
   const full = PROFILES.full();
   assert.equal(reTaskProfile(full), full);
   assert.equal(describeProfile(full).re_epochs, undefined);

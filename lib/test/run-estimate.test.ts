@@ -11,6 +11,7 @@ import {
 } from "../src/experiment/plan/estimate";
 import {
   BENCHMARK_ROWS_PER_SENTENCE,
+  CORPUS_ARM_SHARE,
   FIXED_SECONDS,
   LOCAL_VOCABULARY_SECONDS,
   PROCESS_START_SECONDS,
@@ -64,40 +65,46 @@ test("the local profile's notebooks, counted from the profile: rows x epochs x m
   const [eda, , , ner, re, e2e, ablation, benchmark] = work;
   assert.equal(eda.fixedSeconds, FIXED_SECONDS["01"]);
   assert.deepEqual(eda.ner, { trainRows: 0, updates: 0, inferRows: 0, singleRows: 0 });
-  // 04: the study's split (600 / 100 / 300) and the leak-free one, NER 2 epochs + 1 final each; predictions on the
-  // study's validation and test rows and the leak-free test rows; the vocabulary is built here, once
-  assert.deepEqual(ner.ner, { trainRows: 2 * 1900, updates: 2 * 60, inferRows: 2 * 300 + 400 + 300, singleRows: 0 });
-  assert.deepEqual(ner.re, { trainRows: 0, updates: 0, inferRows: 0, singleRows: 0 });
-  assert.equal(ner.fixedSeconds, FIXED_SECONDS["04"] + LOCAL_VOCABULARY_SECONDS);
-  // 05: RE 1 epoch + 1 final (profile.re), two models; no vocabulary to build any more
-  assert.deepEqual(re.re, {
-    trainRows: 2 * (600 + 700),
-    updates: 2 * (19 + 22),
-    inferRows: 2 * 200 + 400 + 300,
+  // 04: 2,000 / 200 / 500 rows, 2 epochs, no final, batches of 8 without accumulation (250 updates an epoch). One
+  // fit: 4,000 rows trained, 500 updates, 400 validation rows read. The study's model also reads its validation
+  // and test rows (700), the leak-free one its test rows (500); the lesson repeats the leak-free fit from random
+  // weights (1) and from the corpus-made BERT (a 0.15 share), and pretrains that BERT (180 s, vocabulary 6 s)
+  const arms = 1 + CORPUS_ARM_SHARE;
+  assert.deepEqual(ner.ner, {
+    trainRows: 4000 + 4000 + arms * 4000,
+    updates: 500 + 500 + arms * 500,
+    inferRows: 400 + 700 + (400 + 500) + arms * (400 + 500),
     singleRows: 0,
   });
+  assert.deepEqual(ner.re, { trainRows: 0, updates: 0, inferRows: 0, singleRows: 0 });
+  assert.equal(ner.fixedSeconds, FIXED_SECONDS["04"] + 180 + LOCAL_VOCABULARY_SECONDS);
+  assert.match(ner.summary, /^4 NER models, 2000 training rows, 2 epochs \+ 0 final$/);
+  // 05: RE on its own rows (1,000 / 100 / 500), 2 epochs, two models: 2,000 rows, 250 updates, 200 validation rows
+  // each; the study's reads 600 more rows, the leak-free one 500
+  assert.deepEqual(re.re, { trainRows: 4000, updates: 500, inferRows: 200 + 600 + 200 + 500, singleRows: 0 });
   assert.equal(re.fixedSeconds, FIXED_SECONDS["05"]);
-  // 06: each test row alone, NER then RE: the study's twice, the leak-free ones once
-  assert.equal(e2e.ner.singleRows, 900);
-  assert.equal(e2e.re.singleRows, 900);
-  // 07: 2 arms x 2 seeds, 1 epoch, no final, test + validation predicted; two at a time
-  assert.deepEqual(ablation.re, { trainRows: 4 * 600, updates: 4 * 19, inferRows: 4 * (100 + 400), singleRows: 0 });
+  // 06: every test row through both models in batches: the study's twice, the leak-free once
+  assert.deepEqual(e2e.ner, { trainRows: 0, updates: 0, inferRows: 1500, singleRows: 0 });
+  assert.deepEqual(e2e.re, e2e.ner);
+  // 07: 2 arms x 2 seeds on the ablation's own rows (400 / 50 / 200), 1 epoch: 400 rows, 50 updates, 50 validation
+  // rows, then 250 rows predicted, per run; two at a time
+  assert.deepEqual(ablation.re, { trainRows: 4 * 400, updates: 4 * 50, inferRows: 4 * (50 + 250), singleRows: 0 });
   assert.equal(ablation.runsAtOnce, 2);
   assert.equal(ablation.fixedSeconds, FIXED_SECONDS["07"] + 2 * PROCESS_START_SECONDS);
-  // 08: 3 folds of 150 sentences: 15 for validation, 135 x 3.0 training rows, 15 x 1.55 validation rows; 2 epochs
-  const trainRows = Math.round(135 * BENCHMARK_ROWS_PER_SENTENCE.train);
-  const valRows = Math.round(15 * BENCHMARK_ROWS_PER_SENTENCE.val);
-  assert.equal(trainRows, 405);
-  assert.equal(valRows, 23);
-  for (const task of [benchmark.ner, benchmark.re])
-    assert.deepEqual(task, {
-      trainRows: 3 * 2 * 405,
-      updates: 3 * 2 * Math.ceil(Math.ceil(405 / 8) / 4),
-      inferRows: 3 * (2 * 23 + 100),
-      singleRows: 0,
-    });
-  assert.equal(benchmark.runsAtOnce, 2);
-  assert.equal(benchmark.fixedSeconds, FIXED_SECONDS["08"] + 2 * PROCESS_START_SECONDS);
+  // 08: fold 0, all 3,845 sentences: 385 for validation; not augmented, so 1.55 rows a sentence: 5,363 training and
+  // 597 validation rows; 1 epoch, then 1 final on both (5,960); NER only
+  const trainRows = Math.round(3460 * BENCHMARK_ROWS_PER_SENTENCE.val);
+  const valRows = Math.round(385 * BENCHMARK_ROWS_PER_SENTENCE.val);
+  assert.deepEqual([trainRows, valRows], [5363, 597]);
+  assert.deepEqual(benchmark.ner, {
+    trainRows: 5363 + 5960,
+    updates: Math.ceil(5363 / 8) + Math.ceil(5960 / 8),
+    inferRows: 2 * 597 + 427,
+    singleRows: 0,
+  });
+  assert.deepEqual(benchmark.re, { trainRows: 0, updates: 0, inferRows: 0, singleRows: 0 });
+  assert.equal(benchmark.runsAtOnce, 1);
+  assert.match(benchmark.summary, /^1 fold x \(NER only\), about 5363 training rows each \(not augmented\)/);
 });
 
 test("other profiles: full takes every row, quick its micro-batches; the lesson on pretraining adds models", () => {
@@ -119,15 +126,15 @@ test("other profiles: full takes every row, quick its micro-batches; the lesson 
 test("each notebook's estimate: fixed seconds plus the measured speed times its work, divided by the runs at once", () => {
   const work = runWork(STEMS, PROFILES.local(), { runsAtOnce: (runs) => Math.min(2, runs), localBertCached: true });
   const estimates = estimateRun(work, SPEEDS);
-  const ner = estimates[3]!;
-  assert.equal(ner.fixedSeconds, FIXED_SECONDS["04"]);
-  // 3,800 rows x 0.01 + 120 updates x 0.1 + 1,300 rows forward x 0.002
-  assert.ok(Math.abs(ner.workSeconds - (38 + 12 + 2.6)) < 1e-9);
-  assert.ok(Math.abs(ner.seconds - (FIXED_SECONDS["04"] + 52.6)) < 1e-9);
-  // 07's four runs go two at a time: (2,400 x 0.05 + 76 x 0.2 + 2,000 x 0.01) / 2
-  assert.ok(Math.abs(estimates[6]!.workSeconds - (120 + 15.2 + 20) / 2) < 1e-9);
-  // 06: 900 rows alone, NER and RE
-  assert.ok(Math.abs(estimates[5]!.workSeconds - 900 * (0.005 + 0.02)) < 1e-9);
+  // 05: 4,000 rows x 0.05 + 500 updates x 0.2 + 1,500 rows forward x 0.01
+  const re = estimates[4]!;
+  assert.equal(re.fixedSeconds, FIXED_SECONDS["05"]);
+  assert.ok(Math.abs(re.workSeconds - (200 + 100 + 15)) < 1e-9);
+  assert.ok(Math.abs(re.seconds - (FIXED_SECONDS["05"] + 315)) < 1e-9);
+  // 07's four runs go two at a time: (1,600 x 0.05 + 200 x 0.2 + 1,200 x 0.01) / 2
+  assert.ok(Math.abs(estimates[6]!.workSeconds - (80 + 40 + 12) / 2) < 1e-9);
+  // 06: 1,500 rows forward in batches, NER and RE
+  assert.ok(Math.abs(estimates[5]!.workSeconds - 1500 * (0.002 + 0.01)) < 1e-9);
   assert.equal(estimates[0]!.workSeconds, 0);
   // without a measurement only the notebooks that train nothing have one
   const none = estimateRun(work, undefined);

@@ -32,15 +32,13 @@ export const setupCommand: Command = {
   },
   async run(flags) {
     const native = flags.values.get("native");
-    if (native !== undefined) {
-      if (!["auto", "off", "cpu", "gpu"].includes(native))
-        throw new UsageError(`--native ${native}: expected auto, off, cpu or gpu`);
-      process.env.ADEFLOW_NATIVE = native;
-    }
-    nativeMode(); // a bad ADEFLOW_NATIVE is named before anything is installed
+    if (native !== undefined && !["auto", "off", "cpu", "gpu"].includes(native))
+      throw new UsageError(`--native ${native}: expected auto, off, cpu or gpu`);
+    // a bad ADEFLOW_NATIVE is named before anything is installed
+    const mode = (native as ReturnType<typeof nativeMode> | undefined) ?? nativeMode();
     const jupyter = ensureJupyter({ forceVenv: flags.switches.has("venv") });
     registerKernel(undefined, jupyter.python);
-    const built = await ensureNativeBackend({ python: jupyter.python, log: (line) => console.error(line) });
+    const built = await ensureNativeBackend({ python: jupyter.python, mode, log: (line) => console.error(line) });
     console.error(built.line);
     const location = await locateCorpus({ corpusDir: flags.values.get("corpus-dir") });
     console.error(`corpus: ${location.dir} (${location.origin}), checksums verified`);

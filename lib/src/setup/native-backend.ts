@@ -250,6 +250,8 @@ export interface NativeBuildOptions {
   pip?: PipRunner;
   /** Where the unpacked libraries and compiled addons are kept (default data/native/). */
   root?: string;
+  /** What to build (default `nativeMode()`, from ADEFLOW_NATIVE). */
+  mode?: "auto" | "off" | NativeVariant;
 }
 
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
@@ -262,7 +264,7 @@ const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 export async function ensureNativeBackend(opts: NativeBuildOptions): Promise<NativeBuildResult> {
   const started = Date.now();
   const seconds = () => (Date.now() - started) / 1000;
-  const mode = nativeMode();
+  const mode = opts.mode ?? nativeMode();
   if (mode === "off") return { status: "skipped", line: "native backend: off (ADEFLOW_NATIVE=off)", seconds: 0 };
   const variant = opts.variant ?? (mode === "auto" ? "cpu" : mode);
   const explicit = opts.variant !== undefined || mode !== "auto";

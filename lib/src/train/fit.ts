@@ -400,9 +400,10 @@ export async function predictSequences(
   options: PredictOptions = {},
 ): Promise<Int32Array[]> {
   const out: Int32Array[] = new Array(seqs.length);
-  const bucketed = model.seqLen === undefined && options.padding !== "max";
+  // rows of similar length together: a bucketed model is padded only to its batch's longest row, and the RE model
+  // runs its encoder only that far (re/model.ts); each row's prediction does not depend on its batch
   const order = Array.from({ length: seqs.length }, (_, i) => i);
-  if (bucketed) order.sort((a, b) => seqs[a].length - seqs[b].length);
+  if (options.padding !== "max") order.sort((a, b) => seqs[a].length - seqs[b].length);
   const chunks = batchesOf(order, profile.batchSize);
   const bar = epochProgress(options)(options.label ?? "predicting", chunks.length);
   for (const [i, idx] of chunks.entries()) {

@@ -35,12 +35,12 @@ test("the library reads the environment only through the settings module, and ev
   }
 });
 
-test("the README's settings table is the one settings.ts makes", () => {
-  const readme = fs.readFileSync(path.join(repoRoot(), "README.md"), "utf8");
-  const updated = readmeWithSettings(readme);
-  assert.ok(updated !== undefined, "README.md needs the adeflow:settings markers");
-  assert.equal(readme, updated, "README.md's settings table is stale: run `node scripts/write-readme-settings.js`");
-  assert.ok(readme.includes(settingsMarkdown()));
+test("docs/settings.md's table is the one settings.ts makes", () => {
+  const page = fs.readFileSync(path.join(repoRoot(), "docs", "settings.md"), "utf8");
+  const updated = readmeWithSettings(page);
+  assert.ok(updated !== undefined, "docs/settings.md needs the adeflow:settings markers");
+  assert.equal(page, updated, "docs/settings.md's settings table is stale: run `node scripts/write-settings-doc.js`");
+  assert.ok(page.includes(settingsMarkdown()));
 });
 
 test("folders are absolute, resolved once against the starting folder; empty means unset", () => {

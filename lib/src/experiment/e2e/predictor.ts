@@ -9,6 +9,7 @@ import { bestWindowPerWord, codePointOffsets, wordWindows } from "./windows";
 import { wordTagsFromPieces } from "../ner/data";
 import { encodeReWords, reWordPieces } from "../../re/mask-ids";
 import { firstPieceLabels } from "../shared/pieces";
+import { predictSequences } from "../../train/fit";
 import { loadNerModel } from "../ner/task";
 import { loadReModel } from "../re/task";
 import type { StoredModelInfo } from "../shared/model-store";
@@ -54,6 +55,17 @@ export interface Extraction {
   truncated: boolean;
 }
 
+/** What the chain makes of one row of words. */
+export interface WordsPrediction {
+  tags: NerLabel[];
+  maskedWords: string[];
+  associations: number[];
+  /** The RE model's labels per piece of the masked row (padded to the model's positions). */
+  rePieces: Int32Array;
+  relations: Relation[];
+  truncated: boolean;
+}
+
 /** Both trained models chained on raw text. */
 export class AdePredictor {
   constructor(
@@ -69,30 +81,34 @@ export class AdePredictor {
   }
 
   /** NER tags per word, the masked RE input, its association labels and the relations (word spans). */
-  async predictWords(words: readonly string[]): Promise<{
-    tags: NerLabel[];
-    maskedWords: string[];
-    associations: number[];
-    rePieces: Int32Array;
-    relations: Relation[];
-    truncated: boolean;
-  }> {
-    const nerSeq = this.ner.bert.tokenizer.encodeWords([...words], undefined, this.maxLength);
-    // the NER head reads any length: the row is run at its own length (the RE head needs its fixed 128)
-    const nerPred = await this.ner.model.predict(stackSequences([nerSeq], nerSeq.length));
-    const tags = wordTagsFromPieces(nerSeq, nerPred, words.length);
-    const masked = maskPredictedEntities(words, tags);
-    const reSeq = encodeReWords(this.re.bert.tokenizer, masked.words, undefined, this.maxLength);
-    const rePred = await this.re.model.predict(stackSequences([reSeq], this.maxLength));
-    const associations = firstPieceLabels(reSeq, rePred, masked.words.length);
-    return {
-      tags,
-      maskedWords: masked.words,
-      associations,
-      rePieces: rePred,
-      relations: readRelations(masked, associations),
-      truncated: nerSeq.truncated || reSeq.truncated,
-    };
+  async predictWords(words: readonly string[]): Promise<WordsPrediction> {
+    return (await this.predictManyWords([words]))[0];
+  }
+
+  /**
+   * `predictWords` for many rows at once: NER on batches of rows of similar length, then RE on the masked rows,
+   * also batched (each row's result is what it gives alone: padding is masked in NER and carries no features in
+   * RE). Rows longer than the model are cut, as in the study (`truncated`).
+   */
+  async predictManyWords(rows: readonly (readonly string[])[], batchSize = 8): Promise<WordsPrediction[]> {
+    const settings = { batchSize, maxLength: this.maxLength };
+    const nerSeqs = rows.map((words) => this.ner.bert.tokenizer.encodeWords([...words], undefined, this.maxLength));
+    const nerPieces = await predictSequences(this.ner.model, nerSeqs, settings);
+    const tags = rows.map((words, i) => wordTagsFromPieces(nerSeqs[i], nerPieces[i], words.length));
+    const masked = rows.map((words, i) => maskPredictedEntities(words, tags[i]));
+    const reSeqs = masked.map((m) => encodeReWords(this.re.bert.tokenizer, m.words, undefined, this.maxLength));
+    const rePieces = await predictSequences(this.re.model, reSeqs, settings);
+    return rows.map((_, i) => {
+      const associations = firstPieceLabels(reSeqs[i], rePieces[i], masked[i].words.length);
+      return {
+        tags: tags[i],
+        maskedWords: masked[i].words,
+        associations,
+        rePieces: rePieces[i],
+        relations: readRelations(masked[i], associations),
+        truncated: nerSeqs[i].truncated || reSeqs[i].truncated,
+      };
+    });
   }
 
   /**

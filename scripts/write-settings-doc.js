@@ -1,12 +1,12 @@
 #!/usr/bin/env node
-// Writes the table of environment variables (lib/src/settings.ts) into README.md between its markers.
-// Run after `npm run build`; `lib/test/integration/settings.test.ts` fails while the README's copy is out of date.
+// Writes the table of environment variables (lib/src/settings.ts) into docs/settings.md between its markers.
+// Run after `npm run build`; `lib/test/integration/settings.test.ts` fails while the page's copy is out of date.
 const fs = require("node:fs");
 const path = require("node:path");
 const { readmeWithSettings, README_SETTINGS_START, README_SETTINGS_END } = require("../lib/dist/src/settings.js");
 const { writeFileAtomic } = require("../lib/dist/src/io");
 
-const file = path.join(__dirname, "..", "README.md");
+const file = path.join(__dirname, "..", "docs", "settings.md");
 const updated = readmeWithSettings(fs.readFileSync(file, "utf8"));
 if (updated === undefined) {
   console.error(`${file}: needs the markers ${README_SETTINGS_START} and ${README_SETTINGS_END}, in that order`);
