@@ -22,6 +22,8 @@ import {
   type NativeBenchRow,
   type WorkerBenchRow,
 } from "../src/bench";
+import * as tf from "@tensorflow/tfjs";
+import { attentionTable, benchAttention } from "../src/bench/attention";
 import { runTorchBench } from "../src/bench/torch-peer";
 import { benchConfig, MINILM_L6_CONFIG } from "../src/bench";
 import { BERT_BASE_CASED_CONFIG } from "../src/bert";
@@ -213,6 +215,7 @@ test("the report: the per-backend table first, the native table, the notes, then
     tagging: [],
     workers: [],
     steps: [],
+    attention: [],
   };
   const text = benchReport(result);
   const native = text.indexOf("engine (training, native rows)");
@@ -221,4 +224,20 @@ test("the report: the per-backend table first, the native table, the notes, then
   assert.ok(text.startsWith("(no BERT rows"), text.slice(0, 40));
   assert.ok(0 < native && native < notes && notes < json, "tables, notes, JSON in that order");
   assert.deepEqual(JSON.parse(text.slice(json + 1)), result);
+});
+
+test("the attention bench times both layouts of q kT, checked equal first, with the flag's time over the other's", async () => {
+  await tf.setBackend("cpu");
+  const rows = await benchAttention("cpu", { batch: 1, seq: 8, rounds: 3 });
+  assert.deepEqual(
+    rows.map((r) => [r.model, r.shape]),
+    [
+      ["MiniLM", "1x12x8x32"],
+      ["bert-base", "1x12x8x64"],
+    ],
+  );
+  for (const r of rows) {
+    assert.ok(r.flag_ms > 0 && r.untransposed_ms > 0 && Number.isFinite(r.ratio) && r.ratio > 0);
+    assert.match(attentionTable(rows), new RegExp(`${r.model}\\s+${r.shape}`));
+  }
 });

@@ -4,6 +4,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import {
+  collectBaselines,
+  lastRunReport,
   collectLastRun,
   lastRunMarkdown,
   replaceReadmeSection,
@@ -107,4 +109,73 @@ test("the README section is replaced between its markers, atomically; a missing 
 test("the repository's README has the markers `adeflow results --readme` writes between", () => {
   const readme = fs.readFileSync(path.join(repoRoot(), "README.md"), "utf8");
   assert.doesNotThrow(() => replaceReadmeSection(readme, "table"));
+});
+
+test("the models beside their baselines: per split, the model against the best other system, signed", () => {
+  const dir = fakeResults();
+  const run = {
+    profile: "local",
+    model: "all-MiniLM-L6-v2",
+    seed: 0,
+    backend: "tensorflow",
+    model_hash: "0123456789abcdef",
+    seconds: 1,
+    written_at: "2026-12-03T20:00:00.000Z",
+  };
+  const row = (split: string, system: string, f1: number) => ({
+    split,
+    system,
+    token_macro_f1: null,
+    strict_f1: f1,
+    train_rows: 10,
+    test_rows: 5,
+  });
+  fs.mkdirSync(path.join(dir, "04-ner"));
+  fs.writeFileSync(
+    path.join(dir, "04-ner", "summary.json"),
+    JSON.stringify({
+      ...run,
+      notebook: "04-ner",
+      baselines: [
+        row("study", "dictionary", 0.652),
+        row("study", "model", 0.586),
+        row("leak-free", "model", 0.548),
+        row("leak-free", "dictionary", 0.46),
+      ],
+    }),
+  );
+  fs.mkdirSync(path.join(dir, "06-end-to-end"));
+  fs.writeFileSync(
+    path.join(dir, "06-end-to-end", "summary.json"),
+    JSON.stringify({
+      ...run,
+      notebook: "06-end-to-end",
+      baselines: [row("study", "dictionary + co-occurrence", 0.4), row("study", "NER model -> RE model", 0.45)],
+    }),
+  );
+  const rows = collectBaselines(dir);
+  assert.deepEqual(
+    rows.map((r) => [r.notebook, r.scored, r.split, r.model, r.baseline, r.difference]),
+    [
+      ["04-ner", "entities (NER)", "study", "0.586", "0.652 (dictionary)", "-0.066"],
+      ["04-ner", "entities (NER)", "leak-free", "0.548", "0.460 (dictionary)", "+0.088"],
+      [
+        "06-end-to-end",
+        "relations from raw text (NER -> RE)",
+        "study",
+        "0.450",
+        "0.400 (dictionary + co-occurrence)",
+        "+0.050",
+      ],
+    ],
+  );
+  const report = lastRunReport(dir);
+  assert.match(report, /^\| notebook \| score \|/);
+  assert.match(report, /Beside the baselines[^]*\| 04-ner \| entities \(NER\) \| leak-free \| 0\.548 \|/);
+  // a row that is not one names the file and the row
+  fs.writeFileSync(
+    path.join(dir, "04-ner", "summary.json"),
+    JSON.stringify({ ...run, notebook: "04-ner", baselines: [{ split: "study" }] }),
+  );
+  assert.throws(() => collectBaselines(dir), /04-ner[\\/]summary\.json: field "baselines\[0\]"/);
 });

@@ -5,6 +5,7 @@
  */
 import { test } from "node:test";
 import { longestRow } from "../src/re/model";
+import { reScoresBySentences, reSentencesConclusion, type ReEvaluation } from "../src/experiment/re/task";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { loadBert, type AlignedBatch } from "../src/bert";
@@ -235,4 +236,37 @@ test("frozen encoder: params are the head only, encoder in eval mode, errors for
     model.dispose();
     bert.encoder.dispose();
   }
+});
+
+test("RE scores by sentences per row: each joined row's pairs are scored with the rows that join as many", () => {
+  const ev = {
+    words: [
+      // one sentence, its pair found
+      { row: 0, words: ["DRUG", "caused", "EFFECT"], gold: [1, 0, 1], predicted: [1, 0, 1], errors: 0 },
+      // two sentences: the model numbered every mask 1, so it also pairs across the boundary it did not find
+      { row: 1, words: ["DRUG", "EFFECT", "DRUG", "EFFECT"], gold: [1, 1, 2, 2], predicted: [1, 1, 1, 1], errors: 2 },
+    ],
+  } as unknown as ReEvaluation;
+  const rows = reScoresBySentences(ev, [{ parts: [0] }, { parts: [1, 2] }]);
+  assert.deepEqual(
+    rows.map((r) => [r.sentences, r.rows, r.gold_relations, r.precision, r.recall]),
+    [
+      [1, 1, 1, 1, 1],
+      [2, 1, 2, 0.5, 1],
+    ],
+  );
+  assert.throws(() => reScoresBySentences(ev, [{ parts: [0] }]), /RE row 1 is not among the 1 rows/);
+  // the conclusion is computed from the rows: 2 of 3 gold relations are in the joined row, where F1 is lower
+  assert.match(
+    reSentencesConclusion(rows),
+    /^Relation F1 falls as rows join more sentences: 1\.000 in rows of 1, 0\.667 in rows of 2\. 67 % /,
+  );
+  assert.match(
+    reSentencesConclusion([
+      { ...rows[1], f1: 1 },
+      { ...rows[0], sentences: 3, f1: 1 },
+    ]),
+    /does not fall/,
+  );
+  assert.match(reSentencesConclusion(rows.slice(0, 1)), /Too few kinds of rows/);
 });

@@ -7,7 +7,8 @@
  *   process of its own for its peak memory, against PyTorch on the same threads (native.ts);
  * - `re-head`: the POS embedding's cost in the RE head (pos-head.ts); `tagging`: the POS tagger against the
  *   WordPiece tokenizer (tagging.ts); `workers`: data-parallel WebAssembly threads (workers.ts); `steps`: the
- *   local profile's step variants (steps.ts).
+ *   local profile's step variants (steps.ts); `attention`: the attention's q kT with the transposed flag against
+ *   an untransposed layout, per backend (attention.ts).
  *
  * The PyTorch peer (torch-peer.ts) is looked for once and named in the output.
  */
@@ -19,6 +20,7 @@ import { writeFileAtomic } from "../io";
 import { initBackend, type BackendName } from "../backend";
 import { benchBackendRows, benchTable, loadBackends, type BackendPlan, type BenchRow } from "./backend-rows";
 import type { BenchModel } from "./models";
+import { attentionTable, benchAttention, type AttentionBenchRow } from "./attention";
 import { benchNative, nativeSetupLine, nativeTable, nativeUnavailable, type NativeBenchRow } from "./native";
 import { benchPosHead, posHeadTable, type PosHeadBenchRow } from "./pos-head";
 import { benchSteps, stepTable, type StepBenchRow } from "./steps";
@@ -26,9 +28,18 @@ import { benchTagging, taggingTable, type TaggingBenchRow } from "./tagging";
 import { describeTorchPeer, findTorchPeer, type TorchPeer } from "./torch-peer";
 import { benchWorkers, workersTable, type WorkerBenchRow } from "./workers";
 
-export type BenchPart = "tiny" | "base" | "native" | "re-head" | "tagging" | "workers" | "steps";
+export type BenchPart = "tiny" | "base" | "native" | "re-head" | "tagging" | "workers" | "steps" | "attention";
 
-export const BENCH_PARTS: readonly BenchPart[] = ["tiny", "base", "native", "re-head", "tagging", "workers", "steps"];
+export const BENCH_PARTS: readonly BenchPart[] = [
+  "tiny",
+  "base",
+  "native",
+  "re-head",
+  "tagging",
+  "workers",
+  "steps",
+  "attention",
+];
 
 export interface BenchOptions {
   /** Backends to time, in order; the native rows run when "tensorflow" is among them. */
@@ -69,6 +80,7 @@ export interface BenchResult {
   tagging: TaggingBenchRow[];
   workers: WorkerBenchRow[];
   steps: StepBenchRow[];
+  attention: AttentionBenchRow[];
 }
 
 /** The tables and the JSON, as printed. */
@@ -81,6 +93,7 @@ export function benchReport(result: BenchResult): string {
     section(result.tagging.length > 0, () => taggingTable(result.tagging)) +
     section(result.workers.length > 0, () => workersTable(result.workers)) +
     section(result.steps.length > 0, () => stepTable(result.steps)) +
+    section(result.attention.length > 0, () => attentionTable(result.attention)) +
     section(result.notes.length > 0, () => result.notes.join("\n")) +
     "\n\n" +
     JSON.stringify(result, null, 2) +
@@ -118,7 +131,7 @@ export async function runBench(
   const plans: BackendPlan[] = [];
   if (want("tiny")) plans.push({ model: "tiny", batch: 8, seq: 128, iters: options.tinyIters, train: true });
   if (want("base")) plans.push({ model: "base", ...options.base, train: true });
-  const inProcess = plans.length > 0 || want("re-head") || want("steps");
+  const inProcess = plans.length > 0 || want("re-head") || want("steps") || want("attention");
   const loaded = inProcess ? await loadBackends(options.backends, log) : [];
   if (inProcess && loaded.length === 0) throw new AdeflowError("no TensorFlow.js backend could be loaded");
   const rows = await benchBackendRows(plans, loaded, { full: options.full, torch, log });
@@ -133,6 +146,14 @@ export async function runBench(
   // the local profile's steps: bucketed against padded NER batches, fused against per-direction BiLSTM
   const steps = want("steps") ? (await initBackend({ force: loaded[0].name }), await benchSteps({ log })) : [];
 
+  // the attention's two layouts on every backend loaded, each its own peer
+  const attention: AttentionBenchRow[] = [];
+  if (want("attention"))
+    for (const b of loaded) {
+      await initBackend({ force: b.name });
+      attention.push(...(await benchAttention(b.name, { log })));
+    }
+
   const result: BenchResult = {
     backends: loaded.map((b) => b.description),
     seconds: (performance.now() - started) / 1000,
@@ -145,6 +166,7 @@ export async function runBench(
     tagging,
     workers,
     steps,
+    attention,
   };
   process.stdout.write(benchReport(result));
   if (options.json) {

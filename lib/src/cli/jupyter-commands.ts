@@ -10,7 +10,7 @@ import { kernelEnvironment } from "../settings";
 import { CORPUS_DIR_FLAG } from "./data";
 import { UsageError, type Command } from "./command";
 import { ensureNativeBackend, nativeMode } from "../setup/native-backend";
-import { collectLastRun, lastRunMarkdown } from "../experiment/report/last-run";
+import { lastRunReport } from "../experiment/report/last-run";
 import { RunNarrator, summaryLines } from "./narration";
 import { planReproduce } from "./run-plan";
 
@@ -93,7 +93,7 @@ export const reproduceCommand: Command = {
 function lastRunResults(): { table: string; dir: string } {
   const dir = resultsDir();
   try {
-    return { table: lastRunMarkdown(collectLastRun(dir)), dir };
+    return { table: lastRunReport(dir), dir };
   } catch (err) {
     if (!(err instanceof AdeflowError)) throw err;
     return { table: `(no table: ${err.message})`, dir };

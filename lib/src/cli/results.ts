@@ -1,5 +1,5 @@
 import * as path from "node:path";
-import { collectLastRun, lastRunMarkdown, writeLastRunIntoReadme } from "../experiment/report/last-run";
+import { lastRunReport, writeLastRunIntoReadme } from "../experiment/report/last-run";
 import { repoRoot, resultsDir } from "../paths";
 import type { Command } from "./command";
 
@@ -15,7 +15,7 @@ export const resultsCommand: Command = {
       console.log(writeLastRunIntoReadme(readme, dir));
       console.log(`\nwritten into ${readme}`);
     } else {
-      console.log(lastRunMarkdown(collectLastRun(dir)));
+      console.log(lastRunReport(dir));
     }
   },
 };

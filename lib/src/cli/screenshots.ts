@@ -21,6 +21,10 @@ export const screenshotsCommand: Command = {
     only: { type: "string", value: "NAME", description: "one notebook: its number, name or file name" },
     profile: profileFlagSpec("the profile the notebooks run (default ADEFLOW_PROFILE)"),
     timeout: { type: "string", value: "SECONDS", description: "per notebook (default 3600)" },
+    executed: {
+      type: "boolean",
+      description: "show the executed copies of the last run in results/ without running them (seconds, not an hour)",
+    },
     "corpus-dir": CORPUS_DIR_FLAG,
   },
   async run(flags) {
@@ -28,9 +32,10 @@ export const screenshotsCommand: Command = {
     const out = path.resolve(flags.values.get("out") ?? path.join(resultsDir(), "screenshots"));
     const profile = profileFlag(flags);
     const timeout = numberFlag(flags, "timeout", 3600, { min: 1 });
+    const executed = flags.switches.has("executed");
     // fail before starting Jupyter and Chromium when the corpus is not there; the kernel reads the folder checked
-    const corpus = await locateCorpus({ corpusDir: flags.values.get("corpus-dir") });
-    const env = kernelEnvironment({ ADEFLOW_PROFILE: profile, ADE_CORPUS_DIR: corpus.dir });
+    const corpusDir = executed ? undefined : (await locateCorpus({ corpusDir: flags.values.get("corpus-dir") })).dir;
+    const env = kernelEnvironment({ ADEFLOW_PROFILE: profile, ...(corpusDir ? { ADE_CORPUS_DIR: corpusDir } : {}) });
     currentProfile(env); // an unknown profile fails here, not in the first training cell
     const run = await runNotebooksInBrowser({
       notebooks,
@@ -38,6 +43,7 @@ export const screenshotsCommand: Command = {
       screenshotMaxHeight: SCREENSHOT_MAX_HEIGHT,
       env,
       timeoutSeconds: timeout,
+      executed,
     });
     const problems = run.runs.flatMap((r) =>
       r.failure

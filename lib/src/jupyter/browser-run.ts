@@ -3,7 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { BrowserContext } from "playwright-core";
 import { AdeflowError } from "../errors";
-import { notebooksDir, repoRoot } from "../paths";
+import { notebooksDir, repoRoot, resultsDir } from "../paths";
 import { CHROMIUM_ARGS, findChromium } from "../viz/save";
 import { driveNotebook, type CellView } from "./browser";
 import { notebookExpectations, type CellExpectation } from "./expectations";
@@ -27,6 +27,11 @@ export interface BrowserRunOptions {
   screenshotFormat?: "png" | "jpg";
   /** Keep only the top of each notebook in its screenshot, this many pixels. */
   screenshotMaxHeight?: number;
+  /**
+   * Open the executed copies a headless run left in `results/<notebook>/` as they are, without running a cell:
+   * the page of a run already made (the README's pictures of the default run, which takes most of an hour).
+   */
+  executed?: boolean;
   /** Notebook file names that, after running all cells, are restarted and run all again from the Kernel menu. */
   restartAndRunAll?: string[];
   /** Environment of the Jupyter server and so of its kernels (profile, results and models folders). */
@@ -72,10 +77,23 @@ export const isLoopback = (url: string): boolean => {
   }
 };
 
-/** A folder with copies of the notebooks and a link to the clone's node_modules. */
-function notebookWorkspace(notebooks: string[]): string {
+/** The executed copy of `nb` that `adeflow reproduce` writes, or an error saying how to make it. */
+export function executedCopy(nb: string): string {
+  const stem = path.basename(nb, ".ipynb");
+  const file = path.join(resultsDir(), stem, `${stem}.ipynb`);
+  if (!fs.existsSync(file))
+    throw new AdeflowError(
+      `${file}: no executed copy of ${stem} (run \`npm start\` or \`npx adeflow reproduce --only ${stem.slice(0, 2)}\` first)`,
+    );
+  return file;
+}
+
+/** A folder with copies of the notebooks (or of their executed copies) and a link to the clone's node_modules. */
+function notebookWorkspace(notebooks: string[], executed: boolean): string {
+  // every source is found before anything is made, so a missing one leaves nothing behind
+  const sources = notebooks.map((nb) => (executed ? executedCopy(nb) : nb));
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "adeflow-browser-"));
-  for (const nb of notebooks) fs.copyFileSync(nb, path.join(dir, path.basename(nb)));
+  sources.forEach((src, i) => fs.copyFileSync(src, path.join(dir, path.basename(notebooks[i]))));
   fs.symlinkSync(path.join(repoRoot(), "node_modules"), path.join(dir, "node_modules"), "dir");
   return dir;
 }
@@ -92,7 +110,7 @@ export async function runNotebooksInBrowser(options: BrowserRunOptions = {}): Pr
   const python = findJupyterPython("server");
   ensureKernel(log, python);
   const started = Date.now();
-  const workspace = notebookWorkspace(notebooks);
+  const workspace = notebookWorkspace(notebooks, options.executed ?? false);
   const blockedRequests: string[] = [];
   const runs: NotebookRun[] = [];
   // each resource is released even when a later one fails to start
@@ -159,6 +177,7 @@ async function runOne(
       timeoutMs: (options.timeoutSeconds ?? 600) * 1000,
       serverIdle: async () =>
         (await server.kernels()).some((k) => k.path.endsWith(name) && k.state === "idle" && k.connections > 0),
+      run: !options.executed,
       restartAndRunAll: options.restartAndRunAll?.includes(name),
       screenshot: options.screenshotsDir
         ? path.join(options.screenshotsDir, `${stem}.${options.screenshotFormat ?? "jpg"}`)

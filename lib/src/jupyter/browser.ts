@@ -178,6 +178,8 @@ export interface DriveOptions {
   serverIdle: () => Promise<boolean>;
   /** After running all cells, Kernel → Restart Kernel and Run All Cells, and read the page again. */
   restartAndRunAll?: boolean;
+  /** Run all cells (default); false shows the notebook as it was saved, outputs included. */
+  run?: boolean;
   /** Write a screenshot of the notebook here: `.png`, or `.jpg` (a fraction of the size; quality 60). */
   screenshot?: string;
   /** Width of the window (default 1280); its height grows to the notebook's for the screenshot. */
@@ -235,10 +237,10 @@ export async function driveNotebook(page: Page, url: string, options: DriveOptio
     );
   }
   // the time limit is for running the cells: a kernel that is slow to start on a busy machine is not a hang
-  await runAllCells(page);
+  if (options.run !== false) await runAllCells(page);
   let cells = await settle(page, options, Date.now() + options.timeoutMs);
   let beforeRestart: CellView[] | undefined;
-  if (options.restartAndRunAll) {
+  if (options.restartAndRunAll && options.run !== false) {
     beforeRestart = cells;
     await restartAndRunAll(page);
     // the page must first leave idle (restarting, then busy), or the old outputs would count as the new run

@@ -43,6 +43,23 @@ test("docs/settings.md's table is the one settings.ts makes", () => {
   assert.ok(page.includes(settingsMarkdown()));
 });
 
+test("every variable the README, the docs and the notebooks name is one the library reads", () => {
+  const names = new Set<string>(SETTINGS.map((s) => s.name));
+  const root = repoRoot();
+  const pages = [
+    "README.md",
+    ...fs.readdirSync(path.join(root, "docs")).flatMap((f) => (f.endsWith(".md") ? [path.join("docs", f)] : [])),
+    ...fs
+      .readdirSync(path.join(root, "notebooks"))
+      .flatMap((f) => (f.endsWith(".ipynb") ? [path.join("notebooks", f)] : [])),
+  ];
+  for (const page of pages) {
+    const text = fs.readFileSync(path.join(root, page), "utf8");
+    for (const m of text.matchAll(/\b(ADEFLOW_[A-Z_]*[A-Z]|ADE_CORPUS_DIR)\b/g))
+      assert.ok(names.has(m[1]), `${page} names ${m[1]}, which the library does not read (lib/src/settings.ts)`);
+  }
+});
+
 test("folders are absolute, resolved once against the starting folder; empty means unset", () => {
   const env = {
     ADEFLOW_RESULTS_DIR: "out/results",

@@ -6,19 +6,18 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { AdeflowError } from "../../errors";
 import { repoRoot } from "../../paths";
-import { readMetricsFile, readRunSummary, type MetricRow, type RunRecord } from "../report/records";
-import type { StoredModelInfo } from "../shared/model-store";
+import {
+  baselineRowsOf,
+  readMetricsFile,
+  readRunSummary,
+  type BaselineRow,
+  type MetricRow,
+  type RunRecord,
+} from "../report/records";
 
-/** One row of notebook 04's or 05's table of the model beside its baseline, on the study's and the leak-free split. */
-export type BaselineRow = {
-  split: string;
-  system: string;
-  token_macro_f1: number | null;
-  strict_f1: number;
-  strict_macro_f1?: number;
-};
+export type { BaselineRow };
+import type { StoredModelInfo } from "../shared/model-store";
 
 export interface RunScores {
   /** The model's own scores (validation and test), when found for this model. */
@@ -46,21 +45,6 @@ function otherRun(run: RunRecord, info: StoredModelInfo): string | undefined {
   if (hash !== undefined && run.model_hash !== hash)
     return `base model ${run.model_hash}, the model's is ${hash} (by content hash)`;
   return undefined;
-}
-
-function baselineRows(value: unknown, file: string): BaselineRow[] {
-  if (!Array.isArray(value)) throw new AdeflowError(`${file}: field "baselines" must be an array`);
-  return value.map((row, i) => {
-    const r = row as Record<string, unknown>;
-    const ok =
-      r &&
-      typeof r.split === "string" &&
-      typeof r.system === "string" &&
-      typeof r.strict_f1 === "number" &&
-      (r.token_macro_f1 === null || typeof r.token_macro_f1 === "number");
-    if (!ok) throw new AdeflowError(`${file}: field "baselines[${i}]" is not a row of split, system and scores`);
-    return r as BaselineRow;
-  });
 }
 
 /** The scores of the run that trained `info`'s model, from `<resultsDir>/<notebook>/`. */
@@ -101,7 +85,7 @@ export function readRunScores(resultsDir: string, notebook: string, info: Stored
       );
     else if (summary.baselines === undefined) notes.push(`${summaryShown} has no baselines.`);
     else {
-      out.baselines = baselineRows(summary.baselines, summaryFile);
+      out.baselines = baselineRowsOf(summary.baselines, summaryFile);
       notes.push(`Baselines from ${summaryShown}.`);
     }
   }

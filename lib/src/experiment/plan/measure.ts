@@ -4,8 +4,10 @@
  * weights) at the profile's micro-batch, on the backend that is active, for NER (each batch padded to its own
  * longest row, in the profile's length-grouped order) and RE (always `maxLength` positions).
  *
- * Each task first runs one micro-batch, an update and a forward pass untimed (kernels compile, memory is
- * allocated), then times micro-batches, short and long ones in turn, until its budget is spent (at least one),
+ * Each task first runs its shortest and its longest micro-batch, an update and a forward pass untimed (kernels
+ * compile; memory is allocated for the largest shape, which TensorFlow's allocator would otherwise grow into
+ * inside the timed steps: one such step here took 4.7 s against 0.55 s warm, and the estimate was 5x high), then
+ * times micro-batches, short and long ones in turn, until its budget is spent (at least three, where there are),
  * one update and up to three forward passes in batches and three of one row alone (fewer for a large model). The rows are real training rows of the study's split, spread over the profile's sample.
  *
  * The measurement trains on this thread alone. Where `fitStudy` would train data-parallel on several (a
@@ -32,6 +34,9 @@ export interface MeasureInput {
 }
 
 const now = () => performance.now() / 1000;
+
+/** Timed training micro-batches per task, however long they take. */
+const MIN_TIMED_STEPS = 3;
 
 async function timed(f: () => Promise<unknown>): Promise<number> {
   const t0 = now();
@@ -89,16 +94,19 @@ export async function measureTask(
   try {
     const step = (b: number) => trainer.microBatch((seed) => model.loss(batches[b], undefined, true, seed));
     await step(0);
+    if (batches.length > 1) await step(batches.length - 1);
     await trainer.flush();
     await model.predict(batches[0]);
     let train = 0;
     let rowsTimed = 0;
     let positions = 0;
+    let steps = 0;
     for (const b of alternating(batches.length)) {
       train += await timed(() => step(b));
       rowsTimed += batches[b].batch;
       positions += batches[b].batch * batches[b].seqLen;
-      if (train >= budgetSeconds) break;
+      // three at least: one slow step (a page fault, a neighbour's burst) should not set the whole estimate
+      if (++steps >= MIN_TIMED_STEPS && train >= budgetSeconds) break;
     }
     const update = await timed(() => trainer.flush());
     // forward passes: up to three of each kind, fewer once they have taken half the budget (a large model)

@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { AdeflowError } from "../../errors";
 import { writeFileAtomic } from "../../io";
 import { markdownCell } from "../../viz/table";
-import { readAblationSummary, readMetricsFile, type RunSummaryFile } from "./records";
+import { baselineRowsOf, readAblationSummary, readMetricsFile, readRunSummary, type RunSummaryFile } from "./records";
 
 export type LastRunRow = {
   notebook: string;
@@ -93,6 +93,83 @@ export function lastRunMarkdown(rows: readonly LastRunRow[]): string {
   return [line(header), line(cols.map(() => "---")), ...rows.map((r) => line(cols.map((c) => r[c])))].join("\n");
 }
 
+/** One split of one notebook: the trained model's strict F1 beside the best baseline's, on the same test rows. */
+export type BaselineComparisonRow = {
+  notebook: string;
+  /** What the strict F1 counts. */
+  scored: string;
+  split: string;
+  model: string;
+  baseline: string;
+  /** model - baseline, signed. */
+  difference: string;
+  profile: string;
+  seed: string;
+};
+
+/** What each notebook's `strict_f1` counts. */
+function scoredIn(notebook: string): string {
+  if (/end-to-end/.test(notebook)) return "relations from raw text (NER -> RE)";
+  if (/-re$/.test(notebook)) return "relations, gold entities (RE)";
+  if (/-ner$/.test(notebook)) return "entities (NER)";
+  return "strict F1";
+}
+
+/**
+ * The model beside its baselines, from the `baselines` of every `<notebook>/summary.json` that has them (04, 05,
+ * 06): per split, the trained system (its name says model) against the best of the others.
+ */
+export function collectBaselines(resultsDir: string): BaselineComparisonRow[] {
+  if (!fs.existsSync(resultsDir)) return [];
+  const rows: BaselineComparisonRow[] = [];
+  for (const nb of fs.readdirSync(resultsDir).sort()) {
+    const file = path.join(resultsDir, nb, "summary.json");
+    if (!fs.existsSync(file)) continue;
+    const run = readRunSummary(file);
+    if (run.baselines === undefined || nb.includes("pos-ablation")) continue;
+    const table = baselineRowsOf(run.baselines, file);
+    for (const split of [...new Set(table.map((r) => r.split))]) {
+      const here = table.filter((r) => r.split === split);
+      const model = here.find((r) => /model/.test(r.system));
+      const others = here.filter((r) => r !== model).sort((a, b) => b.strict_f1 - a.strict_f1);
+      if (!model || others.length === 0) continue;
+      const diff = model.strict_f1 - others[0].strict_f1;
+      rows.push({
+        notebook: nb,
+        scored: scoredIn(nb),
+        split,
+        model: f3(model.strict_f1),
+        baseline: `${f3(others[0].strict_f1)} (${others[0].system})`,
+        difference: `${diff >= 0 ? "+" : "-"}${f3(Math.abs(diff))}`,
+        profile: run.profile,
+        seed: String(run.seed),
+      });
+    }
+  }
+  return rows;
+}
+
+export function baselinesMarkdown(rows: readonly BaselineComparisonRow[]): string {
+  const line = (cells: string[]) => `| ${cells.map(markdownCell).join(" | ")} |`;
+  const head = ["notebook", "strict F1 of", "split", "model", "baseline", "model - baseline", "profile", "seed"];
+  return [
+    line(head),
+    line(head.map(() => "---")),
+    ...rows.map((r) => line([r.notebook, r.scored, r.split, r.model, r.baseline, r.difference, r.profile, r.seed])),
+  ].join("\n");
+}
+
+/**
+ * Everything `adeflow results` prints: the test scores, then (when any notebook has them) the models beside their
+ * baselines on the same test rows.
+ */
+export function lastRunReport(resultsDir: string): string {
+  const scores = lastRunMarkdown(collectLastRun(resultsDir));
+  const baselines = collectBaselines(resultsDir);
+  if (baselines.length === 0) return scores;
+  return `${scores}\n\nBeside the baselines that learn only a list, on the same test rows (strict F1):\n\n${baselinesMarkdown(baselines)}`;
+}
+
 export const README_RESULTS_START = "<!-- adeflow:last-run:start -->";
 export const README_RESULTS_END = "<!-- adeflow:last-run:end -->";
 
@@ -107,9 +184,9 @@ export function replaceReadmeSection(readme: string, body: string, file = "READM
   return readme.slice(0, a + README_RESULTS_START.length) + "\n" + body + "\n" + readme.slice(b);
 }
 
-/** Writes the table into the README between its markers (atomically); returns the table. */
+/** Writes the tables into the README between its markers (atomically); returns them. */
 export function writeLastRunIntoReadme(readmeFile: string, resultsDir: string): string {
-  const table = lastRunMarkdown(collectLastRun(resultsDir));
+  const table = lastRunReport(resultsDir);
   writeFileAtomic(readmeFile, replaceReadmeSection(fs.readFileSync(readmeFile, "utf8"), table, readmeFile));
   return table;
 }

@@ -99,6 +99,34 @@ export type AblationSummaryRow = {
 /** `07-pos-ablation/summary.json`. */
 export type AblationSummaryFile = RunSummaryFile & { seeds: number[]; summary: AblationSummaryRow[] };
 
+/**
+ * One row of the table of a model beside its baselines (notebooks 04, 05 and 06: `baselines` in `summary.json`), on
+ * the study's or the leak-free split: NER entity-level or relation-level strict F1 in `strict_f1`.
+ */
+export type BaselineRow = {
+  split: string;
+  system: string;
+  token_macro_f1: number | null;
+  strict_f1: number;
+  strict_macro_f1?: number;
+};
+
+/** The `baselines` field of a summary file, checked row by row; an error names the file and the row. */
+export function baselineRowsOf(value: unknown, file: string): BaselineRow[] {
+  if (!Array.isArray(value)) throw new AdeflowError(`${file}: field "baselines" must be an array`);
+  return value.map((row, i) => {
+    const r = row as Record<string, unknown>;
+    const ok =
+      kindOf(row) === "object" &&
+      typeof r.split === "string" &&
+      typeof r.system === "string" &&
+      typeof r.strict_f1 === "number" &&
+      (r.token_macro_f1 === null || typeof r.token_macro_f1 === "number");
+    if (!ok) throw new AdeflowError(`${file}: field "baselines[${i}]" is not a row of split, system and scores`);
+    return r as BaselineRow;
+  });
+}
+
 // ---- writing
 
 export function writeMetricsFile(
