@@ -153,6 +153,31 @@ test("the models beside their baselines: per split, the model against the best o
       baselines: [row("study", "dictionary + co-occurrence", 0.4), row("study", "NER model -> RE model", 0.45)],
     }),
   );
+  // a summary of another kind (notebooks 01-03) is not read as a run's
+  fs.mkdirSync(path.join(dir, "01-eda"));
+  fs.writeFileSync(path.join(dir, "01-eda", "summary.json"), JSON.stringify({ sentences: 4271 }));
+  fs.mkdirSync(path.join(dir, "08-benchmark"));
+  fs.writeFileSync(
+    path.join(dir, "08-benchmark", "summary.json"),
+    JSON.stringify({
+      ...run,
+      notebook: "08-benchmark",
+      summary: [
+        { measure: "NER macro F1", folds: 1, mean: 77.418, sd: null, per_fold: "77.42" },
+        { measure: "NER token macro F1 (study)", folds: 1, mean: 84.4, sd: null, per_fold: "84.40" },
+        { measure: "RE macro F1", folds: 2, mean: 50, sd: 2, per_fold: "48.00, 52.00" },
+      ],
+    }),
+  );
+  assert.deepEqual(
+    collectLastRun(dir)
+      .filter((r) => r.notebook === "08-benchmark")
+      .map((r) => [r.score, r.value]),
+    [
+      ["SpERT's folds: NER macro F1, strict, over 1 fold", "0.774"],
+      ["SpERT's folds: RE macro F1, strict, over 2 folds", "0.500 ± 0.020"],
+    ],
+  );
   const rows = collectBaselines(dir);
   assert.deepEqual(
     rows.map((r) => [r.notebook, r.scored, r.split, r.model, r.baseline, r.difference]),

@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { AdeflowError } from "../../errors";
-import { writeFileAtomic } from "../../io";
+import { readJsonFile, writeFileAtomic } from "../../io";
 import { markdownCell } from "../../viz/table";
 import { baselineRowsOf, readAblationSummary, readMetricsFile, readRunSummary, type RunSummaryFile } from "./records";
 
@@ -36,7 +36,37 @@ function settings(run: RunSummaryFile): Pick<LastRunRow, "date" | "profile" | "m
   };
 }
 
-/** Test-split rows of every `<notebook>/metrics.json`, and the ablation's means of `07-pos-ablation/summary.json`. */
+/**
+ * The field's benchmark (notebook 08): its entity- and relation-level F1 over the folds run, as SpERT scores them
+ * (the summary holds percentages; the table shows fractions like every other row). Token-level and no-overlap
+ * variants stay in the notebook.
+ */
+function benchmarkRows(nb: string, file: string): LastRunRow[] {
+  if (!fs.existsSync(file)) return [];
+  const run = readRunSummary(file);
+  if (!Array.isArray(run.summary)) throw new AdeflowError(`${file}: field "summary" must be an array`);
+  return (run.summary as unknown[]).flatMap((row, i) => {
+    const r = row as { measure?: unknown; folds?: unknown; mean?: unknown; sd?: unknown };
+    if (typeof r?.measure !== "string" || typeof r.folds !== "number" || typeof r.mean !== "number")
+      throw new AdeflowError(`${file}: field "summary[${i}]" is not a row of measure, folds and mean`);
+    if (!/F1$/.test(r.measure) || /token|overlap/.test(r.measure)) return [];
+    const sd = typeof r.sd === "number" ? ` ± ${f3(r.sd / 100)}` : "";
+    return [
+      {
+        notebook: nb,
+        score: `SpERT's folds: ${r.measure}, strict, over ${r.folds} fold${r.folds === 1 ? "" : "s"}`,
+        value: `${f3(r.mean / 100)}${sd}`,
+        reported: "-",
+        ...settings(run),
+      },
+    ];
+  });
+}
+
+/**
+ * Test-split rows of every `<notebook>/metrics.json`, the ablation's means of `07-pos-ablation/summary.json` and the
+ * benchmark's of `08-benchmark/summary.json`.
+ */
 export function collectLastRun(resultsDir: string): LastRunRow[] {
   if (!fs.existsSync(resultsDir)) return [];
   const rows: LastRunRow[] = [];
@@ -55,6 +85,7 @@ export function collectLastRun(resultsDir: string): LastRunRow[] {
         });
       }
     }
+    if (nb.includes("benchmark")) rows.push(...benchmarkRows(nb, path.join(resultsDir, nb, "summary.json")));
     const ablation = path.join(resultsDir, nb, "summary.json");
     if (nb.includes("pos-ablation") && fs.existsSync(ablation)) {
       const run = readAblationSummary(ablation);
@@ -125,8 +156,10 @@ export function collectBaselines(resultsDir: string): BaselineComparisonRow[] {
   for (const nb of fs.readdirSync(resultsDir).sort()) {
     const file = path.join(resultsDir, nb, "summary.json");
     if (!fs.existsSync(file)) continue;
+    // notebooks 01-03 write summaries of another kind: only one with baselines must be a run's
+    const raw = readJsonFile(file) as { baselines?: unknown } | null;
+    if (raw?.baselines === undefined || nb.includes("pos-ablation")) continue;
     const run = readRunSummary(file);
-    if (run.baselines === undefined || nb.includes("pos-ablation")) continue;
     const table = baselineRowsOf(run.baselines, file);
     for (const split of [...new Set(table.map((r) => r.split))]) {
       const here = table.filter((r) => r.split === split);
