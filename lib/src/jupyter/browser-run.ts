@@ -8,7 +8,8 @@ import { CHROMIUM_ARGS, findChromium } from "../viz/save";
 import { driveNotebook, type CellView } from "./browser";
 import { notebookExpectations, type CellExpectation } from "./expectations";
 import { listNotebooks } from "./execute";
-import { ensureKernel, findJupyterPython } from "./jupyter";
+import { ensureKernel, findJupyterPython, jupyterEnv } from "./jupyter";
+import { spawnSync } from "node:child_process";
 import { startJupyterServer, type JupyterServer, type JupyterUi } from "./server";
 
 /**
@@ -111,11 +112,15 @@ export async function runNotebooksInBrowser(options: BrowserRunOptions = {}): Pr
   ensureKernel(log, python);
   const started = Date.now();
   const workspace = notebookWorkspace(notebooks, options.executed ?? false);
+  // an executed copy shows its charts only when Jupyter trusts it (their plotly.js is a script in the output):
+  // signed with a key of its own for this run, never in the user's Jupyter data folder
+  const trust = options.executed ? trustNotebooks(python, workspace, notebooks, options.env) : undefined;
+  const serverEnv = trust ? { ...(options.env ?? process.env), JUPYTER_DATA_DIR: trust } : options.env;
   const blockedRequests: string[] = [];
   const runs: NotebookRun[] = [];
   // each resource is released even when a later one fails to start
   try {
-    const server = await startJupyterServer({ rootDir: workspace, env: options.env, ui: options.ui, python });
+    const server = await startJupyterServer({ rootDir: workspace, env: serverEnv, ui: options.ui, python });
     try {
       log(
         `Jupyter (${server.ui === "lab" ? "JupyterLab" : "Notebook 7"}, ${server.python}) on ${server.base}, notebooks copied to ${workspace}`,
@@ -145,7 +150,25 @@ export async function runNotebooksInBrowser(options: BrowserRunOptions = {}): Pr
     }
   } finally {
     fs.rmSync(workspace, { recursive: true, force: true });
+    if (trust) fs.rmSync(trust, { recursive: true, force: true });
   }
+}
+
+/** Signs the workspace's copies with `jupyter trust` under a new data folder, returned for the server to use. */
+function trustNotebooks(python: string, workspace: string, notebooks: string[], env?: NodeJS.ProcessEnv): string {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "adeflow-trust-"));
+  const files = notebooks.map((nb) => path.join(workspace, path.basename(nb)));
+  const r = spawnSync(python, ["-m", "jupyter", "trust", ...files], {
+    env: { ...jupyterEnv(env ?? process.env, python), JUPYTER_DATA_DIR: dataDir },
+    encoding: "utf8",
+  });
+  if (r.status !== 0) {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    throw new AdeflowError(
+      `jupyter trust failed (${python}): ${(r.stderr || r.error?.message || "").trim().split("\n").pop()}`,
+    );
+  }
+  return dataDir;
 }
 
 /** One notebook in a new page; a failure to run it to the end is recorded, not thrown, so the others still run. */
@@ -159,7 +182,8 @@ async function runOne(
 ): Promise<NotebookRun> {
   const name = path.basename(nb);
   const stem = path.basename(nb, ".ipynb");
-  const expectations = notebookExpectations(nb);
+  // an executed copy may come from an older notebook: what the page must show is read from the copy itself
+  const expectations = notebookExpectations(options.executed ? executedCopy(nb) : nb);
   const page = await context.newPage();
   // WebSockets bypass routing: any that is not loopback is counted as blocked traffic all the same
   page.on("websocket", (ws) => {
@@ -185,7 +209,7 @@ async function runOne(
       screenshotMaxHeight: options.screenshotMaxHeight,
     });
     log(
-      `[${stem}] ${done.cells.length} code cells run in ${done.seconds.toFixed(1)} s${done.screenshot ? ` -> ${done.screenshot}` : ""}`,
+      `[${stem}] ${done.cells.length} code cells ${options.executed ? "shown" : "run"} in ${done.seconds.toFixed(1)} s${done.screenshot ? ` -> ${done.screenshot}` : ""}`,
     );
     return {
       notebook: name,
