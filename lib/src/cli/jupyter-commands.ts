@@ -61,6 +61,10 @@ export const reproduceCommand: Command = {
       description:
         "base checkpoint of the training notebooks, as ADEFLOW_MODEL: a hub id or a folder (an exported NER model too)",
     },
+    plan: {
+      type: "boolean",
+      description: "say what would run and how long it would take on this machine (a short measurement), run nothing",
+    },
   },
   async run(flags) {
     const notebooks = notebooksForFlag(flags.values.get("only"));
@@ -71,6 +75,7 @@ export const reproduceCommand: Command = {
     const env = jupyterEnv(kernelEnvironment({ ADE_CORPUS_DIR: corpus.dir, ADEFLOW_MODEL: flags.values.get("model") }));
     const log = (line: string) => console.error(line);
     const plan = await planReproduce(notebooks, env, { log });
+    if (flags.switches.has("plan")) return;
     const narrator = new RunNarrator(plan.stems, plan.work, plan.estimates);
     for (const [i, nb] of notebooks.entries()) {
       log(narrator.starting(i));
