@@ -52,6 +52,9 @@ test("a clear drop on every seed is 'lower', beyond the spread, and bears out th
   assert.ok(token && token.p < 0.05 && token.mean_difference < 0);
   const c = ablationConclusion(cmp, full);
   assert.equal(c.supportsStudy, true);
+  // the rows named are the ones the arms trained on: all in `full`, the ablation's own 400 in `local`
+  assert.match(c.sentences[0], /, all training rows\)/);
+  assert.match(ablationConclusion(cmp, PROFILES.local()).sentences[0], /, 400 training rows\)/);
   assert.ok(
     c.sentences.some((s) => /token macro F1 \(study\): 0\.810 without, 0\.762 with POS; difference -0\.048/.test(s)),
     c.sentences.join("\n"),

@@ -110,7 +110,7 @@ const pText = (p: number) => (Number.isNaN(p) ? "no test possible" : p < 0.001 ?
 /** The notebook's conclusion, computed from the comparison (alpha: the test's level, 0.05). */
 export function ablationConclusion(
   comparison: readonly ComparisonRow[],
-  profile: Pick<Profile, "name" | "model" | "maxRows" | "ablation">,
+  profile: Pick<Profile, "name" | "model" | "maxRows" | "ablation" | "re">,
   alpha = 0.05,
 ): AblationConclusion {
   const row = (label: string) => {
@@ -120,8 +120,10 @@ export function ablationConclusion(
   };
   const sentences: string[] = [];
   const seeds = row("token macro F1 (study)").seeds;
+  // the rows the arms trained on: the ablation's own, else the RE task's, else the profile's
+  const trainRows = (profile.ablation.maxRows ?? profile.re?.maxRows ?? profile.maxRows).train ?? "all";
   sentences.push(
-    `Both arms were trained on the same ${seeds} seed${seeds === 1 ? "" : "s"} (profile ${profile.name}, model ${profile.model}, ${profile.maxRows.train ?? "all"} training rows); differences are with POS minus without, tested pair by pair (paired t-test, level ${alpha}).`,
+    `Both arms were trained on the same ${seeds} seed${seeds === 1 ? "" : "s"} (profile ${profile.name}, model ${profile.model}, ${trainRows} training rows); differences are with POS minus without, tested pair by pair (paired t-test, level ${alpha}).`,
   );
   for (const label of ["token macro F1 (study)", "relation strict F1"]) {
     const r = row(label);
