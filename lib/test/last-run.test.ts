@@ -165,7 +165,7 @@ test("the models beside their baselines: per split, the model against the best o
       summary: [
         { measure: "NER macro F1", folds: 1, mean: 77.418, sd: null, per_fold: "77.42" },
         { measure: "NER token macro F1 (study)", folds: 1, mean: 84.4, sd: null, per_fold: "84.40" },
-        { measure: "RE macro F1", folds: 2, mean: 50, sd: 2, per_fold: "48.00, 52.00" },
+        { measure: "RE strict macro F1", folds: 2, mean: 50, sd: 2, per_fold: "48.00, 52.00" },
       ],
     }),
   );
@@ -174,8 +174,8 @@ test("the models beside their baselines: per split, the model against the best o
       .filter((r) => r.notebook === "08-benchmark")
       .map((r) => [r.score, r.value]),
     [
-      ["SpERT's folds: NER macro F1, strict, over 1 fold", "0.774"],
-      ["SpERT's folds: RE macro F1, strict, over 2 folds", "0.500 ± 0.020"],
+      ["SpERT's folds: NER macro F1 (strict), over 1 fold", "0.774"],
+      ["SpERT's folds: RE strict macro F1, over 2 folds", "0.500 ± 0.020"],
     ],
   );
   const rows = collectBaselines(dir);
