@@ -3,13 +3,13 @@
 // Run after `npm run build`; `lib/test/integration/settings.test.ts` fails while the page's copy is out of date.
 const fs = require("node:fs");
 const path = require("node:path");
-const { readmeWithSettings, README_SETTINGS_START, README_SETTINGS_END } = require("../lib/dist/src/settings.js");
+const { pageWithSettings, SETTINGS_DOC_START, SETTINGS_DOC_END } = require("../lib/dist/src/settings.js");
 const { writeFileAtomic } = require("../lib/dist/src/io");
 
 const file = path.join(__dirname, "..", "docs", "settings.md");
-const updated = readmeWithSettings(fs.readFileSync(file, "utf8"));
+const updated = pageWithSettings(fs.readFileSync(file, "utf8"));
 if (updated === undefined) {
-  console.error(`${file}: needs the markers ${README_SETTINGS_START} and ${README_SETTINGS_END}, in that order`);
+  console.error(`${file}: needs the markers ${SETTINGS_DOC_START} and ${SETTINGS_DOC_END}, in that order`);
   process.exit(1);
 }
 writeFileAtomic(file, updated);

@@ -218,18 +218,18 @@ export function settingsText(): string {
   return SETTINGS.map((s) => `  ${s.name.padEnd(width)}  ${s.meaning} (default: ${s.default})`).join("\n");
 }
 
-export const README_SETTINGS_START = "<!-- adeflow:settings:start -->";
-export const README_SETTINGS_END = "<!-- adeflow:settings:end -->";
+export const SETTINGS_DOC_START = "<!-- adeflow:settings:start -->";
+export const SETTINGS_DOC_END = "<!-- adeflow:settings:end -->";
 
 /**
- * The README's text with the settings table between its markers replaced by `settingsMarkdown()`, or undefined
- * when a marker is missing (`scripts/write-settings-doc.js` writes docs/settings.md; a test checks it is current).
+ * A page's text (docs/settings.md) with the settings table between its markers replaced by `settingsMarkdown()`,
+ * or undefined when a marker is missing (`scripts/write-settings-doc.js` writes docs/settings.md; a test checks it is current).
  */
-export function readmeWithSettings(readme: string): string | undefined {
-  const a = readme.indexOf(README_SETTINGS_START);
-  const b = readme.indexOf(README_SETTINGS_END);
+export function pageWithSettings(page: string): string | undefined {
+  const a = page.indexOf(SETTINGS_DOC_START);
+  const b = page.indexOf(SETTINGS_DOC_END);
   if (a < 0 || b < a) return undefined;
-  return readme.slice(0, a + README_SETTINGS_START.length) + "\n" + settingsMarkdown() + "\n" + readme.slice(b);
+  return page.slice(0, a + SETTINGS_DOC_START.length) + "\n" + settingsMarkdown() + "\n" + page.slice(b);
 }
 
 /** Set a variable for this process and its children when the user has not: a default a library reads itself. */

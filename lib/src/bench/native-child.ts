@@ -17,6 +17,7 @@ import { Trainer } from "../train";
 import { benchEncoder, randomBatch } from "./models";
 import { peakRssMb } from "./peak-rss";
 import { median, type NativeBenchRow, type NativePlan } from "./native";
+import { answerParent } from "./child-answer";
 
 async function measure(plan: NativePlan): Promise<NativeBenchRow> {
   const backend = await initBackend({ force: "tensorflow" });
@@ -74,13 +75,4 @@ async function measure(plan: NativePlan): Promise<NativeBenchRow> {
   }
 }
 
-measure(JSON.parse(process.argv[2]) as NativePlan).then(
-  (row) => {
-    process.stdout.write(JSON.stringify(row) + "\n");
-    process.exit(0);
-  },
-  (e) => {
-    process.stderr.write(`${(e as Error).message}\n`);
-    process.exit(1);
-  },
-);
+answerParent(measure(JSON.parse(process.argv[2]) as NativePlan));

@@ -17,6 +17,7 @@ import { Trainer, DataParallelGroup, workerRecipeFor } from "../train";
 import { benchEncoder, randomBatch } from "./models";
 import { peakRssMb } from "./peak-rss";
 import type { WorkerBenchRow, WorkerPlan } from "./workers";
+import { answerParent } from "./child-answer";
 
 async function measure(plan: WorkerPlan): Promise<WorkerBenchRow> {
   const backend = await initBackend({ force: "wasm" });
@@ -54,13 +55,4 @@ async function measure(plan: WorkerPlan): Promise<WorkerBenchRow> {
   }
 }
 
-measure(JSON.parse(process.argv[2]) as WorkerPlan).then(
-  (row) => {
-    process.stdout.write(JSON.stringify(row) + "\n");
-    process.exit(0);
-  },
-  (e) => {
-    process.stderr.write(`${(e as Error).message}\n`);
-    process.exit(1);
-  },
-);
+answerParent(measure(JSON.parse(process.argv[2]) as WorkerPlan));

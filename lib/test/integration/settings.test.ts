@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
-import { kernelEnvironment, readmeWithSettings, setting, SETTINGS, settingsMarkdown } from "../../src/settings";
+import { kernelEnvironment, pageWithSettings, setting, SETTINGS, settingsMarkdown } from "../../src/settings";
 import { findJupyterPython } from "../../src/jupyter/jupyter";
 import { repoRoot } from "../../src/paths";
 import { testCorpusDir } from "../helpers";
@@ -37,7 +37,7 @@ test("the library reads the environment only through the settings module, and ev
 
 test("docs/settings.md's table is the one settings.ts makes", () => {
   const page = fs.readFileSync(path.join(repoRoot(), "docs", "settings.md"), "utf8");
-  const updated = readmeWithSettings(page);
+  const updated = pageWithSettings(page);
   assert.ok(updated !== undefined, "docs/settings.md needs the adeflow:settings markers");
   assert.equal(page, updated, "docs/settings.md's settings table is stale: run `node scripts/write-settings-doc.js`");
   assert.ok(page.includes(settingsMarkdown()));

@@ -155,25 +155,28 @@ export async function measureSpeeds(input: MeasureInput): Promise<Measurement> {
   const encoder = BertEncoder.random(input.config, input.profile.seed);
   try {
     const parameters = [...encoder.variables.values()].reduce((n, v) => n + v.size, 0);
-    const ner = new TokenClassifier(encoder, 5, input.profile.seed);
-    let nerSpeed: Awaited<ReturnType<typeof measureTask>>;
-    try {
-      nerSpeed = await measureTask(ner, input.ner, input.profile, budget.ner);
-    } finally {
-      ner.dispose();
-    }
-    log(`NER: ${(nerSpeed.trainPerRow * input.profile.batchSize).toFixed(3)} s per training micro-batch`);
-    const re = new RelationModel(encoder, { seed: input.profile.seed, seqLen: input.profile.maxLength, numClasses: 5 });
-    let reSpeed: Awaited<ReturnType<typeof measureTask>>;
-    try {
-      reSpeed = await measureTask(re, input.re, input.profile, budget.re);
-    } finally {
-      re.dispose();
-    }
-    log(`RE: ${(reSpeed.trainPerRow * input.profile.batchSize).toFixed(3)} s per training micro-batch`);
-    const speed = ({ rowsTimed, positions, ...rest }: typeof nerSpeed) => ({ speed: rest, rows: rowsTimed, positions });
-    const n = speed(nerSpeed);
-    const r = speed(reSpeed);
+    // one task's head on the shared encoder, timed, then freed (the encoder stays for the next)
+    const timeTask = async (
+      name: string,
+      model: TrainableTokenModel & { dispose(): void },
+      rows: readonly AlignedSequence[],
+      seconds: number,
+    ) => {
+      try {
+        const { rowsTimed, positions, ...speed } = await measureTask(model, rows, input.profile, seconds);
+        log(`${name}: ${(speed.trainPerRow * input.profile.batchSize).toFixed(3)} s per training micro-batch`);
+        return { speed, rows: rowsTimed, positions };
+      } finally {
+        model.dispose();
+      }
+    };
+    const n = await timeTask("NER", new TokenClassifier(encoder, 5, input.profile.seed), input.ner, budget.ner);
+    const r = await timeTask(
+      "RE",
+      new RelationModel(encoder, { seed: input.profile.seed, seqLen: input.profile.maxLength, numClasses: 5 }),
+      input.re,
+      budget.re,
+    );
     return {
       speeds: { ner: n.speed, re: r.speed },
       timed: { ner: { rows: n.rows, positions: n.positions }, re: { rows: r.rows, positions: r.positions } },
