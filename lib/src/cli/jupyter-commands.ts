@@ -10,6 +10,8 @@ import { kernelEnvironment } from "../settings";
 import { CORPUS_DIR_FLAG } from "./data";
 import { UsageError, type Command } from "./command";
 import { ensureNativeBackend, nativeMode } from "../setup/native-backend";
+import { ensureBaseModel } from "../setup/base-model";
+import { currentProfile } from "../experiment/shared/profile";
 import { lastRunReport } from "../experiment/report/last-run";
 import { RunNarrator, summaryLines } from "./narration";
 import { planReproduce } from "./run-plan";
@@ -17,7 +19,7 @@ import { planReproduce } from "./run-plan";
 export const setupCommand: Command = {
   path: ["setup"],
   summary:
-    "find Jupyter (or install JupyterLab into .venv/), register the tslab kernel for this clone, build the native backend from PyPI's TensorFlow wheel, fetch (or verify) the corpus",
+    "find Jupyter (or install JupyterLab into .venv/), register the tslab kernel for this clone, build the native backend from PyPI's TensorFlow wheel, fetch (or verify) the corpus, fetch the profile's base model",
   flags: {
     venv: {
       type: "boolean",
@@ -42,6 +44,7 @@ export const setupCommand: Command = {
     console.error(built.line);
     const location = await locateCorpus({ corpusDir: flags.values.get("corpus-dir") });
     console.error(`corpus: ${location.dir} (${location.origin}), checksums verified`);
+    console.error(await ensureBaseModel(currentProfile()));
   },
 };
 
